@@ -1,0 +1,100 @@
+/** Who did something: a Teams user as the activity names them, or the system (scheduler, sweeper). */
+export interface Actor {
+  /** Teams user id (29:…), or `system`. */
+  readonly userId: string;
+  /** Azure AD object id, when Teams gives it. */
+  readonly aadObjectId?: string;
+  readonly name: string;
+}
+
+export const SYSTEM_ACTOR: Actor = Object.freeze({ userId: 'system', name: 'SOC Reminders' });
+
+/**
+ * The lifecycle state that guards transitions. `open` covers pending, posted, acknowledged, snoozed,
+ * overdue and escalated: those are facets of an open task (see `statusOf`). The closed states are final.
+ */
+export type OccurrenceState = 'open' | 'done' | 'skipped' | 'missed';
+
+/** The status a person sees, derived from state and facets. */
+export type OccurrenceStatus =
+  | 'pending'
+  | 'posted'
+  | 'acknowledged'
+  | 'snoozed'
+  | 'overdue'
+  | 'escalated'
+  | 'done'
+  | 'skipped'
+  | 'missed';
+
+export const OPEN_STATUSES: readonly OccurrenceStatus[] = [
+  'pending',
+  'posted',
+  'acknowledged',
+  'snoozed',
+  'overdue',
+  'escalated',
+];
+
+/** One task: one activity, one SOC team, one scheduled time, in one tenant. */
+export interface Occurrence {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly activityId: string;
+  readonly teamId: string;
+  /** Epoch ms of the fire time (or of the moment an on-demand run was started). */
+  readonly scheduledAt: number;
+  readonly dueAt: number;
+  /** Epoch ms at which an unfinished task escalates; undefined: never. */
+  readonly escalateAt?: number;
+  readonly trigger: 'schedule' | 'catch-up' | 'on-demand';
+  readonly state: OccurrenceState;
+  readonly createdAt: number;
+  readonly postedAt?: number;
+  readonly acknowledgedAt?: number;
+  readonly acknowledgedBy?: Actor;
+  readonly snoozedUntil?: number;
+  readonly overdueAt?: number;
+  readonly escalatedAt?: number;
+  readonly closedAt?: number;
+  readonly closedBy?: Actor;
+  /** Done note (e.g. ticket link) or skip reason. */
+  readonly closeNote?: string;
+  /** Where the card was posted: the Teams conversation (channel thread) and the message id. */
+  readonly postedConversationId?: string;
+  readonly postedActivityId?: string;
+}
+
+/** One append-only record of something that happened to an occurrence. */
+export interface OccurrenceEvent {
+  readonly id: number;
+  readonly tenantId: string;
+  readonly occurrenceId: string;
+  readonly type:
+    | 'created'
+    | 'missed'
+    | 'posted'
+    | 'acknowledged'
+    | 'snoozed'
+    | 'woke'
+    | 'done'
+    | 'skipped'
+    | 'overdue'
+    | 'escalated';
+  readonly fromStatus?: OccurrenceStatus;
+  readonly toStatus: OccurrenceStatus;
+  readonly actor: Actor;
+  readonly note?: string;
+  readonly at: number;
+}
+
+/** The status a person sees. `now` matters for snoozes that have run out but not been woken yet. */
+export function statusOf(o: Occurrence, now: number): OccurrenceStatus {
+  if (o.state !== 'open') return o.state;
+  if (o.snoozedUntil !== undefined && o.snoozedUntil > now) return 'snoozed';
+  if (o.escalatedAt !== undefined) return 'escalated';
+  if (o.overdueAt !== undefined) return 'overdue';
+  if (o.acknowledgedAt !== undefined) return 'acknowledged';
+  if (o.postedAt !== undefined) return 'posted';
+  return 'pending';
+}

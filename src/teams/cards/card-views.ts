@@ -1,0 +1,124 @@
+/**
+ * View models of every card the bot sends. Cards are pure functions of these: the caller (teams/) formats
+ * times and picks names from the database; the renderer only expands templates from `cards/`.
+ * Every string here is data: it is bound into templates, never concatenated into JSON.
+ */
+import type { OccurrenceStatus } from '../../reminders/occurrence.types';
+
+export type Locale = 'en' | 'ko';
+
+/** The card verbs of `Action.Execute` on the reminder card. */
+export type CardVerb = 'ack' | 'done' | 'snooze' | 'skip' | 'refresh';
+export const CARD_VERBS: readonly CardVerb[] = ['ack', 'done', 'snooze', 'skip', 'refresh'];
+
+/** Snooze choices offered on the card, in minutes. */
+export const SNOOZE_CHOICES: readonly number[] = [60, 240, 1440];
+
+export interface ReminderCardView {
+  readonly locale: Locale;
+  readonly occurrenceId: string;
+  readonly title: string;
+  /** Omitted (undefined) when the card must shrink (Teams answered 413). */
+  readonly description?: string;
+  readonly teamName: string;
+  /** Cadence in words, e.g. "Weekdays at 09:00". */
+  readonly cadence: string;
+  /** Due time in the team's time zone, formatted, e.g. "Mon 9 Mar 2026, 17:00 (GMT-4)". */
+  readonly dueText: string;
+  readonly status: OccurrenceStatus;
+  /** One sentence: who did what when, e.g. "Done by Minji Kim at 14:02 — https://tickets/123". */
+  readonly statusText: string;
+  /** Buttons are shown only while the task is open. */
+  readonly actionable: boolean;
+  /** Set on a task started late after downtime ("caught up") or by hand ("started by Jae"). */
+  readonly triggerText?: string;
+  /** Teams user ids that get the Universal Actions auto-refresh (at most 60, Teams' limit). */
+  readonly refreshUserIds: readonly string[];
+}
+
+export interface NudgeCardView {
+  readonly locale: Locale;
+  readonly occurrenceId: string;
+  readonly title: string;
+  /** e.g. "Snooze ended: this task is back." or "Overdue since 17:00." */
+  readonly message: string;
+  readonly dueText: string;
+}
+
+export interface EscalationCardView {
+  readonly locale: Locale;
+  readonly occurrenceId: string;
+  readonly title: string;
+  readonly teamName: string;
+  readonly dueText: string;
+  readonly statusText: string;
+  /** Deep link to the original card's message in Teams, when known. */
+  readonly link?: string;
+}
+
+export interface WorkloadLine {
+  readonly title: string;
+  readonly dueText: string;
+  readonly statusText: string;
+  readonly overdue: boolean;
+}
+
+export interface WorkloadCardView {
+  readonly locale: Locale;
+  readonly teamName: string;
+  readonly openCount: number;
+  readonly overdueCount: number;
+  readonly snoozedCount: number;
+  readonly doneLast7Days: number;
+  /** e.g. "83 % (10 of 12 on time, last 30 days)", or "—". */
+  readonly completionText: string;
+  /** e.g. "2 h 10 min", or "—". */
+  readonly medianText: string;
+  /** Open items, most urgent first (at most 15; `moreOpen` counts the rest). */
+  readonly openItems: readonly WorkloadLine[];
+  readonly moreOpen: number;
+  /** Next due items: title and when (at most 5). */
+  readonly upcoming: readonly { readonly title: string; readonly whenText: string }[];
+  /** Set when the team has no bound channel: "3 tasks recorded but not posted: no channel is bound." */
+  readonly warning?: string;
+}
+
+export interface TaskListCardView {
+  readonly locale: Locale;
+  /** e.g. "Your open tasks" or "Overdue tasks, all teams". */
+  readonly heading: string;
+  /** Shown when `items` is empty. */
+  readonly emptyText: string;
+  readonly items: readonly { readonly title: string; readonly teamName: string; readonly dueText: string; readonly statusText: string }[];
+}
+
+export interface TeamsListCardView {
+  readonly locale: Locale;
+  readonly teams: readonly {
+    readonly id: string;
+    readonly name: string;
+    /** Channel name, or the localized "not bound"; or "inactive: bot removed" etc. */
+    readonly channelText: string;
+    readonly bound: boolean;
+  }[];
+}
+
+export interface DigestCardView {
+  readonly locale: Locale;
+  /** e.g. "Week of 2 Mar 2026". */
+  readonly periodText: string;
+  readonly rows: readonly {
+    readonly teamName: string;
+    readonly doneOnTime: number;
+    readonly doneLate: number;
+    readonly overdue: number;
+    readonly skipped: number;
+    readonly medianText: string;
+  }[];
+}
+
+export interface MessageCardView {
+  readonly locale: Locale;
+  readonly title: string;
+  readonly text: string;
+}
