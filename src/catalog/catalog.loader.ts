@@ -1,0 +1,165 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { LineCounter, parseDocument, type YAMLError } from 'yaml';
+import { packageRoot } from '../package-root';
+import { describeSchedule } from './cadence';
+import { ALL_TEAMS, isKnownTimeZone, validateCatalogDocument, type ActivityDocument } from './catalog.schema';
+import type { Activity, Catalog, SocTeam } from './catalog.types';
+import { parseDuration } from './duration';
+
+/** The catalog used when none is configured: the SOC maintenance table of the Microsoft 365 Defender guide. */
+export const BUILTIN_CATALOG_PATH = join(packageRoot(), 'src/catalog/builtin-catalog.yaml');
+
+/** How long a task may stay open after it fires when the catalog does not say. */
+export const DEFAULT_DUE_AFTER = '8h';
+
+/** A catalog that cannot be used, with every problem found in it (not only the first). */
+export class CatalogError extends Error {
+  override readonly name = 'CatalogError';
+
+  constructor(
+    /** Where the catalog came from: a file path, or the `source` given to `parseCatalog`. */
+    readonly source: string,
+    /** Every problem, each prefixed with its path in the file (`activities[3].schedule: …`) or its YAML line. */
+    readonly errors: string[],
+  ) {
+    super(`Invalid catalog ${source}:\n${errors.map((e) => `  - ${e}`).join('\n')}`);
+  }
+}
+
+export interface ParseCatalogOptions {
+  /** IANA time zone for the catalog and its activities when the file names none (SOC_TIMEZONE, else the machine's). */
+  defaultTimezone: string;
+  /** Named in errors. @default '<inline>' */
+  source?: string;
+}
+
+export interface LoadCatalogOptions {
+  /** Catalog file to read. @default BUILTIN_CATALOG_PATH */
+  file?: string;
+  /** IANA time zone for the catalog and its activities when the file names none. */
+  defaultTimezone: string;
+}
+
+/**
+ * Parses and validates catalog YAML and applies every default: `name_ko`/`title_ko`/`description_ko` fall back to
+ * the English, `teams: all` becomes every team id in catalog order, `onDemand` is true exactly when there is no
+ * schedule unless said otherwise, cadences are put in words from the schedule, `dueAfter` is 8h, and time zones
+ * resolve activity → catalog → `defaultTimezone`.
+ *
+ * @returns a deeply frozen catalog.
+ * @throws CatalogError listing every problem found.
+ */
+export function parseCatalog(yamlText: string, options: ParseCatalogOptions): Catalog {
+  const source = options.source ?? '<inline>';
+  const errors: string[] = [];
+  if (!isKnownTimeZone(options.defaultTimezone)) {
+    errors.push(`default time zone: unknown time zone ${JSON.stringify(options.defaultTimezone)}`);
+  }
+
+  const raw = readYaml(yamlText, errors);
+  if (raw === undefined) throw new CatalogError(source, errors);
+  const result = validateCatalogDocument(raw);
+  if (!result.ok) errors.push(...result.errors);
+  if (!result.ok || errors.length > 0) throw new CatalogError(source, errors);
+
+  const doc = result.document;
+  const catalogTimezone = doc.timezone ?? options.defaultTimezone;
+  const teams: SocTeam[] = doc.teams.map((t) => ({ id: t.id, name: t.name, name_ko: t.name_ko ?? t.name }));
+  const allTeamIds = teams.map((t) => t.id);
+  const activities = doc.activities.map((a) => toActivity(a, catalogTimezone, allTeamIds));
+  const skipDates = [...new Set(doc.skipDates ?? [])].sort();
+  return deepFreeze({ timezone: catalogTimezone, skipDates, teams, activities });
+}
+
+/**
+ * Reads a catalog file (the built-in one when `file` is undefined) and parses it with `parseCatalog`.
+ *
+ * @throws CatalogError when the file cannot be read or is not a valid catalog.
+ */
+export function loadCatalog(options: LoadCatalogOptions): Catalog {
+  const file = options.file ?? BUILTIN_CATALOG_PATH;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new CatalogError(file, [`cannot read the file: ${messageOf(err)}`]);
+  }
+  return parseCatalog(text, { defaultTimezone: options.defaultTimezone, source: file });
+}
+
+/** One line for logs and the health endpoint, e.g. `8 activities (7 scheduled, 4 on demand), 4 teams, time zone Asia/Seoul`. */
+export function catalogSummary(c: Catalog): string {
+  const scheduled = c.activities.filter((a) => a.schedule !== undefined).length;
+  const onDemand = c.activities.filter((a) => a.onDemand).length;
+  const parts = [
+    `${count(c.activities.length, 'activity', 'activities')} (${scheduled} scheduled, ${onDemand} on demand)`,
+    count(c.teams.length, 'team', 'teams'),
+    `time zone ${c.timezone}`,
+  ];
+  if (c.skipDates.length > 0) parts.push(count(c.skipDates.length, 'skip date', 'skip dates'));
+  return parts.join(', ');
+}
+
+function toActivity(a: ActivityDocument, catalogTimezone: string, allTeamIds: readonly string[]): Activity {
+  const onDemand = a.onDemand ?? a.schedule === undefined;
+  const teams = a.teams.includes(ALL_TEAMS) ? allTeamIds : a.teams;
+  const activity: Activity = {
+    id: a.id,
+    title: a.title,
+    title_ko: a.title_ko ?? a.title,
+    description: a.description,
+    description_ko: a.description_ko ?? a.description,
+    teams: [...teams],
+    ...(a.schedule !== undefined && { schedule: a.schedule }),
+    timezone: a.timezone ?? catalogTimezone,
+    onDemand,
+    cadence: a.cadence ?? describeSchedule(a.schedule, onDemand, 'en'),
+    cadence_ko: a.cadence_ko ?? describeSchedule(a.schedule, onDemand, 'ko'),
+    // Both durations were validated by the schema, so parsing cannot fail here.
+    dueAfterMs: parseDuration(a.dueAfter ?? DEFAULT_DUE_AFTER)!,
+    ...(a.escalateAfter !== undefined && { escalateAfterMs: parseDuration(a.escalateAfter)! }),
+  };
+  return activity;
+}
+
+/** The YAML as plain data, or `undefined` after pushing its syntax errors (with line and column) onto `errors`. */
+function readYaml(yamlText: string, errors: string[]): unknown {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(yamlText, { lineCounter, prettyErrors: false });
+  const problems = [...doc.errors, ...doc.warnings];
+  if (problems.length > 0) {
+    errors.push(...problems.map((e) => formatYamlError(e, lineCounter)));
+    return undefined;
+  }
+  try {
+    return doc.toJS();
+  } catch (err) {
+    // toJS throws for things the parser lets through, such as an alias to an anchor that does not exist.
+    errors.push(`YAML: ${messageOf(err)}`);
+    return undefined;
+  }
+}
+
+function formatYamlError(error: YAMLError, lineCounter: LineCounter): string {
+  const { line, col } = lineCounter.linePos(error.pos[0]);
+  return `YAML line ${line}, column ${col}: ${error.message.split('\n')[0]}`;
+}
+
+function count(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
+/** The message of anything thrown; `instanceof Error` is not enough, as errors from another realm (jest's vm) fail it. */
+function messageOf(err: unknown): string {
+  const message = (err as { message?: unknown } | null)?.message;
+  return typeof message === 'string' ? message : String(err);
+}

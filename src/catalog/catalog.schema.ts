@@ -1,0 +1,238 @@
+import { CronExpressionParser } from 'cron-parser';
+import { validate as nodeCronValidate } from 'node-cron';
+import { z } from 'zod';
+import { OVERSIGHT_TEAM_ID } from './catalog.types';
+import { parseDuration } from './duration';
+
+/*
+ * The catalog file in two passes: `catalogDocumentSchema` checks the shape of each value on its own (types, unknown
+ * keys, ids, crons, durations, time zones, dates); `checkCatalogReferences` checks what ties values together (team
+ * references, duplicates, escalation target). The second pass reads the raw document defensively instead of running
+ * as a zod refinement, because zod skips refinements once any field has failed, and a catalog author should see every
+ * error in one go.
+ */
+
+const ID_PATTERN = /^[a-z0-9][a-z0-9-]*$/;
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** The team list of an activity may be this word (or `[all]`) for "every team of the catalog". */
+export const ALL_TEAMS = 'all';
+
+/** Whether the runtime knows this IANA time zone. */
+export function isKnownTimeZone(timeZone: string): boolean {
+  if (timeZone.trim() === '') return false;
+  try {
+    new Intl.DateTimeFormat(undefined, { timeZone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Why a cron expression cannot be used, or `undefined` when it can. It must have 5 or 6 fields and be accepted by
+ * both cron-parser (which computes occurrences) and node-cron (which fires them), so that the two never disagree.
+ */
+export function cronProblem(expression: string): string | undefined {
+  const fields = expression.trim().split(/\s+/).filter((f) => f !== '');
+  if (fields.length !== 5 && fields.length !== 6) return `expected 5 or 6 fields, got ${fields.length}`;
+  try {
+    CronExpressionParser.parse(expression);
+  } catch (err) {
+    return messageOf(err);
+  }
+  if (!nodeCronValidate(expression)) return 'not accepted by node-cron';
+  return undefined;
+}
+
+/** Whether `text` is a real calendar date written YYYY-MM-DD (so `2026-02-30` is not). */
+export function isIsoDate(text: string): boolean {
+  const m = ISO_DATE.exec(text);
+  if (!m) return false;
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+}
+
+const text = z.string().trim().min(1, { error: 'must not be empty' });
+
+const id = z
+  .string()
+  .regex(ID_PATTERN, {
+    error: (iss) =>
+      `invalid id ${JSON.stringify(iss.input)} (lowercase letters, digits and hyphens, starting with a letter or digit)`,
+  });
+
+const timeZone = z.string().refine(isKnownTimeZone, { error: (iss) => `unknown time zone ${JSON.stringify(iss.input)}` });
+
+const duration = z
+  .string()
+  .refine((s) => parseDuration(s) !== undefined, {
+    error: (iss) => `invalid duration ${JSON.stringify(iss.input)} (e.g. 90s, 30m, 8h, 2d, 1w, 1h30m)`,
+  });
+
+const cron = z.string().trim().superRefine((expr, ctx) => {
+  const problem = cronProblem(expr);
+  if (problem) ctx.addIssue({ code: 'custom', message: `invalid cron expression ${JSON.stringify(expr)} (${problem})` });
+});
+
+const isoDate = z.string().refine(isIsoDate, { error: (iss) => `invalid date ${JSON.stringify(iss.input)} (YYYY-MM-DD)` });
+
+const teamSchema = z.strictObject({
+  id,
+  name: text,
+  name_ko: text.optional(),
+});
+
+const activitySchema = z.strictObject({
+  id,
+  title: text,
+  title_ko: text.optional(),
+  description: text,
+  description_ko: text.optional(),
+  // `teams: all` reads as `[all]`, so that list errors keep their index (`teams[1]`) instead of a vague union error.
+  teams: z.preprocess(
+    (value) => (value === ALL_TEAMS ? [ALL_TEAMS] : value),
+    z.array(z.string().min(1, { error: 'must not be empty' })).min(1, { error: 'at least one team is required' }),
+  ),
+  schedule: cron.optional(),
+  timezone: timeZone.optional(),
+  onDemand: z.boolean().optional(),
+  cadence: text.optional(),
+  cadence_ko: text.optional(),
+  dueAfter: duration.optional(),
+  escalateAfter: duration.optional(),
+});
+
+/** The shape of a catalog file, value by value. Cross-references are checked by `checkCatalogReferences`. */
+export const catalogDocumentSchema = z.strictObject({
+  timezone: timeZone.optional(),
+  skipDates: z.array(isoDate).optional(),
+  teams: z.array(teamSchema).min(1, { error: 'at least one team is required' }),
+  activities: z.array(activitySchema).min(1, { error: 'at least one activity is required' }),
+});
+
+/** A catalog file that passed both checks, before defaults are applied. */
+export type CatalogDocument = z.infer<typeof catalogDocumentSchema>;
+export type ActivityDocument = CatalogDocument['activities'][number];
+
+/**
+ * Every problem of a parsed catalog file, each as `<path>: <problem>` (`activities[3].schedule: invalid cron
+ * expression "61 * * * *" (…)`), or the typed document when there is none.
+ */
+export function validateCatalogDocument(
+  raw: unknown,
+): { ok: true; document: CatalogDocument } | { ok: false; errors: string[] } {
+  const parsed = catalogDocumentSchema.safeParse(raw, { reportInput: true });
+  const errors = parsed.success ? [] : parsed.error.issues.flatMap(formatIssue);
+  errors.push(...checkCatalogReferences(raw));
+  if (parsed.success && errors.length === 0) return { ok: true, document: parsed.data };
+  return { ok: false, errors };
+}
+
+/**
+ * Checks what no single value can tell: duplicate team and activity ids, team ids that name no team, `all` mixed
+ * with team ids, `onDemand: false` without a schedule, and escalation without an oversight team to escalate to.
+ * Values of the wrong type are skipped here: the schema already reports them.
+ */
+export function checkCatalogReferences(raw: unknown): string[] {
+  if (!isRecord(raw)) return [];
+  const errors: string[] = [];
+  const teamIds = new Set<string>();
+  listOf(raw.teams).forEach((team, i) => {
+    if (!isRecord(team) || typeof team.id !== 'string') return;
+    if (team.id === ALL_TEAMS) errors.push(`teams[${i}].id: "${ALL_TEAMS}" is reserved for "every team"`);
+    else if (teamIds.has(team.id)) errors.push(`teams[${i}].id: duplicate id ${JSON.stringify(team.id)}`);
+    teamIds.add(team.id);
+  });
+
+  const activityIds = new Set<string>();
+  listOf(raw.activities).forEach((activity, i) => {
+    if (!isRecord(activity)) return;
+    const at = `activities[${i}]`;
+    if (typeof activity.id === 'string') {
+      if (activityIds.has(activity.id)) errors.push(`${at}.id: duplicate id ${JSON.stringify(activity.id)}`);
+      activityIds.add(activity.id);
+    }
+    if (Array.isArray(activity.teams)) {
+      const named = activity.teams.filter((t): t is string => typeof t === 'string');
+      if (named.includes(ALL_TEAMS) && activity.teams.length > 1) {
+        errors.push(`${at}.teams: "${ALL_TEAMS}" cannot be combined with team ids`);
+      }
+      const seen = new Set<string>();
+      activity.teams.forEach((team, j) => {
+        if (typeof team !== 'string' || team === ALL_TEAMS || team === '') return;
+        if (!teamIds.has(team)) errors.push(`${at}.teams[${j}]: unknown team ${JSON.stringify(team)}`);
+        else if (seen.has(team)) errors.push(`${at}.teams[${j}]: duplicate team ${JSON.stringify(team)}`);
+        seen.add(team);
+      });
+    }
+    if (activity.onDemand === false && activity.schedule === undefined) {
+      errors.push(`${at}.onDemand: false needs a schedule (an activity without one can only be started on demand)`);
+    }
+    if (activity.escalateAfter !== undefined && !teamIds.has(OVERSIGHT_TEAM_ID)) {
+      errors.push(`${at}.escalateAfter: escalation needs a team with id "${OVERSIGHT_TEAM_ID}" in the catalog`);
+    }
+  });
+  return errors;
+}
+
+/** One zod issue as `path: problem` lines; an unknown-keys issue yields a line per key. */
+function formatIssue(issue: z.core.$ZodIssue): string[] {
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((key) => `${formatPath([...issue.path, key])}: unknown key`);
+  }
+  const at = formatPath(issue.path);
+  if (issue.code === 'invalid_type') {
+    if (issue.input === undefined) return [`${at}: required`];
+    return [`${at}: expected ${describeType(issue.expected)}, got ${describeValue(issue.input)}`];
+  }
+  return [`${at}: ${issue.message}`];
+}
+
+/** `['activities', 3, 'schedule']` → `activities[3].schedule`; the root is called `catalog`. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else out += out === '' ? String(part) : `.${String(part)}`;
+  }
+  return out === '' ? 'catalog' : out;
+}
+
+function describeType(expected: string): string {
+  switch (expected) {
+    case 'string':
+      return 'text';
+    case 'boolean':
+      return 'true or false';
+    case 'array':
+      return 'a list';
+    case 'object':
+      return 'a mapping';
+    default:
+      return expected;
+  }
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return 'nothing';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  if (typeof value === 'string') return `text ${JSON.stringify(value)}`;
+  return `${typeof value} ${String(value)}`;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function listOf(value: unknown): readonly unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+/** The message of anything thrown; `instanceof Error` is not enough, as errors from another realm (jest's vm) fail it. */
+function messageOf(err: unknown): string {
+  const message = (err as { message?: unknown } | null)?.message;
+  return typeof message === 'string' ? message : String(err);
+}
