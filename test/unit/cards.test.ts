@@ -1,0 +1,656 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type * as AdaptiveCards from 'adaptivecards';
+import { GlobalSettings } from 'adaptivecards-templating';
+import { packageRoot } from '../../src/package-root';
+import { OPEN_STATUSES, type OccurrenceStatus } from '../../src/reminders/occurrence.types';
+import {
+  CardTemplateError,
+  MAX_REFRESH_USERS,
+  STATUS_LOOK,
+  renderDigestCard,
+  renderEscalationCard,
+  renderMessageCard,
+  renderNudgeCard,
+  renderReminderCard,
+  renderTaskListCard,
+  renderTeamsListCard,
+  renderWorkloadCard,
+  type AdaptiveCardJson,
+} from '../../src/teams/cards/card-renderer';
+import {
+  CARD_VERBS,
+  SNOOZE_CHOICES,
+  type DigestCardView,
+  type Locale,
+  type NudgeCardView,
+  type ReminderCardView,
+  type WorkloadCardView,
+} from '../../src/teams/cards/card-views';
+import { LOCALES, cardStrings, isLocale, localeOf, t, type MessageKey } from '../../src/teams/i18n';
+
+// The package's main entry needs a DOM; the bundled build parses and validates without one (see STACK.md).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const AC = require('adaptivecards/dist/adaptivecards.min.js') as typeof AdaptiveCards;
+
+type Json = Record<string, unknown>;
+
+const ALL_STATUSES = Object.keys(STATUS_LOOK) as OccurrenceStatus[];
+const CLOSED_STATUSES: readonly OccurrenceStatus[] = ['done', 'skipped', 'missed'];
+const TEMPLATE_NAMES = [
+  'digest.json',
+  'escalation.json',
+  'message.json',
+  'nudge.json',
+  'reminder.json',
+  'task-list.json',
+  'teams-list.json',
+  'workload.json',
+];
+const HOSTILE = '"}, {"type": "Action.OpenUrl", "url": "https://evil.example"} ${$root.occurrenceId} {{x}} \\ \n 둘째 줄';
+const STRINGS_DIR = join(packageRoot(), 'cards', 'strings');
+
+/** Problems the Adaptive Cards object model reports for a card: parse events, then validation events. */
+function validationProblems(json: AdaptiveCardJson): string[] {
+  const card = new AC.AdaptiveCard();
+  const context = new AC.SerializationContext(AC.Versions.v1_5);
+  card.parse(json, context);
+  const problems: string[] = [];
+  for (let i = 0; i < context.eventCount; i++) problems.push(`parse: ${context.getEventAt(i).message}`);
+  for (const event of card.validateProperties().validationEvents) problems.push(`validate: ${event.message}`);
+  return problems;
+}
+
+/** Every object in a JSON tree, with its path. */
+function objectsOf(value: unknown, path = '$'): { path: string; node: Json }[] {
+  if (Array.isArray(value)) return value.flatMap((child, index) => objectsOf(child, `${path}[${index}]`));
+  if (typeof value !== 'object' || value === null) return [];
+  const node = value as Json;
+  return [{ path, node }, ...Object.entries(node).flatMap(([key, child]) => objectsOf(child, `${path}.${key}`))];
+}
+
+function stringsOf(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value)) return value.flatMap(stringsOf);
+  if (typeof value === 'object' && value !== null) return Object.values(value).flatMap(stringsOf);
+  return [];
+}
+
+function ofType(card: unknown, type: string): Json[] {
+  return objectsOf(card)
+    .map(({ node }) => node)
+    .filter((node) => node['type'] === type);
+}
+
+/** The checks every card must pass, whatever its kind. */
+function expectSoundCard(card: AdaptiveCardJson): void {
+  expect(validationProblems(card)).toEqual([]);
+  expect(card).toMatchObject({ type: 'AdaptiveCard', version: '1.5', $schema: 'http://adaptivecards.io/schemas/adaptive-card.json' });
+  // The hostile sample contains `${…}` on purpose; any other `${` is a template expression left unexpanded.
+  expect(stringsOf(card).filter((text) => text.includes('${') && !text.includes(HOSTILE))).toEqual([]);
+  for (const { path, node } of objectsOf(card)) {
+    expect([path, Object.values(node).includes(null)]).toEqual([path, false]);
+    if (node['type'] === 'Action.Execute') {
+      expect(CARD_VERBS).toContain(node['verb']);
+      expect(node['data']).toEqual({ occurrenceId: expect.any(String) });
+    }
+    if (['Container', 'FactSet', 'ColumnSet', 'RichTextBlock'].includes(String(node['type']))) {
+      const collection = { Container: 'items', FactSet: 'facts', ColumnSet: 'columns', RichTextBlock: 'inlines' }[String(node['type']) as 'Container'];
+      expect([path, (node[collection] as unknown[] | undefined)?.length ?? 0]).not.toEqual([path, 0]);
+    }
+  }
+  expect(card['actions']).not.toEqual([]);
+}
+
+function reminderView(overrides: Partial<ReminderCardView> = {}): ReminderCardView {
+  return {
+    locale: 'en',
+    occurrenceId: 'occ-1',
+    title: 'Review firewall rule changes',
+    description: 'Compare the change log against approved tickets.',
+    teamName: 'Blue Team',
+    cadence: 'Weekdays at 09:00',
+    dueText: 'Mon 9 Mar 2026, 17:00 (GMT-4)',
+    status: 'posted',
+    statusText: 'Waiting for someone to take it',
+    actionable: true,
+    refreshUserIds: ['29:user-a', '29:user-b'],
+    ...overrides,
+  };
+}
+
+function workloadView(locale: Locale, full: boolean): WorkloadCardView {
+  return {
+    locale,
+    teamName: 'Blue Team',
+    openCount: full ? 18 : 0,
+    overdueCount: full ? 2 : 0,
+    snoozedCount: full ? 1 : 0,
+    doneLast7Days: full ? 12 : 0,
+    completionText: full ? '83 % (10 of 12 on time, last 30 days)' : '—',
+    medianText: full ? '2 h 10 min' : '—',
+    openItems: full
+      ? Array.from({ length: 15 }, (_, i) => ({
+          title: `Task ${i}`,
+          dueText: `Mon 9 Mar, ${10 + (i % 10)}:00`,
+          statusText: i % 2 ? 'Minji Kim is on it since 09:12' : 'Waiting for someone to take it',
+          overdue: i < 2,
+        }))
+      : [],
+    moreOpen: full ? 3 : 0,
+    upcoming: full ? Array.from({ length: 5 }, (_, i) => ({ title: `Next ${i}`, whenText: `Tue 10 Mar, 0${i}:00` })) : [],
+    ...(full ? { warning: '3 open tasks are recorded but not posted: no channel is bound to Blue Team.' } : {}),
+  };
+}
+
+function digestView(locale: Locale, full: boolean): DigestCardView {
+  return {
+    locale,
+    periodText: 'Week of 2 Mar 2026',
+    rows: full
+      ? [
+          { teamName: 'Blue Team', doneOnTime: 10, doneLate: 2, overdue: 1, skipped: 0, medianText: '2 h 10 min' },
+          { teamName: 'Red Team', doneOnTime: 0, doneLate: 0, overdue: 0, skipped: 3, medianText: '—' },
+        ]
+      : [],
+  };
+}
+
+function flatten(value: unknown, prefix = ''): Map<string, unknown> {
+  const result = new Map<string, unknown>();
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    for (const [key, child] of Object.entries(value)) {
+      for (const [path, leaf] of flatten(child, prefix ? `${prefix}.${key}` : key)) result.set(path, leaf);
+    }
+  } else {
+    result.set(prefix, value);
+  }
+  return result;
+}
+
+function readStringsFile(locale: Locale): Map<string, unknown> {
+  return flatten(JSON.parse(readFileSync(join(STRINGS_DIR, `${locale}.json`), 'utf8')));
+}
+
+function placeholdersOf(text: string): string[] {
+  return [...text.matchAll(/\{(\w+)\}/g)].map((match) => match[1] ?? '').sort();
+}
+
+describe('the validator used here', () => {
+  it('reports a broken card, so an empty problem list means something', () => {
+    const broken = {
+      type: 'AdaptiveCard',
+      version: '1.5',
+      body: [{ type: 'Bogus' }, { type: 'Input.Text', id: 'x', isRequired: true }],
+    };
+    expect(validationProblems(broken).length).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe('templates', () => {
+  it('are exactly the eight cards, all Adaptive Card 1.5 with the schema URL', () => {
+    const files = readdirSync(join(packageRoot(), 'cards')).filter((name) => name.endsWith('.json'));
+    expect(files.sort()).toEqual(TEMPLATE_NAMES);
+    for (const name of files) {
+      const template = JSON.parse(readFileSync(join(packageRoot(), 'cards', name), 'utf8')) as Json;
+      expect([name, template['version'], template['$schema']]).toEqual([name, '1.5', 'http://adaptivecards.io/schemas/adaptive-card.json']);
+    }
+  });
+
+  it('hard-code no words: every visible text comes from the strings or the view', () => {
+    const visible = new Set(['text', 'title', 'label', 'placeholder', 'errorMessage', 'fallbackText', 'altText']);
+    // Removes `${…}` expressions, which may themselves contain braces (`replace(x, '{count}', …)`).
+    const withoutExpressions = (text: string): string => {
+      let out = '';
+      for (let i = 0; i < text.length; i++) {
+        if (text.startsWith('${', i)) {
+          let depth = 0;
+          for (i += 1; i < text.length; i++) {
+            if (text[i] === '{') depth++;
+            else if (text[i] === '}' && --depth === 0) break;
+          }
+        } else {
+          out += text[i];
+        }
+      }
+      return out;
+    };
+    for (const name of TEMPLATE_NAMES) {
+      const template: unknown = JSON.parse(readFileSync(join(packageRoot(), 'cards', name), 'utf8'));
+      for (const { path, node } of objectsOf(template)) {
+        for (const [key, value] of Object.entries(node)) {
+          if (visible.has(key) && typeof value === 'string') {
+            expect([name, path, key, withoutExpressions(value)]).toEqual([name, path, key, expect.not.stringMatching(/\p{L}/u)]);
+          }
+        }
+      }
+    }
+  });
+});
+
+describe('reminder card', () => {
+  const cases = LOCALES.flatMap((locale) => ALL_STATUSES.map((status) => ({ locale, status })));
+
+  it.each(cases)('$locale, $status: valid, status line coloured, actions only while open', ({ locale, status }) => {
+    const open = OPEN_STATUSES.includes(status);
+    const card = renderReminderCard(reminderView({ locale, status, actionable: open, triggerText: 'Started by Jae.' }));
+    expectSoundCard(card);
+    const s = cardStrings(locale);
+
+    const [label, , sentence] = ofType(card, 'TextRun');
+    expect(label).toMatchObject({ text: s.status[status], color: STATUS_LOOK[status].color, weight: 'Bolder' });
+    expect(sentence).toMatchObject({ text: 'Waiting for someone to take it' });
+    const facts = ofType(card, 'FactSet')[0]?.['facts'];
+    expect(facts).toEqual([
+      { title: s.team, value: 'Blue Team' },
+      { title: s.due, value: 'Mon 9 Mar 2026, 17:00 (GMT-4)' },
+      { title: s.cadence, value: 'Weekdays at 09:00' },
+    ]);
+    expect(stringsOf(card)).toContain('Started by Jae.');
+
+    if (open) {
+      const verbs = ofType(card, 'Action.Execute').map((action) => action['verb']);
+      const expected = status === 'acknowledged' ? ['refresh', 'done', 'snooze', 'skip'] : ['refresh', 'ack', 'done', 'snooze', 'skip'];
+      expect(verbs).toEqual(expected);
+    } else {
+      expect(card).not.toHaveProperty('actions');
+      expect(ofType(card, 'Action.Execute').map((action) => action['verb'])).toEqual(['refresh']);
+      expect(ofType(card, 'Input.Text')).toEqual([]);
+    }
+  });
+
+  it('gives each status its own label and a semantic colour in both languages', () => {
+    for (const locale of LOCALES) {
+      const labels = ALL_STATUSES.map((status) => cardStrings(locale).status[status]);
+      expect(new Set(labels).size).toBe(ALL_STATUSES.length);
+    }
+    expect(ALL_STATUSES.sort()).toEqual([...OPEN_STATUSES, ...CLOSED_STATUSES].sort());
+    for (const status of ALL_STATUSES) {
+      expect(['default', 'accent', 'good', 'warning', 'attention']).toContain(STATUS_LOOK[status].color);
+    }
+    expect(STATUS_LOOK.overdue.color).toBe('attention');
+    expect(STATUS_LOOK.done.color).toBe('good');
+  });
+
+  it('has no actions when the caller says it is not actionable, even for an open status', () => {
+    const card = renderReminderCard(reminderView({ status: 'overdue', actionable: false }));
+    expectSoundCard(card);
+    expect(card).not.toHaveProperty('actions');
+  });
+
+  it('carries the inputs and data the action handler expects', () => {
+    const card = renderReminderCard(reminderView());
+    const actions = card['actions'] as Json[];
+    expect(actions.map((action) => action['type'])).toEqual(['Action.Execute', 'Action.ShowCard', 'Action.ShowCard', 'Action.ShowCard']);
+    expect(actions[0]).toMatchObject({ verb: 'ack', title: "I'm on it", data: { occurrenceId: 'occ-1' } });
+
+    const [done, snooze, skip] = actions.slice(1).map((action) => action['card'] as Json);
+    expect(ofType(done, 'Input.Text')).toEqual([
+      expect.objectContaining({ id: 'note', maxLength: 500, placeholder: 'Ticket link or note (optional)' }),
+    ]);
+    expect(ofType(done, 'Input.Text')[0]).not.toHaveProperty('isRequired');
+    expect(ofType(done, 'Action.Execute')).toEqual([expect.objectContaining({ verb: 'done', data: { occurrenceId: 'occ-1' } })]);
+
+    const [minutes] = ofType(snooze, 'Input.ChoiceSet');
+    expect(minutes).toMatchObject({ id: 'minutes', value: '60' });
+    expect(minutes?.['choices']).toEqual([
+      { title: '1 hour', value: '60' },
+      { title: '4 hours', value: '240' },
+      { title: '1 day', value: '1440' },
+    ]);
+    expect((minutes?.['choices'] as Json[]).map((choice) => choice['value'])).toEqual(SNOOZE_CHOICES.map(String));
+    expect(ofType(snooze, 'Action.Execute')).toEqual([expect.objectContaining({ verb: 'snooze', data: { occurrenceId: 'occ-1' } })]);
+
+    expect(ofType(skip, 'Input.Text')).toEqual([
+      expect.objectContaining({ id: 'reason', isRequired: true, maxLength: 500, errorMessage: 'Say why the task is skipped.' }),
+    ]);
+    expect(ofType(skip, 'Action.Execute')).toEqual([expect.objectContaining({ verb: 'skip', data: { occurrenceId: 'occ-1' } })]);
+  });
+
+  it('labels the buttons and choices in Korean', () => {
+    const card = renderReminderCard(reminderView({ locale: 'ko' }));
+    const titles = (card['actions'] as Json[]).map((action) => action['title']);
+    expect(titles).toEqual(['제가 맡겠습니다', '완료', '다시 알림', '건너뛰기']);
+    expect(ofType(card, 'Input.ChoiceSet')[0]?.['choices']).toEqual([
+      { title: '1시간 후', value: '60' },
+      { title: '4시간 후', value: '240' },
+      { title: '1일 후', value: '1440' },
+    ]);
+  });
+
+  it('asks Teams to refresh it for the given users, at most 60', () => {
+    const card = renderReminderCard(reminderView());
+    expect(card['refresh']).toEqual({
+      action: { type: 'Action.Execute', verb: 'refresh', data: { occurrenceId: 'occ-1' } },
+      userIds: ['29:user-a', '29:user-b'],
+    });
+    expect(renderReminderCard(reminderView({ refreshUserIds: [] }))['refresh']).toMatchObject({ userIds: [] });
+    const many = Array.from({ length: 75 }, (_, i) => `29:user-${i}`);
+    const capped = renderReminderCard(reminderView({ refreshUserIds: many }))['refresh'] as Json;
+    expect(capped['userIds']).toEqual(many.slice(0, MAX_REFRESH_USERS));
+  });
+
+  it('shows the description and trigger only when present', () => {
+    const bare = renderReminderCard(reminderView({ description: undefined }));
+    expect(ofType(bare, 'TextBlock').map((block) => block['text'])).toEqual(['Review firewall rule changes']);
+    const emptyDescription = renderReminderCard(reminderView({ description: '' }));
+    expect(ofType(emptyDescription, 'TextBlock')).toHaveLength(1);
+    const full = renderReminderCard(reminderView({ triggerText: 'Started late: the bot was down at 09:00.' }));
+    expect(ofType(full, 'TextBlock').map((block) => block['text'])).toEqual([
+      'Review firewall rule changes',
+      'Compare the change log against approved tickets.',
+      'Started late: the bot was down at 09:00.',
+    ]);
+  });
+
+  it('stays under 28 KB with a long description, a 500-character note and 60 refresh users', () => {
+    const note = '가'.repeat(250) + 'x'.repeat(250);
+    const card = renderReminderCard(
+      reminderView({
+        locale: 'ko',
+        status: 'done',
+        actionable: false,
+        title: '방화벽 규칙 변경 검토 '.repeat(10),
+        description: '변경 로그를 승인된 티켓과 비교하세요. '.repeat(100),
+        statusText: t('ko', 'status.doneNote', { name: '김민지', time: '14:02', note }),
+        refreshUserIds: Array.from({ length: 60 }, (_, i) => `29:1${String(i).padStart(3, '0')}${'a'.repeat(90)}`),
+      }),
+    );
+    expectSoundCard(card);
+    expect(Buffer.byteLength(JSON.stringify(card), 'utf8')).toBeLessThan(28 * 1024);
+    const open = renderReminderCard(reminderView({ description: 'd'.repeat(4000), refreshUserIds: Array(60).fill('29:' + 'b'.repeat(100)) }));
+    expect(Buffer.byteLength(JSON.stringify(open), 'utf8')).toBeLessThan(28 * 1024);
+  });
+
+  it('keeps hostile user text as plain text: no new elements, no evaluation, no lost characters', () => {
+    const sneaky = `${HOSTILE} \uE000\uE002 \uE000`;
+    const card = renderReminderCard(
+      reminderView({
+        title: sneaky,
+        description: sneaky,
+        teamName: sneaky,
+        cadence: sneaky,
+        dueText: sneaky,
+        statusText: sneaky,
+        triggerText: sneaky,
+        refreshUserIds: [sneaky],
+      }),
+    );
+    expect(validationProblems(card)).toEqual([]);
+    expect(ofType(card, 'Action.OpenUrl')).toEqual([]);
+    expect((card['actions'] as Json[]).length).toBe(4);
+    expect(ofType(card, 'Action.Execute').every((action) => (action['data'] as Json)['occurrenceId'] === 'occ-1')).toBe(true);
+    const texts = ofType(card, 'TextBlock').map((block) => block['text']);
+    expect(texts).toEqual([sneaky, sneaky, sneaky]);
+    expect(ofType(card, 'TextRun')[2]?.['text']).toBe(sneaky);
+    expect(ofType(card, 'FactSet')[0]?.['facts']).toEqual([
+      { title: 'Team', value: sneaky },
+      { title: 'Due', value: sneaky },
+      { title: 'Cadence', value: sneaky },
+    ]);
+    expect((card['refresh'] as Json)['userIds']).toEqual([sneaky]);
+  });
+});
+
+describe('other cards', () => {
+  it.each(LOCALES)('nudge (%s)', (locale) => {
+    const view: NudgeCardView = { locale, occurrenceId: 'occ-1', title: 'Rotate keys', message: t(locale, 'nudge.snoozeEnded'), dueText: '17:00' };
+    const card = renderNudgeCard(view);
+    expectSoundCard(card);
+    expect(stringsOf(card)).toEqual(expect.arrayContaining(['Rotate keys', t(locale, 'nudge.snoozeEnded'), '17:00', cardStrings(locale).due]));
+  });
+
+  it.each(LOCALES)('escalation (%s), with and without a link', (locale) => {
+    const base = { locale, occurrenceId: 'occ-1', title: 'Rotate keys', teamName: 'Blue Team', dueText: '17:00', statusText: HOSTILE };
+    const bare = renderEscalationCard(base);
+    expectSoundCard(bare);
+    expect(bare).not.toHaveProperty('actions');
+    expect(ofType(bare, 'TextRun')[0]?.['text']).toBe(HOSTILE);
+
+    const linked = renderEscalationCard({ ...base, link: 'https://teams.microsoft.com/l/message/19:abc/123' });
+    expectSoundCard(linked);
+    expect(linked['actions']).toEqual([
+      { type: 'Action.OpenUrl', title: cardStrings(locale).openTask, url: 'https://teams.microsoft.com/l/message/19:abc/123' },
+    ]);
+  });
+
+  it.each(LOCALES)('workload (%s), empty', (locale) => {
+    const card = renderWorkloadCard(workloadView(locale, false));
+    expectSoundCard(card);
+    const s = cardStrings(locale).workload;
+    const texts = stringsOf(card);
+    expect(texts).toEqual(expect.arrayContaining([s.noOpenTasks, s.noUpcoming, '0']));
+    expect(ofType(card, 'Container')).toEqual([]);
+    expect(texts.some((text) => text.includes('{count}'))).toBe(false);
+  });
+
+  it.each(LOCALES)('workload (%s), full', (locale) => {
+    const card = renderWorkloadCard(workloadView(locale, true));
+    expectSoundCard(card);
+    const s = cardStrings(locale).workload;
+    const texts = stringsOf(card);
+    expect(texts).not.toContain(s.noOpenTasks);
+    expect(texts).toEqual(expect.arrayContaining(['18', '2', '12', s.moreOpen.replace('{count}', '3'), 'Next 4', 'Tue 10 Mar, 04:00']));
+    const itemContainers = ofType(card, 'Container').filter((container) => container['style'] === undefined);
+    expect(itemContainers).toHaveLength(15);
+    const overdueMarks = ofType(card, 'TextRun').filter((run) => run['color'] === 'attention');
+    expect(overdueMarks).toHaveLength(2);
+    expect(ofType(card, 'Container').filter((container) => container['style'] === 'warning')).toHaveLength(1);
+    const counters = ofType(card, 'TextBlock').filter((block) => block['size'] === 'ExtraLarge');
+    expect(counters.map((block) => [block['text'], block['color']])).toEqual([
+      ['18', undefined],
+      ['2', 'attention'],
+      ['1', 'warning'],
+      ['12', 'good'],
+    ]);
+  });
+
+  it.each(LOCALES)('task list (%s), empty and full', (locale) => {
+    const heading = t(locale, 'tasks.title');
+    const empty = renderTaskListCard({ locale, heading, emptyText: t(locale, 'tasks.empty'), items: [] });
+    expectSoundCard(empty);
+    expect(ofType(empty, 'TextBlock').map((block) => block['text'])).toEqual([heading, t(locale, 'tasks.empty')]);
+
+    const items = Array.from({ length: 20 }, (_, i) => ({ title: `Task ${i}`, teamName: 'Blue Team', dueText: '17:00', statusText: HOSTILE }));
+    const full = renderTaskListCard({ locale, heading, emptyText: t(locale, 'tasks.empty'), items });
+    expectSoundCard(full);
+    expect(stringsOf(full)).not.toContain(t(locale, 'tasks.empty'));
+    expect(ofType(full, 'Container')).toHaveLength(20);
+    expect(ofType(full, 'FactSet')[0]?.['facts']).toEqual([
+      { title: cardStrings(locale).team, value: 'Blue Team' },
+      { title: cardStrings(locale).due, value: '17:00' },
+      { title: cardStrings(locale).statusLabel, value: HOSTILE },
+    ]);
+  });
+
+  it.each(LOCALES)('teams list (%s), empty and full', (locale) => {
+    const empty = renderTeamsListCard({ locale, teams: [] });
+    expectSoundCard(empty);
+    expect(stringsOf(empty)).toContain(cardStrings(locale).teamsList.empty);
+    expect(ofType(empty, 'ColumnSet')).toEqual([]);
+
+    const full = renderTeamsListCard({
+      locale,
+      teams: [
+        { id: 'blue', name: 'Blue Team', channelText: 'SOC Blue', bound: true },
+        { id: 'red', name: 'Red Team', channelText: t(locale, 'teams.unbound'), bound: false },
+        { id: 'x', name: HOSTILE, channelText: t(locale, 'teams.inactive', { reason: 'bot removed' }), bound: false },
+      ],
+    });
+    expectSoundCard(full);
+    expect(ofType(full, 'ColumnSet')).toHaveLength(4);
+    const channelRuns = ofType(full, 'TextRun').filter((run) => run['color'] !== undefined);
+    expect(channelRuns.map((run) => run['color'])).toEqual(['good', 'warning', 'warning']);
+    expect(stringsOf(full)).toContain(HOSTILE);
+  });
+
+  it.each(LOCALES)('digest (%s), empty and full', (locale) => {
+    const empty = renderDigestCard(digestView(locale, false));
+    expectSoundCard(empty);
+    expect(stringsOf(empty)).toContain(cardStrings(locale).digest.empty);
+    expect(ofType(empty, 'ColumnSet')).toEqual([]);
+
+    const full = renderDigestCard(digestView(locale, true));
+    expectSoundCard(full);
+    expect(ofType(full, 'ColumnSet')).toHaveLength(3);
+    const blueRow = ofType(ofType(full, 'ColumnSet')[1], 'TextBlock').map((block) => [block['text'], block['color']]);
+    expect(blueRow).toEqual([
+      ['10', 'good'],
+      ['2', 'warning'],
+      ['1', 'attention'],
+      ['0', undefined],
+    ]);
+  });
+
+  it.each(LOCALES)('message (%s): help and welcome', (locale) => {
+    const help = renderMessageCard({ locale, title: t(locale, 'help.title'), text: t(locale, 'help.text') });
+    expectSoundCard(help);
+    expect(ofType(help, 'TextBlock').map((block) => block['text'])).toEqual([t(locale, 'help.title'), t(locale, 'help.text')]);
+    const welcome = renderMessageCard({
+      locale,
+      title: t(locale, 'welcome.title'),
+      text: t(locale, 'welcome.text', { teamName: 'SOC', teamList: 'Blue Team, Red Team' }),
+    });
+    expectSoundCard(welcome);
+  });
+
+  it('message text from a user is data, not template', () => {
+    const card = renderMessageCard({ locale: 'en', title: '', text: t('en', 'unknown.text', { input: HOSTILE }) });
+    expectSoundCard(card);
+    expect(ofType(card, 'TextBlock').map((block) => block['text'])).toEqual([t('en', 'unknown.text', { input: HOSTILE })]);
+  });
+});
+
+describe('renderer errors', () => {
+  it('refuses a view that leaves a template field unbound, and restores the global hook', () => {
+    const incomplete = { locale: 'en', occurrenceId: 'occ-1', title: 'Rotate keys', message: 'Back' } as unknown as NudgeCardView;
+    expect(() => renderNudgeCard(incomplete)).toThrow(CardTemplateError);
+    expect(() => renderNudgeCard(incomplete)).toThrow(/nudge\.json.*dueText/);
+    expect(GlobalSettings.getUndefinedFieldValueSubstitutionString).toBeUndefined();
+  });
+});
+
+describe('strings', () => {
+  const en = readStringsFile('en');
+  const ko = readStringsFile('ko');
+
+  it('have the same keys in English and Korean, all non-empty text', () => {
+    expect([...ko.keys()].sort()).toEqual([...en.keys()].sort());
+    for (const [key, value] of [...en, ...ko]) {
+      expect([key, typeof value, String(value).trim().length > 0]).toEqual([key, 'string', true]);
+    }
+  });
+
+  it('use the same placeholders in both languages', () => {
+    for (const [key, value] of en) {
+      expect([key, placeholdersOf(String(ko.get(key)))]).toEqual([key, placeholdersOf(String(value))]);
+    }
+  });
+
+  it('cover every occurrence status, as a label and as a sentence', () => {
+    for (const locale of LOCALES) {
+      for (const status of ALL_STATUSES) {
+        expect(cardStrings(locale).status[status]).toEqual(expect.any(String));
+        expect(() => t(locale, `status.${status}`, { name: 'n', time: 't', note: 'x', reason: 'r' })).not.toThrow();
+      }
+    }
+  });
+
+  it('label every snooze choice', () => {
+    for (const locale of LOCALES) {
+      const labels: Record<string, string | undefined> = cardStrings(locale).snoozeChoices;
+      expect(Object.keys(labels).sort()).toEqual(SNOOZE_CHOICES.map(String).sort());
+    }
+  });
+
+  const requiredKeys: readonly MessageKey[] = [
+    'help.title', 'help.text', 'welcome.title', 'welcome.text',
+    'bind.done', 'bind.moved', 'bind.unknownTeam', 'bind.needChannel', 'bind.missingTeam', 'bind.pendingPosted',
+    'unbind.done', 'unbind.none', 'teams.title', 'teams.unbound', 'teams.inactive',
+    'workload.title', 'workload.noTeam', 'workload.unknownTeam', 'workload.unposted', 'workload.none',
+    'tasks.title', 'tasks.empty', 'overdue.title', 'overdue.empty',
+    'run.done', 'run.unknownActivity', 'run.notOnDemand', 'run.teamNotAssigned', 'run.missing',
+    'unknown.text',
+    'action.notFound', 'action.otherConversation', 'action.alreadyDone', 'action.alreadySkipped', 'action.closed',
+    'action.alreadyAcknowledged', 'action.reasonRequired', 'action.noteTooLong', 'action.badSnooze', 'action.unknownVerb', 'action.error',
+    'status.pending', 'status.posted', 'status.acknowledged', 'status.snoozed', 'status.overdue', 'status.overdueAck',
+    'status.escalated', 'status.done', 'status.doneNote', 'status.skipped', 'status.missed',
+    'trigger.catchUp', 'trigger.onDemand', 'nudge.snoozeEnded', 'nudge.overdue', 'escalation.title', 'escalation.text',
+    'digest.title', 'digest.period', 'duration.hours', 'duration.minutes', 'duration.days',
+  ];
+
+  it('contain every message the bot needs', () => {
+    for (const key of requiredKeys) {
+      expect([key, en.has(`messages.${key}`), ko.has(`messages.${key}`)]).toEqual([key, true, true]);
+    }
+  });
+
+  it('keep the agreed English wording of the key messages', () => {
+    expect(t('en', 'bind.unknownTeam', { input: 'Purple', teamList: 'Blue, Red' })).toBe('There is no SOC team "Purple". Teams: Blue, Red.');
+    expect(t('en', 'status.doneNote', { name: 'Minji Kim', time: '14:02', note: 'https://tickets/123' })).toBe(
+      'Done by Minji Kim at 14:02 — https://tickets/123',
+    );
+    expect(t('en', 'duration.hours', { h: 2, m: 10 })).toBe('2 h 10 min');
+    expect(t('en', 'action.noteTooLong', { length: 612, max: 500 })).toBe('The note is too long (612 characters; at most 500).');
+  });
+
+  it('list the commands in each language and say the other words work too', () => {
+    const english = t('en', 'help.text');
+    for (const command of ['help', 'bind <team>', 'unbind', 'teams', 'workload [team]', 'tasks', 'overdue', 'run <activity> [for <team>]']) {
+      expect(english).toContain(`**${command}**`);
+    }
+    const korean = t('ko', 'help.text');
+    for (const command of ['도움말', '연결 <팀>', '연결 해제', '팀', '업무량 [팀]', '내 작업', '지연', '실행 <활동>']) {
+      expect(korean).toContain(`**${command}`);
+    }
+    for (const word of ['도움말', '연결', '연결 해제', '팀', '업무량', '내 작업', '지연', '실행']) expect(english).toContain(word);
+    for (const word of ['help', 'bind', 'unbind', 'teams', 'workload', 'tasks', 'overdue', 'run']) expect(korean).toContain(word);
+  });
+});
+
+describe('i18n', () => {
+  it.each([
+    ['ko', 'en', 'ko'],
+    ['ko-KR', 'en', 'ko'],
+    ['ko-kr', 'en', 'ko'],
+    ['KO_KR', 'en', 'ko'],
+    ['en-US', 'ko', 'en'],
+    ['en', 'ko', 'en'],
+    ['de-DE', 'ko', 'en'],
+    ['kok-IN', 'ko', 'en'],
+    [undefined, 'ko', 'ko'],
+    [undefined, 'en', 'en'],
+    ['', 'ko', 'ko'],
+  ] as const)('localeOf(%p, %p) is %p', (teamsLocale, fallback, expected) => {
+    expect(localeOf(teamsLocale, fallback)).toBe(expected);
+  });
+
+  it('substitutes parameters once, so values that look like placeholders stay as written', () => {
+    expect(t('en', 'action.alreadyDone', { name: '{time}', time: '14:02' })).toBe('Already done by {time} at 14:02.');
+    expect(t('ko', 'action.alreadyDone', { name: '김민지', time: '14:02' })).toBe('김민지 님이 14:02에 이미 완료했습니다.');
+    expect(t('en', 'bind.pendingPosted', { count: 3 })).toBe('3 open tasks recorded before the binding will be posted here.');
+  });
+
+  it('treats an unknown key or a missing parameter as a programming error', () => {
+    expect(() => t('en', 'bind.nope' as MessageKey)).toThrow(/unknown message key "bind\.nope"/);
+    expect(() => t('en', 'bind' as MessageKey)).toThrow(/unknown message key/);
+    expect(() => t('en', 'bind.done.toString' as MessageKey)).toThrow(/unknown message key/);
+    expect(() => t('en', 'bind.done')).toThrow(/needs the parameter \{team\}/);
+    // @ts-expect-error: keys are checked at compile time too
+    expect(() => t('en', 'bind.doen', { team: 'x' })).toThrow();
+  });
+
+  it('hands out card strings that callers cannot change', () => {
+    const strings = cardStrings('en');
+    expect(() => {
+      (strings as { due: string }).due = 'Changed';
+    }).toThrow(TypeError);
+    expect(cardStrings('en').due).toBe('Due');
+  });
+
+  it('knows its locales', () => {
+    expect(isLocale('ko')).toBe(true);
+    expect(isLocale('ko-KR')).toBe(false);
+    expect(isLocale(undefined)).toBe(false);
+  });
+});
