@@ -54,15 +54,19 @@ export interface Occurrence {
   readonly acknowledgedAt?: number;
   readonly acknowledgedBy?: Actor;
   readonly snoozedUntil?: number;
+  readonly snoozedByName?: string;
   readonly overdueAt?: number;
   readonly escalatedAt?: number;
   readonly closedAt?: number;
   readonly closedBy?: Actor;
   /** Done note (e.g. ticket link) or skip reason. */
   readonly closeNote?: string;
+  /** Who started an on-demand run. */
+  readonly startedByName?: string;
   /** Where the card was posted: the Teams conversation (channel thread) and the message id. */
   readonly postedConversationId?: string;
   readonly postedActivityId?: string;
+  readonly postedServiceUrl?: string;
 }
 
 /** One append-only record of something that happened to an occurrence. */

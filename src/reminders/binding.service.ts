@@ -1,0 +1,127 @@
+/**
+ * Installations and bindings: which Teams channel receives each SOC team's reminders. Teams hands us the
+ * conversation references; this decides what they mean and records them (never only in memory).
+ */
+import type { Kysely } from 'kysely';
+import type { Catalog, SocTeam } from '../catalog/catalog.types';
+import {
+  deactivateBindings,
+  deleteBindingsOfChannel,
+  listBindings,
+  upsertBinding,
+  upsertInstallation,
+  markInstallationRemoved,
+  findInstallation,
+  type Binding,
+} from '../storage/binding.repository';
+import { listUnposted } from '../storage/occurrence.repository';
+import { rememberTenant } from '../storage/scheduler-state.repository';
+import type { Database } from '../storage/tables';
+import type { Clock } from './clock';
+import { UnknownTeam } from './errors';
+import type { Actor } from './occurrence.types';
+import type { ReminderService } from './reminder.service';
+
+/** A Teams channel as Teams describes it. */
+export interface ChannelRef {
+  readonly teamsTeamId: string;
+  readonly channelId: string;
+  readonly channelName?: string;
+  readonly serviceUrl: string;
+  readonly botId: string;
+}
+
+export interface TeamBindingView {
+  readonly team: SocTeam;
+  readonly binding?: Binding;
+  /** Open tasks recorded but not posted (no channel, or an inactive one). */
+  readonly unposted: number;
+}
+
+export class BindingService {
+  constructor(
+    private readonly deps: { db: Kysely<Database>; catalog: Catalog; clock: Clock; reminders: ReminderService },
+  ) {}
+
+  /** Finds a SOC team by id, English or Korean name (case-insensitive). */
+  findTeam(ref: string): SocTeam | undefined {
+    const key = ref.trim().toLowerCase();
+    return this.deps.catalog.teams.find((t) => t.id === key || t.name.toLowerCase() === key || t.name_ko.toLowerCase() === key);
+  }
+
+  /** The bot was added to a team, group chat or personal chat. */
+  async recordInstallation(tenantId: string, conversationId: string, scope: string, serviceUrl: string, botId: string, name?: string): Promise<void> {
+    const now = this.deps.clock.now();
+    await this.deps.db.transaction().execute(async (trx) => {
+      await rememberTenant(trx, tenantId, now);
+      await upsertInstallation(trx, { tenantId, conversationId, scope, serviceUrl, botId, name, installedAt: now });
+    });
+  }
+
+  /** True when the bot is recorded as installed (and not removed) in that conversation. */
+  async isInstalled(tenantId: string, conversationId: string): Promise<boolean> {
+    return (await findInstallation(this.deps.db, tenantId, conversationId))?.active ?? false;
+  }
+
+  /** The bot was removed: the team's bindings stay on record but inactive. */
+  async recordRemoval(tenantId: string, conversationId: string, teamsTeamId?: string): Promise<number> {
+    const now = this.deps.clock.now();
+    return this.deps.db.transaction().execute(async (trx) => {
+      await markInstallationRemoved(trx, tenantId, conversationId, now);
+      return teamsTeamId ? deactivateBindings(trx, tenantId, { teamsTeamId }, 'bot removed from the team') : 0;
+    });
+  }
+
+  /**
+   * Binds a SOC team to a channel (moving it if it was bound elsewhere), then queues the posts of open tasks
+   * that were recorded while it had no usable channel.
+   */
+  async bind(tenantId: string, teamRef: string, channel: ChannelRef, actor: Actor): Promise<{ team: SocTeam; previous?: Binding; pendingPosted: number }> {
+    const team = this.findTeam(teamRef);
+    if (!team) throw new UnknownTeam(teamRef);
+    const now = this.deps.clock.now();
+    const { previous, unposted } = await this.deps.db.transaction().execute(async (trx) => {
+      await rememberTenant(trx, tenantId, now);
+      const prev = await upsertBinding(trx, {
+        tenantId,
+        socTeamId: team.id,
+        teamsTeamId: channel.teamsTeamId,
+        channelId: channel.channelId,
+        channelName: channel.channelName,
+        serviceUrl: channel.serviceUrl,
+        botId: channel.botId,
+        boundAt: now,
+        boundByName: actor.name,
+      });
+      return { previous: prev, unposted: await listUnposted(trx, tenantId, team.id) };
+    });
+    const pendingPosted = unposted.length > 0 ? await this.deps.reminders.postUnposted(tenantId, team.id, unposted.map((o) => o.id)) : 0;
+    const moved = previous && previous.channelId !== channel.channelId ? previous : undefined;
+    return { team, previous: moved, pendingPosted };
+  }
+
+  /** Removes every binding of the channel; returns the SOC teams that were bound there. */
+  async unbind(tenantId: string, channelId: string): Promise<SocTeam[]> {
+    const removed = await deleteBindingsOfChannel(this.deps.db, tenantId, channelId);
+    return removed.map((b) => this.deps.catalog.teams.find((t) => t.id === b.socTeamId)).filter((t): t is SocTeam => t !== undefined);
+  }
+
+  /** Every SOC team of the catalog with its binding (if any) and how many open tasks wait unposted. */
+  async listTeams(tenantId: string): Promise<TeamBindingView[]> {
+    const bindings = new Map((await listBindings(this.deps.db, tenantId)).map((b) => [b.socTeamId, b]));
+    const out: TeamBindingView[] = [];
+    for (const team of this.deps.catalog.teams) {
+      out.push({ team, binding: bindings.get(team.id), unposted: (await listUnposted(this.deps.db, tenantId, team.id)).length });
+    }
+    return out;
+  }
+
+  /** The SOC teams bound to a channel. */
+  async teamsOfChannel(tenantId: string, channelId: string): Promise<SocTeam[]> {
+    const bindings = await listBindings(this.deps.db, tenantId);
+    return bindings
+      .filter((b) => b.channelId === channelId)
+      .map((b) => this.deps.catalog.teams.find((t) => t.id === b.socTeamId))
+      .filter((t): t is SocTeam => t !== undefined);
+  }
+}

@@ -1,0 +1,261 @@
+/**
+ * Sends outbox items through the `ReminderPoster` port. Items of one conversation key go out in order (only
+ * heads are claimed); a claim is a lease, so if this process dies another replica takes the item over when
+ * the lease ends. Failures follow Teams' semantics: 429 waits Retry-After, transient errors back off with
+ * jitter, 403 deactivates the binding, 404 forgets the conversation, 413 shrinks the card once; after the last
+ * attempt an item is dead-lettered, never dropped.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { deactivateBindings, findBinding } from '../storage/binding.repository';
+import type { Database } from '../storage/tables';
+import { findOccurrenceById, recordPosted } from '../storage/occurrence.repository';
+import { claimDue, markDead, markRetry, markSent, releaseClaim, type OutboxItem } from '../storage/outbox.repository';
+import type { Clock } from './clock';
+import { DeliveryFailure, type ChannelTarget, type Delivery, type DigestRow, type ReminderPoster } from './delivery.port';
+
+export interface DeliveryLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+/** Counters the worker reports to metrics. */
+export interface DeliveryObserver {
+  sent?(kind: string): void;
+  failed?(kind: string, code: string): void;
+  deadLettered?(kind: string, code: string): void;
+  throttled?(): void;
+}
+
+export interface DeliveryWorkerOptions {
+  readonly db: Kysely<Database>;
+  readonly dialect: 'sqlite' | 'postgres';
+  readonly poster: ReminderPoster;
+  readonly clock: Clock;
+  readonly logger: DeliveryLogger;
+  readonly observer?: DeliveryObserver;
+  /** Attempts before an item is dead-lettered. @default 8 */
+  readonly maxAttempts?: number;
+  /** How long a claim is held before another replica may take it. @default 60000 */
+  readonly leaseMs?: number;
+  /** Poll interval when idle. @default 500 */
+  readonly pollMs?: number;
+  /** Items claimed at once. @default 32 */
+  readonly batchSize?: number;
+  /** First backoff step; doubles per attempt, with jitter, capped at 5 minutes. @default 1000 */
+  readonly backoffBaseMs?: number;
+  /** Waits before a send for the pacing budget; returns ms to wait (0: go). */
+  readonly pacer?: { reserve(tenantId: string, conversationKey: string): number };
+  /** Random source for jitter (tests pin it). */
+  readonly random?: () => number;
+}
+
+/** What became of one item. */
+export type Outcome = 'sent' | 'retry' | 'dead' | 'released';
+
+export class DeliveryWorker {
+  readonly owner = `worker-${randomUUID()}`;
+  private timer: NodeJS.Timeout | undefined;
+  private stopping = false;
+  private inFlight: Promise<unknown> = Promise.resolve();
+  private kicked = false;
+
+  constructor(private readonly opts: DeliveryWorkerOptions) {}
+
+  start(): void {
+    this.stopping = false;
+    this.schedule(0);
+  }
+
+  /** Stops polling and waits for the batch in flight. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.inFlight.catch(() => undefined);
+  }
+
+  /** Asks for a poll soon (something was just enqueued). */
+  kick(): void {
+    if (this.stopping) return;
+    this.kicked = true;
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.schedule(0);
+    }
+  }
+
+  /** Processes claimable items until none is left that is due now. For tests and the CLI. */
+  async drain(maxRounds = 1000): Promise<Outcome[]> {
+    const outcomes: Outcome[] = [];
+    for (let i = 0; i < maxRounds; i++) {
+      const batch = await this.processBatch();
+      if (batch.length === 0) break;
+      outcomes.push(...batch);
+    }
+    return outcomes;
+  }
+
+  /** Claims one batch and delivers it: conversations in parallel, each conversation's items in order. */
+  async processBatch(): Promise<Outcome[]> {
+    const { db, dialect, clock } = this.opts;
+    const items = await claimDue(db, dialect, this.owner, clock.now(), this.opts.leaseMs ?? 60_000, this.opts.batchSize ?? 32);
+    if (items.length === 0) return [];
+    const byKey = new Map<string, OutboxItem[]>();
+    for (const item of items) byKey.set(item.conversationKey, [...(byKey.get(item.conversationKey) ?? []), item]);
+    const results = await Promise.all(
+      [...byKey.values()].map(async (list) => {
+        const out: Outcome[] = [];
+        for (const item of list) out.push(await this.deliverOne(item));
+        return out;
+      }),
+    );
+    return results.flat();
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopping) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.kicked = false;
+      const run = this.processBatch()
+        .then((outcomes) => this.schedule(outcomes.length > 0 || this.kicked ? 0 : (this.opts.pollMs ?? 500)))
+        .catch((err: unknown) => {
+          this.opts.logger.error({ err }, 'delivery batch failed');
+          this.schedule(this.opts.pollMs ?? 500);
+        });
+      this.inFlight = run;
+    }, ms);
+    this.timer.unref?.();
+  }
+
+  private async deliverOne(item: OutboxItem): Promise<Outcome> {
+    const { db, clock, observer } = this.opts;
+    if (this.stopping) {
+      await releaseClaim(db, item.id, this.owner, clock.now(), clock.now());
+      return 'released';
+    }
+    const wait = this.opts.pacer?.reserve(item.tenantId, item.conversationKey) ?? 0;
+    if (wait > 0) {
+      await releaseClaim(db, item.id, this.owner, clock.now(), clock.now() + wait);
+      return 'released';
+    }
+    let delivery: Delivery | undefined;
+    try {
+      delivery = await this.toDelivery(item);
+      if (!delivery) {
+        // Nothing to do any more (an update of a card that was never posted): done, not failed.
+        await markSent(db, item.id, this.owner, clock.now());
+        return 'sent';
+      }
+      const posted = await this.opts.poster.deliver(delivery);
+      await db.transaction().execute(async (trx) => {
+        if (posted && delivery!.kind === 'reminder.post') {
+          await recordPosted(trx, delivery!.occurrence.id, clock.now(), { ...posted, serviceUrl: delivery!.target.serviceUrl });
+        }
+        await markSent(trx, item.id, this.owner, clock.now());
+      });
+      observer?.sent?.(item.kind);
+      return 'sent';
+    } catch (err) {
+      return this.handleFailure(item, delivery, err);
+    }
+  }
+
+  private async handleFailure(item: OutboxItem, delivery: Delivery | undefined, err: unknown): Promise<Outcome> {
+    const { db, clock, logger, observer } = this.opts;
+    const now = clock.now();
+    const failure = err instanceof DeliveryFailure ? err : new DeliveryFailure('transient', err instanceof Error ? err.message : String(err));
+    const code = failure.code ?? String(failure.status ?? failure.kind);
+    const errorText = `${failure.kind}${failure.status ? ` ${failure.status}` : ''}${failure.code ? ` ${failure.code}` : ''}: ${failure.message}`.slice(0, 1000);
+    observer?.failed?.(item.kind, code);
+    const maxAttempts = this.opts.maxAttempts ?? 8;
+    const dead = async (why: string) => {
+      await markDead(db, item.id, this.owner, now, why);
+      observer?.deadLettered?.(item.kind, code);
+      logger.error({ outboxId: item.id, kind: item.kind, tenantId: item.tenantId, error: why }, 'delivery dead-lettered');
+      return 'dead' as const;
+    };
+    switch (failure.kind) {
+      case 'throttled': {
+        observer?.throttled?.();
+        if (item.attempts >= maxAttempts) return dead(errorText);
+        const wait = failure.retryAfterMs ?? this.backoff(item.attempts);
+        await markRetry(db, item.id, this.owner, now, now + wait, errorText);
+        return 'retry';
+      }
+      case 'transient': {
+        if (item.attempts >= maxAttempts) return dead(errorText);
+        await markRetry(db, item.id, this.owner, now, now + this.backoff(item.attempts), errorText);
+        logger.warn({ outboxId: item.id, kind: item.kind, attempt: item.attempts, error: errorText }, 'delivery failed; will retry');
+        return 'retry';
+      }
+      case 'forbidden': {
+        const target = delivery && 'target' in delivery ? delivery.target : undefined;
+        const channelId = target?.channelId ?? (await this.channelOf(item));
+        if (channelId) await deactivateBindings(db, item.tenantId, { channelId }, failure.code ?? 'Forbidden');
+        logger.error({ outboxId: item.id, tenantId: item.tenantId, channelId, code: failure.code }, 'Teams refused the bot in this channel; binding made inactive');
+        return dead(errorText);
+      }
+      case 'gone': {
+        const target = delivery && 'target' in delivery ? delivery.target : undefined;
+        const channelId = target?.channelId ?? (await this.channelOf(item));
+        if (channelId) await deactivateBindings(db, item.tenantId, { channelId }, failure.code ?? 'ConversationNotFound');
+        logger.error({ outboxId: item.id, tenantId: item.tenantId, channelId, code: failure.code }, 'Teams says the conversation no longer exists; binding made inactive');
+        return dead(errorText);
+      }
+      case 'too-large': {
+        if (item.payload.shrink === true) return dead(errorText);
+        await db
+          .updateTable('outbox')
+          .set({ payload: JSON.stringify({ ...item.payload, shrink: true }), status: 'pending', next_attempt_at: now, lease_owner: null, lease_until: null, last_error: errorText, updated_at: now })
+          .where('id', '=', item.id)
+          .where('lease_owner', '=', this.owner)
+          .execute();
+        return 'retry';
+      }
+      default:
+        return dead(errorText);
+    }
+  }
+
+  /** The channel an occurrence item concerns (its team's binding), for deactivation on 403/404. */
+  private async channelOf(item: OutboxItem): Promise<string | undefined> {
+    if (!item.occurrenceId) return undefined;
+    const o = await findOccurrenceById(this.opts.db, item.occurrenceId);
+    if (!o) return undefined;
+    return (await findBinding(this.opts.db, item.tenantId, o.teamId))?.channelId;
+  }
+
+  private backoff(attempt: number): number {
+    const base = this.opts.backoffBaseMs ?? 1000;
+    const exp = Math.min(300_000, base * 2 ** Math.max(0, attempt - 1));
+    const random = this.opts.random ?? Math.random;
+    return Math.round(exp / 2 + random() * (exp / 2));
+  }
+
+  private async toDelivery(item: OutboxItem): Promise<Delivery | undefined> {
+    const p = item.payload;
+    const shrink = p.shrink === true;
+    if (item.kind === 'digest.post') {
+      return { kind: 'digest.post', target: p.target as ChannelTarget, periodStart: Number(p.periodStart), rows: p.rows as DigestRow[] };
+    }
+    const occurrence = item.occurrenceId ? await findOccurrenceById(this.opts.db, item.occurrenceId) : undefined;
+    if (!occurrence) throw new DeliveryFailure('permanent', `occurrence ${item.occurrenceId} not found`);
+    switch (item.kind) {
+      case 'reminder.post':
+        // Posted already (a lease ran out after Teams accepted the post): don't post twice.
+        if (occurrence.postedActivityId) return undefined;
+        return { kind: 'reminder.post', occurrence, target: p.target as ChannelTarget, shrink };
+      case 'reminder.update':
+        return occurrence.postedActivityId ? { kind: 'reminder.update', occurrence, shrink } : undefined;
+      case 'reminder.nudge':
+        return occurrence.postedActivityId ? { kind: 'reminder.nudge', occurrence, reason: p.reason === 'overdue' ? 'overdue' : 'snooze-ended' } : undefined;
+      case 'escalation.post':
+        return { kind: 'escalation.post', occurrence, target: p.target as ChannelTarget };
+      default:
+        throw new DeliveryFailure('permanent', `unknown outbox kind ${item.kind}`);
+    }
+  }
+}

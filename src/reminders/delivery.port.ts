@@ -1,0 +1,75 @@
+/**
+ * The port through which the domain reaches Teams. `teams/` implements it; the domain never imports
+ * botbuilder. Items come from the outbox and carry only references; the implementation renders the card
+ * from the occurrence as it is at send time, so a late update always shows the current state.
+ */
+import type { Occurrence } from './occurrence.types';
+
+/** Where a new post goes: a bound channel, as recorded when it was bound. */
+export interface ChannelTarget {
+  readonly tenantId: string;
+  readonly serviceUrl: string;
+  readonly botId: string;
+  readonly teamsTeamId: string;
+  readonly channelId: string;
+}
+
+export interface DigestRow {
+  readonly teamId: string;
+  readonly doneOnTime: number;
+  readonly doneLate: number;
+  readonly overdue: number;
+  readonly skipped: number;
+  readonly medianTimeToDoneMs?: number;
+}
+
+export type Delivery =
+  | { readonly kind: 'reminder.post'; readonly occurrence: Occurrence; readonly target: ChannelTarget; readonly shrink: boolean }
+  | { readonly kind: 'reminder.update'; readonly occurrence: Occurrence; readonly shrink: boolean }
+  | { readonly kind: 'reminder.nudge'; readonly occurrence: Occurrence; readonly reason: 'snooze-ended' | 'overdue' }
+  | { readonly kind: 'escalation.post'; readonly occurrence: Occurrence; readonly target: ChannelTarget }
+  | { readonly kind: 'digest.post'; readonly target: ChannelTarget; readonly periodStart: number; readonly rows: readonly DigestRow[] };
+
+export type DeliveryKind = Delivery['kind'];
+
+/** Where a post landed: the thread's conversation id and the message id, to update it later. */
+export interface Posted {
+  readonly conversationId: string;
+  readonly activityId: string;
+}
+
+/**
+ * Why a delivery failed, as the domain needs to know it. `teams/` maps HTTP statuses and Teams error codes
+ * onto these.
+ */
+export type DeliveryFailureKind =
+  /** 429: wait `retryAfterMs` (or back off) and try again. */
+  | 'throttled'
+  /** 412, 5xx, network: try again with backoff. */
+  | 'transient'
+  /** 403 bot not in roster, blocked, disabled by admin: the binding is unusable until someone fixes it. */
+  | 'forbidden'
+  /** 404 conversation not found: the conversation reference is gone. */
+  | 'gone'
+  /** 413: the card is too large. */
+  | 'too-large'
+  /** Anything else: retrying will not help. */
+  | 'permanent';
+
+export class DeliveryFailure extends Error {
+  constructor(
+    readonly kind: DeliveryFailureKind,
+    message: string,
+    readonly status?: number,
+    readonly code?: string,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+    this.name = 'DeliveryFailure';
+  }
+}
+
+export interface ReminderPoster {
+  /** Posts or updates; returns where a new post landed. Throws `DeliveryFailure` on failure. */
+  deliver(delivery: Delivery): Promise<Posted | undefined>;
+}

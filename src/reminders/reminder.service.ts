@@ -1,0 +1,375 @@
+/**
+ * The lifecycle of occurrences: creation (scheduled, caught up, on demand), the transitions people make from
+ * cards, and the timers (snooze end, overdue, escalation). Every change is one transaction that updates the
+ * occurrence with a guarded UPDATE, appends an event and enqueues what Teams must be told.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Kysely, Transaction } from 'kysely';
+import type { Activity, Catalog } from '../catalog/catalog.types';
+import { OVERSIGHT_TEAM_ID } from '../catalog/catalog.types';
+import type { Database } from '../storage/tables';
+import { findBinding } from '../storage/binding.repository';
+import { enqueue } from '../storage/outbox.repository';
+import {
+  appendEvent,
+  findNewlyOverdue,
+  findOccurrence,
+  findSnoozesEnded,
+  findToEscalate,
+  insertOccurrenceIfAbsent,
+  updateOpenOccurrence,
+  type Db,
+} from '../storage/occurrence.repository';
+import type { Clock } from './clock';
+import type { ChannelTarget, DeliveryKind } from './delivery.port';
+import {
+  AlreadyAcknowledged,
+  AlreadyClosed,
+  InvalidInput,
+  NotInThisConversation,
+  NotOnDemand,
+  OccurrenceNotFound,
+  TeamNotAssigned,
+  UnknownActivity,
+  UnknownTeam,
+} from './errors';
+import { SYSTEM_ACTOR, statusOf, type Actor, type Occurrence, type OccurrenceEvent } from './occurrence.types';
+
+/** Longest note or skip reason kept, in characters. */
+export const MAX_NOTE_LENGTH = 500;
+/** Snooze lengths a card may ask for, in minutes. */
+export const SNOOZE_MINUTES: readonly number[] = [60, 240, 1440];
+
+/** Where a card action came from, as `teams/` understands it. */
+export interface ActionOrigin {
+  /** True when the occurrence's card was posted in the conversation the action came from. */
+  isSameConversation(postedConversationId: string): boolean;
+}
+
+export interface ReminderServiceDeps {
+  readonly db: Kysely<Database>;
+  readonly catalog: Catalog;
+  readonly clock: Clock;
+  /** Called after a transaction enqueued something, so the delivery worker need not wait for its next poll. */
+  readonly onEnqueued?: () => void;
+}
+
+export interface TimerResult {
+  readonly woke: number;
+  readonly overdue: number;
+  readonly escalated: number;
+}
+
+export class ReminderService {
+  private readonly activities: ReadonlyMap<string, Activity>;
+
+  constructor(private readonly deps: ReminderServiceDeps) {
+    this.activities = new Map(deps.catalog.activities.map((a) => [a.id, a]));
+  }
+
+  get catalog(): Catalog {
+    return this.deps.catalog;
+  }
+
+  activity(id: string): Activity | undefined {
+    return this.activities.get(id);
+  }
+
+  /**
+   * Creates the occurrence of a fire time, or records it as missed. Idempotent: the unique key
+   * (tenant, activity, team, scheduled time) lets exactly one of several racing callers create it.
+   * Returns the occurrence when this call created it.
+   */
+  async createScheduled(tenantId: string, activity: Activity, teamId: string, scheduledAt: number, trigger: 'schedule' | 'catch-up' | 'missed'): Promise<Occurrence | undefined> {
+    const now = this.deps.clock.now();
+    return this.transact(async (trx) => {
+      const created = await insertOccurrenceIfAbsent(trx, {
+        id: randomUUID(),
+        tenantId,
+        activityId: activity.id,
+        teamId,
+        scheduledAt,
+        dueAt: scheduledAt + activity.dueAfterMs,
+        escalateAt: activity.escalateAfterMs === undefined ? undefined : scheduledAt + activity.dueAfterMs + activity.escalateAfterMs,
+        trigger: trigger === 'missed' ? 'schedule' : trigger,
+        state: trigger === 'missed' ? 'missed' : 'open',
+        createdAt: now,
+        closedAt: trigger === 'missed' ? now : undefined,
+      });
+      if (!created) return undefined;
+      await this.event(trx, created, trigger === 'missed' ? 'missed' : 'created', undefined, SYSTEM_ACTOR, now, trigger === 'catch-up' ? 'catch-up' : undefined);
+      if (trigger !== 'missed') await this.enqueuePost(trx, created, now);
+      return created;
+    });
+  }
+
+  /**
+   * Starts an on-demand activity now for all its teams, or for one. `activityRef` and `teamRef` may be ids,
+   * English or Korean titles/names (case-insensitive).
+   */
+  async runOnDemand(tenantId: string, activityRef: string, teamRef: string | undefined, actor: Actor): Promise<{ activity: Activity; occurrences: Occurrence[] }> {
+    const activity = this.findActivity(activityRef);
+    if (!activity) throw new UnknownActivity(activityRef);
+    if (!activity.onDemand) throw new NotOnDemand(activity.id);
+    let teamIds = activity.teams;
+    if (teamRef !== undefined) {
+      const team = this.findTeam(teamRef);
+      if (!team) throw new UnknownTeam(teamRef);
+      if (!activity.teams.includes(team)) throw new TeamNotAssigned(activity.id, team);
+      teamIds = [team];
+    }
+    const now = this.deps.clock.now();
+    const occurrences = await this.transact(async (trx) => {
+      const out: Occurrence[] = [];
+      for (const teamId of teamIds) {
+        const created = await insertOccurrenceIfAbsent(trx, {
+          id: randomUUID(),
+          tenantId,
+          activityId: activity.id,
+          teamId,
+          scheduledAt: now,
+          dueAt: now + activity.dueAfterMs,
+          escalateAt: activity.escalateAfterMs === undefined ? undefined : now + activity.dueAfterMs + activity.escalateAfterMs,
+          trigger: 'on-demand',
+          state: 'open',
+          createdAt: now,
+          startedByName: actor.name,
+        });
+        if (!created) continue;
+        await this.event(trx, created, 'created', undefined, actor, now, 'on demand');
+        await this.enqueuePost(trx, created, now);
+        out.push(created);
+      }
+      return out;
+    });
+    return { activity, occurrences };
+  }
+
+  /** "I'm on it": claims the task. Pressing it again is harmless; someone else's claim is refused. */
+  async acknowledge(tenantId: string, id: string, actor: Actor, origin: ActionOrigin): Promise<Occurrence> {
+    const current = await this.forAction(tenantId, id, origin);
+    if (current.acknowledgedBy?.userId === actor.userId && current.snoozedUntil === undefined) return current;
+    const now = this.deps.clock.now();
+    return this.transition(current, 'acknowledged', actor, now, undefined, { acknowledgedBy: actor.userId }, {
+      acknowledged_at: current.acknowledgedBy?.userId === actor.userId ? current.acknowledgedAt! : now,
+      ack_user_id: actor.userId,
+      ack_aad_id: actor.aadObjectId ?? null,
+      ack_name: actor.name,
+      snoozed_until: null,
+      snoozed_by_name: null,
+    });
+  }
+
+  /** Marks the task done, with an optional note (e.g. the ticket link). Exactly one of racing callers wins. */
+  async complete(tenantId: string, id: string, actor: Actor, note: string | undefined, origin: ActionOrigin): Promise<Occurrence> {
+    const cleanNote = this.checkNote(note, false);
+    const current = await this.forAction(tenantId, id, origin);
+    const now = this.deps.clock.now();
+    return this.transition(current, 'done', actor, now, cleanNote, {}, {
+      state: 'done',
+      closed_at: now,
+      closed_user_id: actor.userId,
+      closed_aad_id: actor.aadObjectId ?? null,
+      closed_name: actor.name,
+      close_note: cleanNote ?? null,
+      snoozed_until: null,
+    });
+  }
+
+  /** Puts the task aside; it comes back as a nudge in its thread when the snooze ends. */
+  async snooze(tenantId: string, id: string, actor: Actor, minutes: number, origin: ActionOrigin): Promise<Occurrence> {
+    if (!SNOOZE_MINUTES.includes(minutes)) throw new InvalidInput('bad-snooze', { minutes });
+    const current = await this.forAction(tenantId, id, origin);
+    const now = this.deps.clock.now();
+    return this.transition(current, 'snoozed', actor, now, `${minutes} min`, {}, {
+      snoozed_until: now + minutes * 60_000,
+      snoozed_by_name: actor.name,
+    });
+  }
+
+  /** Closes the task without doing it; a reason is required. */
+  async skip(tenantId: string, id: string, actor: Actor, reason: string | undefined, origin: ActionOrigin): Promise<Occurrence> {
+    const cleanReason = this.checkNote(reason, true)!;
+    const current = await this.forAction(tenantId, id, origin);
+    const now = this.deps.clock.now();
+    return this.transition(current, 'skipped', actor, now, cleanReason, {}, {
+      state: 'skipped',
+      closed_at: now,
+      closed_user_id: actor.userId,
+      closed_aad_id: actor.aadObjectId ?? null,
+      closed_name: actor.name,
+      close_note: cleanReason,
+      snoozed_until: null,
+    });
+  }
+
+  /** Reads an occurrence for display (a card refresh); scoped by tenant. */
+  async get(tenantId: string, id: string): Promise<Occurrence> {
+    const o = await findOccurrence(this.deps.db, tenantId, id);
+    if (!o) throw new OccurrenceNotFound(id);
+    return o;
+  }
+
+  /** Occurrence as a card action may touch it: in this tenant, and posted in the conversation acted from. */
+  async forAction(tenantId: string, id: string, origin: ActionOrigin): Promise<Occurrence> {
+    const o = await this.get(tenantId, id);
+    if (!o.postedConversationId || !origin.isSameConversation(o.postedConversationId)) throw new NotInThisConversation(id);
+    return o;
+  }
+
+  /**
+   * Runs the timers due at `now`: snoozes that ended (nudge), tasks newly overdue (card updated, nudge),
+   * tasks to escalate (escalation card to SOC Oversight). Safe to run from several replicas: each change is
+   * a guarded UPDATE that only one of them wins.
+   */
+  async processTimers(): Promise<TimerResult> {
+    const now = this.deps.clock.now();
+    let woke = 0;
+    let overdue = 0;
+    let escalated = 0;
+    for (const o of await findSnoozesEnded(this.deps.db, now)) {
+      const done = await this.timerTransition(o, now, 'woke', { snoozed_until: null, snoozed_by_name: null }, { snoozedUntilAtMost: now }, ['reminder.update', 'reminder.nudge'], 'snooze-ended');
+      if (done) woke++;
+    }
+    for (const o of await findNewlyOverdue(this.deps.db, now)) {
+      const done = await this.timerTransition(o, now, 'overdue', { overdue_at: now }, { overdueUnset: true }, ['reminder.update', 'reminder.nudge'], 'overdue');
+      if (done) overdue++;
+    }
+    for (const o of await findToEscalate(this.deps.db, now)) {
+      const done = await this.timerTransition(o, now, 'escalated', { escalated_at: now, overdue_at: o.overdueAt ?? now }, { escalatedUnset: true }, ['reminder.update', 'escalation.post']);
+      if (done) escalated++;
+    }
+    return { woke, overdue, escalated };
+  }
+
+  /**
+   * Enqueues posts for open occurrences of a team that were recorded while it had no channel (called right
+   * after binding). Returns how many.
+   */
+  async postUnposted(tenantId: string, teamId: string, occurrenceIds: readonly string[]): Promise<number> {
+    const now = this.deps.clock.now();
+    return this.transact(async (trx) => {
+      let count = 0;
+      for (const id of occurrenceIds) {
+        const o = await findOccurrence(trx, tenantId, id);
+        if (!o || o.state !== 'open' || o.postedActivityId || o.teamId !== teamId) continue;
+        if (await this.enqueuePost(trx, o, now)) count++;
+      }
+      return count;
+    });
+  }
+
+  /** Enqueues a digest post to SOC Oversight's channel, if it is bound. Returns false when it is not. */
+  async enqueueDigest(tenantId: string, periodStart: number, rows: readonly unknown[]): Promise<boolean> {
+    const now = this.deps.clock.now();
+    return this.transact(async (trx) => {
+      const target = await this.channelTarget(trx, tenantId, OVERSIGHT_TEAM_ID);
+      if (!target) return false;
+      await enqueue(trx, { tenantId, conversationKey: `chan:${tenantId}|${target.channelId}`, kind: 'digest.post', payload: { target, periodStart, rows }, at: now });
+      return true;
+    });
+  }
+
+  private findActivity(ref: string): Activity | undefined {
+    const key = ref.trim().toLowerCase();
+    return this.deps.catalog.activities.find((a) => a.id === key || a.title.toLowerCase() === key || a.title_ko.toLowerCase() === key);
+  }
+
+  private findTeam(ref: string): string | undefined {
+    const key = ref.trim().toLowerCase();
+    return this.deps.catalog.teams.find((t) => t.id === key || t.name.toLowerCase() === key || t.name_ko.toLowerCase() === key)?.id;
+  }
+
+  private checkNote(text: string | undefined, required: boolean): string | undefined {
+    const clean = (text ?? '').replace(/\r\n?/g, '\n').trim();
+    if (required && clean === '') throw new InvalidInput('reason-required');
+    if (clean.length > MAX_NOTE_LENGTH) throw new InvalidInput('note-too-long', { length: clean.length, max: MAX_NOTE_LENGTH });
+    return clean === '' ? undefined : clean;
+  }
+
+  private async transition(
+    current: Occurrence,
+    type: OccurrenceEvent['type'],
+    actor: Actor,
+    now: number,
+    note: string | undefined,
+    guard: Parameters<typeof updateOpenOccurrence>[4],
+    patch: Parameters<typeof updateOpenOccurrence>[3],
+  ): Promise<Occurrence> {
+    const updated = await this.transact(async (trx) => {
+      const row = await updateOpenOccurrence(trx, current.tenantId, current.id, patch, guard);
+      if (!row) return undefined;
+      await this.event(trx, row, type, statusOf(current, now), actor, now, note);
+      await this.enqueueFor(trx, row, 'reminder.update', now);
+      return row;
+    });
+    if (updated) return updated;
+    // Lost the race or the state was wrong: say exactly why, from the row as it is now.
+    const latest = await this.get(current.tenantId, current.id);
+    if (latest.state !== 'open') throw new AlreadyClosed(latest.state, latest.closedBy, latest.closedAt, latest.closeNote);
+    if (latest.acknowledgedBy && latest.acknowledgedBy.userId !== actor.userId) throw new AlreadyAcknowledged(latest.acknowledgedBy, latest.acknowledgedAt!);
+    throw new AlreadyClosed('done', undefined, undefined, undefined);
+  }
+
+  private async timerTransition(
+    o: Occurrence,
+    now: number,
+    type: OccurrenceEvent['type'],
+    patch: Parameters<typeof updateOpenOccurrence>[3],
+    guard: Parameters<typeof updateOpenOccurrence>[4],
+    kinds: readonly DeliveryKind[],
+    nudgeReason?: 'snooze-ended' | 'overdue',
+  ): Promise<boolean> {
+    return this.transact(async (trx) => {
+      const row = await updateOpenOccurrence(trx, o.tenantId, o.id, patch, guard);
+      if (!row) return false;
+      await this.event(trx, row, type, statusOf(o, now), SYSTEM_ACTOR, now);
+      for (const kind of kinds) await this.enqueueFor(trx, row, kind, now, nudgeReason ? { reason: nudgeReason } : {});
+      return true;
+    });
+  }
+
+  private async event(trx: Db, o: Occurrence, type: OccurrenceEvent['type'], fromStatus: OccurrenceEvent['fromStatus'], actor: Actor, at: number, note?: string): Promise<void> {
+    await appendEvent(trx, { tenantId: o.tenantId, occurrenceId: o.id, type, fromStatus, toStatus: statusOf(o, at), actor, note, at });
+  }
+
+  private async channelTarget(trx: Db, tenantId: string, teamId: string): Promise<ChannelTarget | undefined> {
+    const b = await findBinding(trx, tenantId, teamId);
+    if (!b || !b.active) return undefined;
+    return { tenantId, serviceUrl: b.serviceUrl, botId: b.botId, teamsTeamId: b.teamsTeamId, channelId: b.channelId };
+  }
+
+  /** Enqueues the card post when the team has an active channel; otherwise the task stays recorded only. */
+  private async enqueuePost(trx: Db, o: Occurrence, now: number): Promise<boolean> {
+    const target = await this.channelTarget(trx, o.tenantId, o.teamId);
+    if (!target) return false;
+    await enqueue(trx, { tenantId: o.tenantId, conversationKey: occurrenceKey(o.id), kind: 'reminder.post', occurrenceId: o.id, payload: { target }, at: now });
+    return true;
+  }
+
+  private async enqueueFor(trx: Db, o: Occurrence, kind: DeliveryKind, now: number, extra: Record<string, unknown> = {}): Promise<void> {
+    if (kind === 'escalation.post') {
+      const target = await this.channelTarget(trx, o.tenantId, OVERSIGHT_TEAM_ID);
+      if (!target) return;
+      await enqueue(trx, { tenantId: o.tenantId, conversationKey: `chan:${o.tenantId}|${target.channelId}`, kind, occurrenceId: o.id, payload: { target }, at: now });
+      return;
+    }
+    // Updates and nudges only make sense for a card that was posted or is queued to be.
+    await enqueue(trx, { tenantId: o.tenantId, conversationKey: occurrenceKey(o.id), kind, occurrenceId: o.id, payload: extra, at: now });
+  }
+
+  private transact<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+    return this.deps.db
+      .transaction()
+      .execute(fn)
+      .then((result) => {
+        this.deps.onEnqueued?.();
+        return result;
+      });
+  }
+}
+
+/** Outbox key of everything about one occurrence: its post, updates and nudges go out in order. */
+export function occurrenceKey(occurrenceId: string): string {
+  return `occ:${occurrenceId}`;
+}

@@ -1,0 +1,182 @@
+/**
+ * Firing. node-cron wakes the scheduler at each activity's fire times (in its time zone), and a heartbeat every
+ * 30 s catches anything node-cron skipped and runs the timers; but what is due is decided from the database checkpoint and
+ * cron-parser, never from the wake-up itself. So a tick that comes late, a process that stalled, a restart and
+ * a second replica all converge on the same occurrences, and the unique key keeps them single.
+ *
+ * Catch-up rule, per activity and team, for fire times t after the checkpoint and up to now:
+ *   - now - t <= liveTolerance (90 s): on time, created as scheduled;
+ *   - liveTolerance < now - t <= catch-up window (SOC_CATCHUP, 24 h): only the newest such t is created,
+ *     marked as a catch-up; the older ones are recorded as missed;
+ *   - older than the window: recorded as missed (the newest 50 per activity and team; older ones are only
+ *     counted in the log), never posted.
+ * On the very first start there is no checkpoint: nothing is caught up.
+ */
+import cron, { type ScheduledTask } from 'node-cron';
+import type { Activity, Catalog } from '../catalog/catalog.types';
+import { advanceCheckpoint, listTenants, readCheckpoint } from '../storage/scheduler-state.repository';
+import type { Clock } from './clock';
+import { fireTimesBefore, fireTimesBetween, nextFireTime } from './fire-times';
+import type { ReminderService } from './reminder.service';
+
+export const CHECKPOINT_NAME = 'scheduler';
+/** How many missed fire times are recorded per activity and team; older ones are only counted. */
+export const MAX_MISSED_RECORDED = 50;
+
+export interface SchedulerLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export interface SchedulerOptions {
+  readonly service: ReminderService;
+  readonly catalog: Catalog;
+  readonly clock: Clock;
+  readonly db: Parameters<typeof readCheckpoint>[0];
+  /** The catch-up window in ms (SOC_CATCHUP). */
+  readonly catchupMs: number;
+  /** Tenant that owns occurrences while no tenant has installed the bot. */
+  readonly homeTenantId: string;
+  readonly logger: SchedulerLogger;
+  /** A fire time processed within this many ms counts as on time. @default 90000 */
+  readonly liveToleranceMs?: number;
+  /** Extra periodic work run on each heartbeat (timers, digest). */
+  readonly onHeartbeat?: () => Promise<void>;
+}
+
+export interface RunResult {
+  readonly created: number;
+  readonly caughtUp: number;
+  readonly missed: number;
+  readonly missedNotRecorded: number;
+}
+
+export class Scheduler {
+  private readonly tasks: ScheduledTask[] = [];
+  private readonly skipDates: ReadonlySet<string>;
+  private running: Promise<unknown> = Promise.resolve();
+  private started = false;
+  private lastRunAt: number | undefined;
+
+  constructor(private readonly opts: SchedulerOptions) {
+    this.skipDates = new Set(opts.catalog.skipDates);
+  }
+
+  get isRunning(): boolean {
+    return this.started;
+  }
+
+  get lastRun(): number | undefined {
+    return this.lastRunAt;
+  }
+
+  /** Catches up, then schedules the wake-ups. */
+  async start(): Promise<RunResult> {
+    const result = await this.runDue();
+    this.started = true;
+    for (const activity of this.opts.catalog.activities) {
+      if (!activity.schedule) continue;
+      this.tasks.push(
+        cron.schedule(activity.schedule, () => this.wake(`activity:${activity.id}`), {
+          timezone: activity.timezone,
+          name: `activity:${activity.id}`,
+          noOverlap: true,
+        }),
+      );
+    }
+    this.tasks.push(cron.schedule('*/30 * * * * *', () => this.heartbeat(), { name: 'heartbeat', noOverlap: true }));
+    return result;
+  }
+
+  /** Stops the wake-ups and waits for the run in flight. */
+  async stop(): Promise<void> {
+    this.started = false;
+    for (const t of this.tasks.splice(0)) await t.destroy();
+    await this.running.catch(() => undefined);
+  }
+
+  /** The earliest next fire time over all activities, after now. */
+  nextFireTime(): { activityId: string; at: number } | undefined {
+    const now = this.opts.clock.now();
+    let best: { activityId: string; at: number } | undefined;
+    for (const a of this.opts.catalog.activities) {
+      const at = nextFireTime(a, now, this.skipDates);
+      if (at !== undefined && (!best || at < best.at)) best = { activityId: a.id, at };
+    }
+    return best;
+  }
+
+  /**
+   * Creates every occurrence due since the checkpoint, by the catch-up rule, and moves the checkpoint to now.
+   * Runs are serialised within the process; across processes the unique key keeps them idempotent.
+   */
+  runDue(): Promise<RunResult> {
+    const run = this.running.catch(() => undefined).then(() => this.runDueNow());
+    this.running = run;
+    return run;
+  }
+
+  private async runDueNow(): Promise<RunResult> {
+    const { db, clock, catchupMs, service, logger } = this.opts;
+    const liveTolerance = this.opts.liveToleranceMs ?? 90_000;
+    const now = clock.now();
+    const checkpoint = await readCheckpoint(db, CHECKPOINT_NAME);
+    let created = 0;
+    let caughtUp = 0;
+    let missed = 0;
+    let missedNotRecorded = 0;
+    if (checkpoint !== undefined && checkpoint < now) {
+      const tenants = await this.tenantsToFire();
+      for (const activity of this.opts.catalog.activities) {
+        if (!activity.schedule) continue;
+        const plan = this.plan(activity, checkpoint, now, liveTolerance, catchupMs);
+        missedNotRecorded += plan.missedNotRecorded * tenants.length * activity.teams.length;
+        for (const tenant of tenants) {
+          for (const teamId of activity.teams) {
+            for (const t of plan.live) if (await service.createScheduled(tenant, activity, teamId, t, 'schedule')) created++;
+            if (plan.catchUp !== undefined && (await service.createScheduled(tenant, activity, teamId, plan.catchUp, 'catch-up'))) caughtUp++;
+            for (const t of plan.missed) if (await service.createScheduled(tenant, activity, teamId, t, 'missed')) missed++;
+          }
+        }
+      }
+    }
+    await advanceCheckpoint(db, CHECKPOINT_NAME, now);
+    this.lastRunAt = now;
+    if (caughtUp || missed || missedNotRecorded) {
+      logger.warn({ caughtUp, missed, missedNotRecorded, since: checkpoint === undefined ? undefined : new Date(checkpoint).toISOString() }, 'scheduler caught up after downtime');
+    }
+    return { created, caughtUp, missed, missedNotRecorded };
+  }
+
+  private plan(activity: Activity, checkpoint: number, now: number, liveTolerance: number, catchupMs: number): { live: number[]; catchUp?: number; missed: number[]; missedNotRecorded: number } {
+    const windowStart = Math.max(checkpoint, now - catchupMs);
+    const recent = fireTimesBetween(activity, windowStart, now, this.skipDates);
+    const live = recent.filter((t) => now - t <= liveTolerance);
+    const late = recent.filter((t) => now - t > liveTolerance);
+    const catchUp = late.length > 0 ? late[late.length - 1] : undefined;
+    const missed = late.slice(0, -1).reverse();
+    let missedNotRecorded = 0;
+    if (windowStart > checkpoint) {
+      // Older than the window: walk back from its start, newest first, up to the cap.
+      const older = fireTimesBefore(activity, windowStart + 1, checkpoint, this.skipDates, MAX_MISSED_RECORDED + 1);
+      if (older.length > MAX_MISSED_RECORDED) missedNotRecorded = 1;
+      missed.push(...older.slice(0, Math.max(0, MAX_MISSED_RECORDED - missed.length)));
+    }
+    return { live, catchUp, missed, missedNotRecorded };
+  }
+
+  private async tenantsToFire(): Promise<string[]> {
+    const known = (await listTenants(this.opts.db)).map((t) => t.tenantId);
+    return known.length > 0 ? known : [this.opts.homeTenantId];
+  }
+
+  private wake(source: string): void {
+    void this.runDue().catch((err: unknown) => this.opts.logger.error({ err, source }, 'scheduler run failed'));
+  }
+
+  private heartbeat(): void {
+    this.wake('heartbeat');
+    if (this.opts.onHeartbeat) void this.opts.onHeartbeat().catch((err: unknown) => this.opts.logger.error({ err }, 'heartbeat work failed'));
+  }
+}

@@ -1,0 +1,188 @@
+/**
+ * "What is this team's workload?": open, overdue, snoozed and acknowledged tasks, what is coming (including
+ * fire times not created yet), and how the team has done: completion rate and median time to done.
+ *
+ * Completion rate = tasks done by their due time / tasks whose due time has passed in the window, where
+ * skipped tasks (closed on purpose, with a reason) and missed ones (never posted: the bot was down) are
+ * counted apart and left out of the denominator.
+ */
+import type { Catalog } from '../catalog/catalog.types';
+import { countDoneSince, listForStats, listOpenOccurrences, listScheduledBetween, type Db } from '../storage/occurrence.repository';
+import { isSkipped, fireTimesBetween } from './fire-times';
+import { statusOf, type Occurrence } from './occurrence.types';
+import type { DigestRow } from './delivery.port';
+import type { TeamWorkload, UpcomingItem, WeeklyCompletion, WorkloadItem, WorkloadStats } from './workload.types';
+
+const DAY = 86_400_000;
+
+export interface WorkloadOptions {
+  /** How far ahead `upcoming` looks. @default 14 days */
+  readonly upcomingDays?: number;
+  /** At most this many upcoming items. @default 50 */
+  readonly upcomingLimit?: number;
+  /** Window of `stats`. @default 30 days */
+  readonly statsDays?: number;
+  /** Weeks of `weekly`. @default 8 */
+  readonly weeks?: number;
+}
+
+function toItem(o: Occurrence, now: number): WorkloadItem {
+  return {
+    occurrenceId: o.id,
+    activityId: o.activityId,
+    teamId: o.teamId,
+    status: statusOf(o, now),
+    scheduledAt: o.scheduledAt,
+    dueAt: o.dueAt,
+    acknowledgedBy: o.acknowledgedBy,
+    snoozedUntil: o.snoozedUntil,
+  };
+}
+
+function median(values: number[]): number | undefined {
+  if (values.length === 0) return undefined;
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+/** Statistics over occurrences whose due time falls in the window and has passed by `now`. */
+export function computeStats(occurrences: readonly Occurrence[], now: number, windowDays: number): WorkloadStats {
+  let due = 0;
+  let doneOnTime = 0;
+  let doneLate = 0;
+  let skipped = 0;
+  let missed = 0;
+  const durations: number[] = [];
+  for (const o of occurrences) {
+    if (o.state === 'missed') {
+      missed++;
+      continue;
+    }
+    if (o.state === 'skipped') {
+      skipped++;
+      continue;
+    }
+    const closedByDue = o.state === 'done' && o.closedAt !== undefined && o.closedAt <= o.dueAt;
+    if (o.dueAt > now && !closedByDue) continue;
+    due++;
+    if (o.state === 'done') {
+      if (closedByDue) doneOnTime++;
+      else doneLate++;
+      durations.push(o.closedAt! - (o.postedAt ?? o.scheduledAt));
+    }
+  }
+  return {
+    due,
+    doneOnTime,
+    doneLate,
+    skipped,
+    missed,
+    completionRate: due > 0 ? doneOnTime / due : undefined,
+    medianTimeToDoneMs: median(durations),
+    windowDays,
+  };
+}
+
+/** The UTC offset (ms) of a time zone at an instant. */
+function offsetMs(at: number, timeZone: string): number {
+  const name = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' }).formatToParts(at).find((p) => p.type === 'timeZoneName')?.value ?? 'GMT';
+  const m = /GMT([+-])(\d{2}):?(\d{2})?/.exec(name);
+  if (!m) return 0;
+  return (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 3_600_000 + Number(m[3] ?? 0) * 60_000);
+}
+
+/** Monday 00:00 of the week holding `at`, in `timeZone`. */
+export function startOfLocalWeek(at: number, timeZone: string): number {
+  const local = at + offsetMs(at, timeZone);
+  const day = new Date(local).getUTCDay();
+  const sinceMonday = (day + 6) % 7;
+  const localMidnight = Math.floor(local / DAY) * DAY - sinceMonday * DAY;
+  return localMidnight - offsetMs(localMidnight, timeZone);
+}
+
+/** Computes a team's workload at `now`. */
+export async function computeWorkload(db: Db, catalog: Catalog, tenantId: string, teamId: string, now: number, options: WorkloadOptions = {}): Promise<TeamWorkload> {
+  const upcomingDays = options.upcomingDays ?? 14;
+  const upcomingLimit = options.upcomingLimit ?? 50;
+  const statsDays = options.statsDays ?? 30;
+  const weeks = options.weeks ?? 8;
+
+  const open = (await listOpenOccurrences(db, tenantId, { teamId })).map((o) => ({ o, item: toItem(o, now) }));
+  const items = open.map((x) => x.item);
+
+  const horizon = now + upcomingDays * DAY;
+  const skip = new Set(catalog.skipDates);
+  const existing = await listScheduledBetween(db, tenantId, teamId, now, horizon);
+  const existingKeys = new Set(existing.map((o) => `${o.activityId}|${o.scheduledAt}`));
+  const upcoming: UpcomingItem[] = existing.map((o) => ({ activityId: o.activityId, teamId, at: o.scheduledAt, created: true }));
+  for (const a of catalog.activities) {
+    if (!a.teams.includes(teamId) || !a.schedule) continue;
+    for (const at of fireTimesBetween(a, now, horizon, skip, upcomingLimit)) {
+      if (!existingKeys.has(`${a.id}|${at}`) && !isSkipped(at, a.timezone, skip)) upcoming.push({ activityId: a.id, teamId, at, created: false });
+    }
+  }
+  upcoming.sort((x, y) => x.at - y.at || x.activityId.localeCompare(y.activityId));
+
+  const weeklyStart = startOfLocalWeek(now, catalog.timezone) - (weeks - 1) * 7 * DAY;
+  const statsFrom = Math.min(now - statsDays * DAY, weeklyStart);
+  const history = await listForStats(db, tenantId, teamId, statsFrom, now + statsDays * DAY);
+  const inWindow = history.filter((o) => o.dueAt >= now - statsDays * DAY);
+  const weekly: WeeklyCompletion[] = [];
+  for (let w = 0; w < weeks; w++) {
+    const start = weeklyStart + w * 7 * DAY;
+    const end = start + 7 * DAY;
+    const s = computeStats(history.filter((o) => o.dueAt >= start && o.dueAt < end), now, 7);
+    weekly.push({ weekStart: start, due: s.due, doneOnTime: s.doneOnTime });
+  }
+
+  return {
+    teamId,
+    tenantId,
+    at: now,
+    open: items,
+    overdue: open.filter((x) => x.o.overdueAt !== undefined).map((x) => x.item),
+    snoozed: items.filter((i) => i.status === 'snoozed'),
+    acknowledged: items.filter((i) => i.acknowledgedBy !== undefined),
+    unposted: open.filter((x) => x.o.postedActivityId === undefined).length,
+    doneLast7Days: await countDoneSince(db, tenantId, teamId, now - 7 * DAY),
+    doneLast30Days: await countDoneSince(db, tenantId, teamId, now - 30 * DAY),
+    upcoming: upcoming.slice(0, upcomingLimit),
+    stats: computeStats(inWindow, now, statsDays),
+    weekly,
+  };
+}
+
+/** The workload questions the bot, the tab and the JSON API ask, at the clock's now. */
+export class WorkloadService {
+  constructor(private readonly deps: { db: Db; catalog: Catalog; clock: { now(): number } }) {}
+
+  forTeam(tenantId: string, teamId: string, options?: WorkloadOptions): Promise<TeamWorkload> {
+    return computeWorkload(this.deps.db, this.deps.catalog, tenantId, teamId, this.deps.clock.now(), options);
+  }
+
+  /** Open tasks a person has acknowledged, across teams. */
+  async tasksOf(tenantId: string, userId: string): Promise<WorkloadItem[]> {
+    const now = this.deps.clock.now();
+    return (await listOpenOccurrences(this.deps.db, tenantId, { acknowledgedByUserId: userId })).map((o) => toItem(o, now));
+  }
+
+  /** Every overdue task across teams, most overdue first. */
+  async overdue(tenantId: string): Promise<WorkloadItem[]> {
+    const now = this.deps.clock.now();
+    return (await listOpenOccurrences(this.deps.db, tenantId, { overdueOnly: true })).map((o) => toItem(o, now));
+  }
+
+  /** Per-team figures of the week starting at `weekStart`, for the digest. */
+  async digest(tenantId: string, weekStart: number): Promise<DigestRow[]> {
+    const now = this.deps.clock.now();
+    const rows: DigestRow[] = [];
+    for (const team of this.deps.catalog.teams) {
+      const occurrences = await listForStats(this.deps.db, tenantId, team.id, weekStart, weekStart + 7 * DAY);
+      const s = computeStats(occurrences, now, 7);
+      const overdue = occurrences.filter((o) => o.state === 'open' && o.overdueAt !== undefined).length;
+      rows.push({ teamId: team.id, doneOnTime: s.doneOnTime, doneLate: s.doneLate, overdue, skipped: s.skipped, medianTimeToDoneMs: s.medianTimeToDoneMs });
+    }
+    return rows;
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * Opening the store. This file and `dialect.ts` are the only places that know which database is underneath.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver } from 'kysely';
+import { Pool, types as pgTypes } from 'pg';
+import type { Database } from './tables';
+import { migrateToLatest } from './migrator';
+
+export type DialectName = 'sqlite' | 'postgres';
+
+export interface Store {
+  readonly db: Kysely<Database>;
+  readonly dialect: DialectName;
+  /** Human-readable location without credentials, for logs and /healthz. */
+  readonly location: string;
+  close(): Promise<void>;
+}
+
+export interface StoreLocation {
+  readonly dialect: DialectName;
+  /** SQLite: absolute file path (or `:memory:`); PostgreSQL: the connection string. */
+  readonly target: string;
+}
+
+/**
+ * Reads DATABASE_URL: unset → `./data/soc-reminders.db`; `postgres://…` or `postgresql://…` → PostgreSQL;
+ * `sqlite:<path>`, `file:<path>` or a plain path → SQLite.
+ */
+export function parseDatabaseUrl(url: string | undefined, cwd = process.cwd()): StoreLocation {
+  if (!url) return { dialect: 'sqlite', target: resolve(cwd, 'data', 'soc-reminders.db') };
+  if (/^postgres(ql)?:\/\//i.test(url)) return { dialect: 'postgres', target: url };
+  const path = url.replace(/^(sqlite|file):(\/\/)?/i, '');
+  if (path === '') throw new Error('DATABASE_URL: empty SQLite path');
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(path)) throw new Error(`DATABASE_URL: unsupported scheme in "${redactUrl(url)}"`);
+  return { dialect: 'sqlite', target: path === ':memory:' ? path : resolve(cwd, path) };
+}
+
+/** A connection string with its password replaced, safe to log. */
+export function redactUrl(url: string): string {
+  return url.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@');
+}
+
+/**
+ * SQLite's default BEGIN is deferred: two processes that both read, then write, can deadlock on the lock
+ * upgrade, and busy_timeout does not help there. BEGIN IMMEDIATE takes the write lock up front, so a second
+ * process (another replica, the CLI) simply waits its turn.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+class ImmediateSqliteDialect extends SqliteDialect {
+  constructor(private readonly db: SqliteDatabase.Database) {
+    super({ database: db });
+  }
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver({ database: this.db });
+  }
+}
+
+/** Opens the store and applies every pending migration. */
+export async function openStore(location: StoreLocation): Promise<Store> {
+  if (location.dialect === 'sqlite') {
+    if (location.target !== ':memory:') mkdirSync(dirname(location.target), { recursive: true });
+    const sqlite = new SqliteDatabase(location.target);
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('busy_timeout = 10000');
+    sqlite.pragma('synchronous = NORMAL');
+    sqlite.pragma('foreign_keys = ON');
+    const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect(sqlite) });
+    await migrateToLatest(db, 'sqlite');
+    return { db, dialect: 'sqlite', location: location.target, close: () => db.destroy() };
+  }
+  const pool = new Pool({
+    connectionString: location.target,
+    max: 10,
+    // Epoch-millisecond columns are bigint; they fit a JS number exactly, so read them as numbers.
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === pgTypes.builtins.INT8 ? (v: string) => Number(v) : pgTypes.getTypeParser(oid, format as 'text')) as typeof pgTypes.getTypeParser,
+    },
+  });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  await migrateToLatest(db, 'postgres');
+  return { db, dialect: 'postgres', location: redactUrl(location.target), close: () => db.destroy() };
+}

@@ -1,0 +1,25 @@
+import { Kysely, Migrator, type Migration, type MigrationProvider } from 'kysely';
+import type { DialectName } from './database';
+import { migration20261123Initial } from './migrations/2026-11-23T10-00-initial';
+
+/** Migrations in order. A migration gets the dialect because id columns differ (see `dialect.ts`). */
+const MIGRATIONS: Record<string, (dialect: DialectName) => Migration> = {
+  '2026-11-23T10-00-initial': migration20261123Initial,
+};
+
+class StaticMigrationProvider implements MigrationProvider {
+  constructor(private readonly dialect: DialectName) {}
+  async getMigrations(): Promise<Record<string, Migration>> {
+    return Object.fromEntries(Object.entries(MIGRATIONS).map(([name, make]) => [name, make(this.dialect)]));
+  }
+}
+
+/** Applies every pending migration; throws with the failing migration's name. */
+export async function migrateToLatest(db: Kysely<any>, dialect: DialectName): Promise<void> {
+  const migrator = new Migrator({ db, provider: new StaticMigrationProvider(dialect) });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new Error(`database migration ${failed} failed: ${(error as Error).message ?? String(error)}`);
+  }
+}

@@ -1,0 +1,286 @@
+/** Occurrences and their append-only events. Every function takes the tenant: rows are always scoped by it. */
+import type { Kysely, Transaction } from 'kysely';
+import type { Actor, Occurrence, OccurrenceEvent, OccurrenceState } from '../reminders/occurrence.types';
+import type { Database, EventRow, OccurrenceRow, OccurrenceUpdate } from './tables';
+
+export type Db = Kysely<Database> | Transaction<Database>;
+
+const n = <T>(v: T | null): T | undefined => (v === null ? undefined : v);
+
+function actorFrom(userId: string | null, aadId: string | null, name: string | null): Actor | undefined {
+  if (userId === null) return undefined;
+  return { userId, name: name ?? userId, ...(aadId ? { aadObjectId: aadId } : {}) };
+}
+
+export function toOccurrence(r: OccurrenceRow): Occurrence {
+  return {
+    id: r.id,
+    tenantId: r.tenant_id,
+    activityId: r.activity_id,
+    teamId: r.team_id,
+    scheduledAt: Number(r.scheduled_at),
+    dueAt: Number(r.due_at),
+    escalateAt: n(r.escalate_at) ?? undefined,
+    trigger: r.trigger as Occurrence['trigger'],
+    state: r.state as OccurrenceState,
+    createdAt: Number(r.created_at),
+    postedAt: n(r.posted_at),
+    acknowledgedAt: n(r.acknowledged_at),
+    acknowledgedBy: actorFrom(r.ack_user_id, r.ack_aad_id, r.ack_name),
+    snoozedUntil: n(r.snoozed_until),
+    snoozedByName: n(r.snoozed_by_name),
+    overdueAt: n(r.overdue_at),
+    escalatedAt: n(r.escalated_at),
+    closedAt: n(r.closed_at),
+    closedBy: actorFrom(r.closed_user_id, r.closed_aad_id, r.closed_name),
+    closeNote: n(r.close_note),
+    startedByName: n(r.started_by_name),
+    postedConversationId: n(r.posted_conversation_id),
+    postedActivityId: n(r.posted_activity_id),
+    postedServiceUrl: n(r.posted_service_url),
+  };
+}
+
+export interface NewOccurrence {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly activityId: string;
+  readonly teamId: string;
+  readonly scheduledAt: number;
+  readonly dueAt: number;
+  readonly escalateAt?: number;
+  readonly trigger: Occurrence['trigger'];
+  readonly state: OccurrenceState;
+  readonly createdAt: number;
+  readonly startedByName?: string;
+  readonly closedAt?: number;
+}
+
+/**
+ * Inserts the occurrence unless one exists for the same (tenant, activity, team, scheduled time).
+ * Returns the new occurrence, or undefined when the slot was already taken (by a restart, a catch-up
+ * racing a live tick, or another replica): the unique key decides, not a read-then-write.
+ */
+export async function insertOccurrenceIfAbsent(db: Db, o: NewOccurrence): Promise<Occurrence | undefined> {
+  const row = await db
+    .insertInto('occurrences')
+    .values({
+      id: o.id,
+      tenant_id: o.tenantId,
+      activity_id: o.activityId,
+      team_id: o.teamId,
+      scheduled_at: o.scheduledAt,
+      due_at: o.dueAt,
+      escalate_at: o.escalateAt ?? null,
+      trigger: o.trigger,
+      state: o.state,
+      created_at: o.createdAt,
+      closed_at: o.closedAt ?? null,
+      started_by_name: o.startedByName ?? null,
+    })
+    .onConflict((oc) => oc.columns(['tenant_id', 'activity_id', 'team_id', 'scheduled_at']).doNothing())
+    .returningAll()
+    .executeTakeFirst();
+  return row ? toOccurrence(row) : undefined;
+}
+
+export async function findOccurrence(db: Db, tenantId: string, id: string): Promise<Occurrence | undefined> {
+  const row = await db.selectFrom('occurrences').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+  return row ? toOccurrence(row) : undefined;
+}
+
+/** Occurrence by id whatever its tenant: for the delivery worker, which carries the tenant in the outbox row. */
+export async function findOccurrenceById(db: Db, id: string): Promise<Occurrence | undefined> {
+  const row = await db.selectFrom('occurrences').selectAll().where('id', '=', id).executeTakeFirst();
+  return row ? toOccurrence(row) : undefined;
+}
+
+/**
+ * Applies `patch` only while the occurrence is still open (and `guard` holds): one atomic UPDATE, so of two
+ * people pressing Done at once exactly one gets a row back.
+ */
+export async function updateOpenOccurrence(
+  db: Db,
+  tenantId: string,
+  id: string,
+  patch: OccurrenceUpdate,
+  guard: { acknowledgedBy?: string | null; overdueUnset?: boolean; escalatedUnset?: boolean; snoozedUntilAtMost?: number } = {},
+): Promise<Occurrence | undefined> {
+  let q = db.updateTable('occurrences').set(patch).where('tenant_id', '=', tenantId).where('id', '=', id).where('state', '=', 'open');
+  if (guard.acknowledgedBy === null) q = q.where('ack_user_id', 'is', null);
+  else if (guard.acknowledgedBy !== undefined) q = q.where((eb) => eb.or([eb('ack_user_id', 'is', null), eb('ack_user_id', '=', guard.acknowledgedBy!)]));
+  if (guard.overdueUnset) q = q.where('overdue_at', 'is', null);
+  if (guard.escalatedUnset) q = q.where('escalated_at', 'is', null);
+  if (guard.snoozedUntilAtMost !== undefined) q = q.where('snoozed_until', '<=', guard.snoozedUntilAtMost);
+  const row = await q.returningAll().executeTakeFirst();
+  return row ? toOccurrence(row) : undefined;
+}
+
+/** Records where the card went; only the first successful post counts. */
+export async function recordPosted(db: Db, id: string, at: number, where: { conversationId: string; activityId: string; serviceUrl: string }): Promise<Occurrence | undefined> {
+  const row = await db
+    .updateTable('occurrences')
+    .set({ posted_at: at, posted_conversation_id: where.conversationId, posted_activity_id: where.activityId, posted_service_url: where.serviceUrl })
+    .where('id', '=', id)
+    .where('posted_activity_id', 'is', null)
+    .returningAll()
+    .executeTakeFirst();
+  return row ? toOccurrence(row) : undefined;
+}
+
+/** Open occurrences whose snooze has ended. */
+export async function findSnoozesEnded(db: Db, now: number, limit = 500): Promise<Occurrence[]> {
+  const rows = await db.selectFrom('occurrences').selectAll().where('state', '=', 'open').where('snoozed_until', '<=', now).orderBy('snoozed_until').limit(limit).execute();
+  return rows.map(toOccurrence);
+}
+
+/** Open, not snoozed, past due and not yet marked overdue. */
+export async function findNewlyOverdue(db: Db, now: number, limit = 500): Promise<Occurrence[]> {
+  const rows = await db
+    .selectFrom('occurrences')
+    .selectAll()
+    .where('state', '=', 'open')
+    .where('overdue_at', 'is', null)
+    .where('due_at', '<=', now)
+    .where('snoozed_until', 'is', null)
+    .orderBy('due_at')
+    .limit(limit)
+    .execute();
+  return rows.map(toOccurrence);
+}
+
+/** Open, past the escalation time and not yet escalated. */
+export async function findToEscalate(db: Db, now: number, limit = 500): Promise<Occurrence[]> {
+  const rows = await db
+    .selectFrom('occurrences')
+    .selectAll()
+    .where('state', '=', 'open')
+    .where('escalated_at', 'is', null)
+    .where('escalate_at', '<=', now)
+    .where('snoozed_until', 'is', null)
+    .orderBy('escalate_at')
+    .limit(limit)
+    .execute();
+  return rows.map(toOccurrence);
+}
+
+export async function listOpenOccurrences(db: Db, tenantId: string, filter: { teamId?: string; acknowledgedByUserId?: string; overdueOnly?: boolean } = {}): Promise<Occurrence[]> {
+  let q = db.selectFrom('occurrences').selectAll().where('tenant_id', '=', tenantId).where('state', '=', 'open');
+  if (filter.teamId) q = q.where('team_id', '=', filter.teamId);
+  if (filter.acknowledgedByUserId) q = q.where('ack_user_id', '=', filter.acknowledgedByUserId);
+  if (filter.overdueOnly) q = q.where('overdue_at', 'is not', null);
+  const rows = await q.orderBy('due_at').orderBy('id').execute();
+  return rows.map(toOccurrence);
+}
+
+/** Occurrences of a team closed (done, skipped) or due within [from, to), for statistics. */
+export async function listForStats(db: Db, tenantId: string, teamId: string | undefined, from: number, to: number): Promise<Occurrence[]> {
+  let q = db
+    .selectFrom('occurrences')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('due_at', '>=', from)
+    .where('due_at', '<', to);
+  if (teamId) q = q.where('team_id', '=', teamId);
+  const rows = await q.execute();
+  return rows.map(toOccurrence);
+}
+
+export async function countDoneSince(db: Db, tenantId: string, teamId: string, since: number): Promise<number> {
+  const row = await db
+    .selectFrom('occurrences')
+    .select((eb) => eb.fn.countAll<number | string>().as('c'))
+    .where('tenant_id', '=', tenantId)
+    .where('team_id', '=', teamId)
+    .where('state', '=', 'done')
+    .where('closed_at', '>=', since)
+    .executeTakeFirstOrThrow();
+  return Number(row.c);
+}
+
+/** Open occurrences of a team that were never posted (no channel was bound when they fired). */
+export async function listUnposted(db: Db, tenantId: string, teamId: string): Promise<Occurrence[]> {
+  const rows = await db
+    .selectFrom('occurrences')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('team_id', '=', teamId)
+    .where('state', '=', 'open')
+    .where('posted_activity_id', 'is', null)
+    .orderBy('scheduled_at')
+    .execute();
+  return rows.map(toOccurrence);
+}
+
+/** Existing occurrences scheduled in [from, to), e.g. to show on-demand runs among upcoming work. */
+export async function listScheduledBetween(db: Db, tenantId: string, teamId: string, from: number, to: number): Promise<Occurrence[]> {
+  const rows = await db
+    .selectFrom('occurrences')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('team_id', '=', teamId)
+    .where('scheduled_at', '>=', from)
+    .where('scheduled_at', '<', to)
+    .execute();
+  return rows.map(toOccurrence);
+}
+
+export interface NewEvent {
+  readonly tenantId: string;
+  readonly occurrenceId: string;
+  readonly type: OccurrenceEvent['type'];
+  readonly fromStatus?: OccurrenceEvent['fromStatus'];
+  readonly toStatus: OccurrenceEvent['toStatus'];
+  readonly actor: Actor;
+  readonly note?: string;
+  readonly at: number;
+}
+
+export async function appendEvent(db: Db, e: NewEvent): Promise<void> {
+  await db
+    .insertInto('occurrence_events')
+    .values({
+      tenant_id: e.tenantId,
+      occurrence_id: e.occurrenceId,
+      type: e.type,
+      from_status: e.fromStatus ?? null,
+      to_status: e.toStatus,
+      actor_user_id: e.actor.userId,
+      actor_aad_id: e.actor.aadObjectId ?? null,
+      actor_name: e.actor.name,
+      note: e.note ?? null,
+      at: e.at,
+    })
+    .execute();
+}
+
+function toEvent(r: EventRow): OccurrenceEvent {
+  return {
+    id: Number(r.id),
+    tenantId: r.tenant_id,
+    occurrenceId: r.occurrence_id,
+    type: r.type as OccurrenceEvent['type'],
+    fromStatus: (r.from_status ?? undefined) as OccurrenceEvent['fromStatus'],
+    toStatus: r.to_status as OccurrenceEvent['toStatus'],
+    actor: actorFrom(r.actor_user_id, r.actor_aad_id, r.actor_name)!,
+    note: r.note ?? undefined,
+    at: Number(r.at),
+  };
+}
+
+/** Events in id order, optionally since a time and for one tenant or occurrence. */
+export async function listEvents(db: Db, filter: { since?: number; tenantId?: string; occurrenceId?: string } = {}): Promise<OccurrenceEvent[]> {
+  let q = db.selectFrom('occurrence_events').selectAll();
+  if (filter.since !== undefined) q = q.where('at', '>=', filter.since);
+  if (filter.tenantId) q = q.where('tenant_id', '=', filter.tenantId);
+  if (filter.occurrenceId) q = q.where('occurrence_id', '=', filter.occurrenceId);
+  const rows = await q.orderBy('id').execute();
+  return rows.map(toEvent);
+}
+
+export async function countOccurrences(db: Db, filter: { state?: OccurrenceState } = {}): Promise<number> {
+  let q = db.selectFrom('occurrences').select((eb) => eb.fn.countAll<number | string>().as('c'));
+  if (filter.state) q = q.where('state', '=', filter.state);
+  const row = await q.executeTakeFirstOrThrow();
+  return Number(row.c);
+}

@@ -1,0 +1,195 @@
+/**
+ * The outbox: every post and card update to Teams is a row written in the same transaction as the state
+ * change that causes it, and a delivery worker sends it. Rows with the same `conversation_key` go out in id
+ * order. A claim is a lease: a replica that dies mid-send loses it when `lease_until` passes.
+ */
+import { sql } from 'kysely';
+import type { Db } from './occurrence.repository';
+import type { OutboxRow } from './tables';
+
+export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'dead';
+
+export interface OutboxItem {
+  readonly id: number;
+  readonly tenantId: string;
+  readonly conversationKey: string;
+  readonly kind: string;
+  readonly occurrenceId?: string;
+  readonly payload: Record<string, unknown>;
+  readonly status: OutboxStatus;
+  readonly attempts: number;
+  readonly nextAttemptAt: number;
+  readonly leaseOwner?: string;
+  readonly lastError?: string;
+  readonly createdAt: number;
+  readonly sentAt?: number;
+}
+
+function toItem(r: OutboxRow): OutboxItem {
+  return {
+    id: Number(r.id),
+    tenantId: r.tenant_id,
+    conversationKey: r.conversation_key,
+    kind: r.kind,
+    occurrenceId: r.occurrence_id ?? undefined,
+    payload: JSON.parse(r.payload) as Record<string, unknown>,
+    status: r.status as OutboxStatus,
+    attempts: Number(r.attempts),
+    nextAttemptAt: Number(r.next_attempt_at),
+    leaseOwner: r.lease_owner ?? undefined,
+    lastError: r.last_error ?? undefined,
+    createdAt: Number(r.created_at),
+    sentAt: r.sent_at === null ? undefined : Number(r.sent_at),
+  };
+}
+
+export interface NewOutboxItem {
+  readonly tenantId: string;
+  readonly conversationKey: string;
+  readonly kind: string;
+  readonly occurrenceId?: string;
+  readonly payload: Record<string, unknown>;
+  readonly at: number;
+}
+
+export async function enqueue(db: Db, item: NewOutboxItem): Promise<void> {
+  await db
+    .insertInto('outbox')
+    .values({
+      tenant_id: item.tenantId,
+      conversation_key: item.conversationKey,
+      kind: item.kind,
+      occurrence_id: item.occurrenceId ?? null,
+      payload: JSON.stringify(item.payload),
+      status: 'pending',
+      attempts: 0,
+      next_attempt_at: item.at,
+      created_at: item.at,
+      updated_at: item.at,
+    })
+    .execute();
+}
+
+/**
+ * Claims up to `limit` items that are due and at the head of their conversation (no earlier unsent item with
+ * the same key), including items whose lease ran out. The UPDATE re-checks the claimable condition, so of two
+ * replicas racing for a row exactly one gets it back; PostgreSQL's SKIP LOCKED keeps them from waiting on
+ * each other, SQLite's single writer lock serialises them.
+ */
+export async function claimDue(db: Db, dialect: 'sqlite' | 'postgres', owner: string, now: number, leaseMs: number, limit: number): Promise<OutboxItem[]> {
+  return db.transaction().execute(async (trx) => {
+    let candidates = trx
+      .selectFrom('outbox as o')
+      .select('o.id')
+      .where((eb) =>
+        eb.or([
+          eb.and([eb('o.status', '=', 'pending'), eb('o.next_attempt_at', '<=', now)]),
+          eb.and([eb('o.status', '=', 'sending'), eb('o.lease_until', '<', now)]),
+        ]),
+      )
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('outbox as p')
+              .select(sql`1`.as('one'))
+              .whereRef('p.conversation_key', '=', 'o.conversation_key')
+              .whereRef('p.id', '<', 'o.id')
+              .where('p.status', 'in', ['pending', 'sending']),
+          ),
+        ),
+      )
+      .orderBy('o.id')
+      .limit(limit);
+    if (dialect === 'postgres') candidates = candidates.forUpdate().skipLocked();
+    const ids = (await candidates.execute()).map((r) => Number(r.id));
+    if (ids.length === 0) return [];
+    const rows = await trx
+      .updateTable('outbox')
+      .set((eb) => ({ status: 'sending', lease_owner: owner, lease_until: now + leaseMs, attempts: eb('attempts', '+', 1), updated_at: now }))
+      .where('id', 'in', ids)
+      .where((eb) =>
+        eb.or([
+          eb.and([eb('status', '=', 'pending'), eb('next_attempt_at', '<=', now)]),
+          eb.and([eb('status', '=', 'sending'), eb('lease_until', '<', now)]),
+        ]),
+      )
+      .returningAll()
+      .execute();
+    return rows.map(toItem).sort((a, b) => a.id - b.id);
+  });
+}
+
+/** Marks an item sent, only if this owner still holds it. */
+export async function markSent(db: Db, id: number, owner: string, now: number): Promise<boolean> {
+  const res = await db
+    .updateTable('outbox')
+    .set({ status: 'sent', sent_at: now, updated_at: now, lease_owner: null, lease_until: null, last_error: null })
+    .where('id', '=', id)
+    .where('lease_owner', '=', owner)
+    .where('status', '=', 'sending')
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows ?? 0) === 1;
+}
+
+export async function markRetry(db: Db, id: number, owner: string, now: number, nextAttemptAt: number, error: string): Promise<void> {
+  await db
+    .updateTable('outbox')
+    .set({ status: 'pending', next_attempt_at: nextAttemptAt, updated_at: now, lease_owner: null, lease_until: null, last_error: error })
+    .where('id', '=', id)
+    .where('lease_owner', '=', owner)
+    .execute();
+}
+
+/** Gives back a claim without counting an attempt (the worker was stopping, or its budget was used up). */
+export async function releaseClaim(db: Db, id: number, owner: string, now: number, nextAttemptAt: number): Promise<void> {
+  await db
+    .updateTable('outbox')
+    .set((eb) => ({ status: 'pending', next_attempt_at: nextAttemptAt, updated_at: now, lease_owner: null, lease_until: null, attempts: eb('attempts', '-', 1) }))
+    .where('id', '=', id)
+    .where('lease_owner', '=', owner)
+    .where('status', '=', 'sending')
+    .execute();
+}
+
+export async function markDead(db: Db, id: number, owner: string | undefined, now: number, error: string): Promise<void> {
+  let q = db.updateTable('outbox').set({ status: 'dead', updated_at: now, lease_owner: null, lease_until: null, last_error: error }).where('id', '=', id);
+  if (owner) q = q.where('lease_owner', '=', owner);
+  await q.execute();
+}
+
+/** Makes dead items pending again (the CLI's `outbox retry`). Returns how many. */
+export async function requeueDead(db: Db, now: number, id?: number): Promise<number> {
+  let q = db.updateTable('outbox').set({ status: 'pending', attempts: 0, next_attempt_at: now, updated_at: now, last_error: null }).where('status', '=', 'dead');
+  if (id !== undefined) q = q.where('id', '=', id);
+  const res = await q.executeTakeFirst();
+  return Number(res.numUpdatedRows ?? 0);
+}
+
+export async function listOutbox(db: Db, filter: { status?: OutboxStatus[]; limit?: number } = {}): Promise<OutboxItem[]> {
+  let q = db.selectFrom('outbox').selectAll();
+  if (filter.status) q = q.where('status', 'in', filter.status);
+  const rows = await q.orderBy('id').limit(filter.limit ?? 1000).execute();
+  return rows.map(toItem);
+}
+
+/** Items not yet sent or dead, and the creation time of the oldest: for /healthz and metrics. */
+export async function outboxDepth(db: Db): Promise<{ pending: number; dead: number; oldestPendingAt?: number }> {
+  const rows = await db
+    .selectFrom('outbox')
+    .select((eb) => ['status', eb.fn.countAll<number | string>().as('c'), eb.fn.min('created_at').as('oldest')])
+    .where('status', 'in', ['pending', 'sending', 'dead'])
+    .groupBy('status')
+    .execute();
+  let pending = 0;
+  let dead = 0;
+  let oldest: number | undefined;
+  for (const r of rows) {
+    if (r.status === 'dead') dead += Number(r.c);
+    else {
+      pending += Number(r.c);
+      const o = Number(r.oldest);
+      oldest = oldest === undefined ? o : Math.min(oldest, o);
+    }
+  }
+  return { pending, dead, oldestPendingAt: oldest };
+}

@@ -1,0 +1,126 @@
+/**
+ * Kysely table types. Times are epoch milliseconds (`bigint` in PostgreSQL, INTEGER in SQLite), booleans are
+ * 0/1 integers: both dialects compare and sort them the same way, so no query needs a dialect branch.
+ */
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+export interface TenantsTable {
+  tenant_id: string;
+  first_seen_at: number;
+}
+
+export interface OccurrencesTable {
+  id: string;
+  tenant_id: string;
+  activity_id: string;
+  team_id: string;
+  scheduled_at: number;
+  due_at: number;
+  escalate_at: number | null;
+  trigger: string;
+  state: string;
+  created_at: number;
+  posted_at: number | null;
+  acknowledged_at: number | null;
+  ack_user_id: string | null;
+  ack_aad_id: string | null;
+  ack_name: string | null;
+  snoozed_until: number | null;
+  snoozed_by_name: string | null;
+  overdue_at: number | null;
+  escalated_at: number | null;
+  closed_at: number | null;
+  closed_user_id: string | null;
+  closed_aad_id: string | null;
+  closed_name: string | null;
+  close_note: string | null;
+  started_by_name: string | null;
+  posted_conversation_id: string | null;
+  posted_activity_id: string | null;
+  posted_service_url: string | null;
+}
+
+export interface OccurrenceEventsTable {
+  id: Generated<number>;
+  tenant_id: string;
+  occurrence_id: string;
+  type: string;
+  from_status: string | null;
+  to_status: string;
+  actor_user_id: string;
+  actor_aad_id: string | null;
+  actor_name: string;
+  note: string | null;
+  at: number;
+}
+
+export interface SchedulerStateTable {
+  name: string;
+  checkpoint_at: number;
+}
+
+/** Where the bot is installed: one row per Teams team (or chat) and tenant, with what is needed to post there. */
+export interface InstallationsTable {
+  tenant_id: string;
+  conversation_id: string;
+  /** `team`, `groupChat` or `personal`. */
+  scope: string;
+  service_url: string;
+  bot_id: string;
+  name: string | null;
+  active: number;
+  installed_at: number;
+  removed_at: number | null;
+}
+
+/** A SOC team of the catalog bound to a Teams channel. */
+export interface BindingsTable {
+  tenant_id: string;
+  soc_team_id: string;
+  teams_team_id: string;
+  channel_id: string;
+  channel_name: string | null;
+  service_url: string;
+  bot_id: string;
+  active: number;
+  inactive_reason: string | null;
+  bound_at: number;
+  bound_by_name: string | null;
+}
+
+export interface OutboxTable {
+  id: Generated<number>;
+  tenant_id: string;
+  /** Items with the same key are delivered in id order: an update never overtakes the post it updates. */
+  conversation_key: string;
+  kind: string;
+  occurrence_id: string | null;
+  payload: string;
+  status: string;
+  attempts: number;
+  next_attempt_at: number;
+  lease_owner: string | null;
+  lease_until: number | null;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+  sent_at: number | null;
+}
+
+export interface Database {
+  tenants: TenantsTable;
+  occurrences: OccurrencesTable;
+  occurrence_events: OccurrenceEventsTable;
+  scheduler_state: SchedulerStateTable;
+  installations: InstallationsTable;
+  bindings: BindingsTable;
+  outbox: OutboxTable;
+}
+
+export type OccurrenceRow = Selectable<OccurrencesTable>;
+export type NewOccurrenceRow = Insertable<OccurrencesTable>;
+export type OccurrenceUpdate = Updateable<OccurrencesTable>;
+export type EventRow = Selectable<OccurrenceEventsTable>;
+export type BindingRow = Selectable<BindingsTable>;
+export type InstallationRow = Selectable<InstallationsTable>;
+export type OutboxRow = Selectable<OutboxTable>;
