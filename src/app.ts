@@ -1,0 +1,141 @@
+/**
+ * Wiring: builds every part from a config, a catalog and an open store, and starts and stops them in order.
+ * `index.ts` (the process) and the integration tests (in-process, with an injected clock) both use this.
+ */
+import type { Catalog } from './catalog/catalog.types';
+import { catalogSummary } from './catalog/catalog.loader';
+import type { Config } from './config';
+import { createHttpServer, type HttpServer } from './http/server';
+import { registerRoutes } from './http/routes';
+import type { Logger } from './logger';
+import { packageVersion } from './package-root';
+import { BindingService } from './reminders/binding.service';
+import { systemClock, type Clock } from './reminders/clock';
+import type { ReminderPoster } from './reminders/delivery.port';
+import { DeliveryWorker, type DeliveryObserver } from './reminders/delivery-worker';
+import { DigestJob } from './reminders/digest';
+import { ReminderService } from './reminders/reminder.service';
+import { Scheduler } from './reminders/scheduler';
+import { WorkloadService } from './reminders/workload';
+import type { Store } from './storage/database';
+import { createAdapter, type BotAdapter } from './teams/adapter';
+import { SocBot } from './teams/bot';
+import { CardViews } from './teams/card-views.builder';
+import { TeamsPoster } from './teams/teams-poster';
+
+export interface AppOptions {
+  readonly config: Config;
+  readonly catalog: Catalog;
+  readonly store: Store;
+  readonly logger: Logger;
+  readonly clock?: Clock;
+  /** Replaces the Teams poster (benchmarks of the worker alone). */
+  readonly poster?: ReminderPoster;
+  /** Start node-cron wake-ups and the delivery worker's polling. Tests drive both by hand. @default true */
+  readonly autoRun?: boolean;
+  readonly deliveryObserver?: DeliveryObserver;
+}
+
+export interface App {
+  readonly config: Config;
+  readonly catalog: Catalog;
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly http: HttpServer;
+  readonly adapter: BotAdapter;
+  readonly bot: SocBot;
+  readonly reminders: ReminderService;
+  readonly bindings: BindingService;
+  readonly workload: WorkloadService;
+  readonly scheduler: Scheduler;
+  readonly worker: DeliveryWorker;
+  readonly digest: DigestJob;
+  readonly version: string;
+  /** Listens on `port` (default config.port); returns the bound port. */
+  start(port?: number, host?: string): Promise<number>;
+  stop(): Promise<void>;
+}
+
+export function createApp(options: AppOptions): App {
+  const { config, catalog, store, logger } = options;
+  const clock = options.clock ?? systemClock;
+  const autoRun = options.autoRun ?? true;
+  let worker: DeliveryWorker | undefined;
+  const reminders = new ReminderService({ db: store.db, catalog, clock, onEnqueued: () => worker?.kick() });
+  const bindings = new BindingService({ db: store.db, catalog, clock, reminders });
+  const workload = new WorkloadService({ db: store.db, catalog, clock });
+  const views = new CardViews(catalog);
+  const adapter = createAdapter(config, logger);
+  const poster = options.poster ?? new TeamsPoster({ adapter, appId: config.microsoftAppId ?? '', views, clock, locale: config.locale, timezone: catalog.timezone });
+  worker = new DeliveryWorker({ db: store.db, dialect: store.dialect, poster, clock, logger, observer: options.deliveryObserver });
+  const digest = new DigestJob({ db: store.db, catalog, clock, reminders, workload, cron: config.digestCron, logger });
+  const scheduler = new Scheduler({
+    service: reminders,
+    catalog,
+    clock,
+    db: store.db,
+    catchupMs: config.catchupMs,
+    homeTenantId: config.homeTenantId,
+    logger,
+    onHeartbeat: async () => {
+      await reminders.processTimers();
+      await digest.runDue();
+    },
+  });
+  const bot = new SocBot({
+    catalog,
+    reminders,
+    bindings,
+    workload,
+    views,
+    logger,
+    defaultLocale: config.locale,
+    allowedTenants: config.allowedTenants,
+    fallbackTenantId: config.localMode ? config.homeTenantId : undefined,
+  });
+  const http = createHttpServer(logger);
+  const version = packageVersion();
+  const app: App = {
+    config,
+    catalog,
+    store,
+    clock,
+    http,
+    adapter,
+    bot,
+    reminders,
+    bindings,
+    workload,
+    scheduler,
+    worker: worker,
+    digest,
+    version,
+    async start(port = config.port, host?: string) {
+      registerRoutes(app, logger);
+      if (autoRun) {
+        await scheduler.start();
+        worker!.start();
+      }
+      const bound = await http.listen(port, host);
+      logger.info(
+        {
+          port: bound,
+          version,
+          database: `${store.dialect} ${store.location}`,
+          catalog: catalogSummary(catalog),
+          mode: config.localMode ? 'local' : 'authenticated',
+        },
+        config.localMode
+          ? 'SOC Reminders started in LOCAL MODE: MicrosoftAppId is not set, so Bot Framework requests are accepted without authentication. Use it only on this machine or with the Agents Playground.'
+          : 'SOC Reminders started: only authenticated Bot Framework traffic is accepted',
+      );
+      return bound;
+    },
+    async stop() {
+      await http.stop();
+      await scheduler.stop();
+      await worker!.stop();
+    },
+  };
+  return app;
+}

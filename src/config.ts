@@ -1,0 +1,145 @@
+/**
+ * The only reader of process.env: parses and validates every variable once, names the variable in every
+ * error, and freezes the result. `.env` is read through dotenv first (real environment variables win).
+ */
+import { config as loadDotenv } from 'dotenv';
+import { parseDuration } from './catalog/duration';
+
+export type Locale = 'en' | 'ko';
+export type AppType = 'MultiTenant' | 'SingleTenant' | 'UserAssignedMSI';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface Config {
+  readonly port: number;
+  /** Raw DATABASE_URL (may hold a password: never log it; see storage's redactUrl). */
+  readonly databaseUrl?: string;
+  readonly catalogFile?: string;
+  /** IANA zone: SOC_TIMEZONE, else the machine's. */
+  readonly timezone: string;
+  readonly locale: Locale;
+  readonly catchupMs: number;
+  readonly microsoftAppId?: string;
+  readonly microsoftAppPassword?: string;
+  readonly microsoftAppType: AppType;
+  readonly microsoftAppTenantId?: string;
+  /** Empty: every tenant is allowed. */
+  readonly allowedTenants: readonly string[];
+  readonly logLevel: LogLevel;
+  /** Cron of the weekly digest to SOC Oversight (in the catalog's time zone). */
+  readonly digestCron: string;
+  /** Host name the tab and manifest are served from (app package). */
+  readonly publicHostname?: string;
+  /** The Teams app (manifest) id. */
+  readonly teamsAppId?: string;
+  /** True when no MicrosoftAppId is set: anonymous Bot Framework traffic is accepted (local mode). */
+  readonly localMode: boolean;
+  /** Tenant that owns occurrences recorded before any tenant installed the bot. */
+  readonly homeTenantId: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly errors: readonly string[]) {
+    super(`Invalid configuration:\n${errors.map((e) => `  - ${e}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The machine's IANA time zone (what `SOC_TIMEZONE` defaults to). */
+export function machineTimeZone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+}
+
+/** Parses an environment (process.env or a test's object) into a frozen Config, or throws ConfigError. */
+export function parseConfig(env: Readonly<Record<string, string | undefined>>): Config {
+  const errors: string[] = [];
+  const get = (name: string): string | undefined => {
+    const v = env[name]?.trim();
+    return v === undefined || v === '' ? undefined : v;
+  };
+
+  let port = 3978;
+  const rawPort = get('PORT');
+  if (rawPort !== undefined) {
+    port = Number(rawPort);
+    if (!/^\d+$/.test(rawPort) || port < 0 || port > 65535) errors.push(`PORT: "${rawPort}" is not a port number (0-65535)`);
+  }
+
+  const timezone = get('SOC_TIMEZONE') ?? machineTimeZone();
+  if (!isTimeZone(timezone)) errors.push(`SOC_TIMEZONE: unknown time zone "${timezone}" (use an IANA name such as Asia/Seoul)`);
+
+  const rawLocale = get('SOC_LOCALE') ?? 'en';
+  const locale = rawLocale.toLowerCase().split(/[-_]/)[0];
+  if (locale !== 'en' && locale !== 'ko') errors.push(`SOC_LOCALE: "${rawLocale}" is not supported (en or ko)`);
+
+  const rawCatchup = get('SOC_CATCHUP') ?? '24h';
+  const catchupMs = rawCatchup === '0' ? 0 : parseDuration(rawCatchup);
+  if (catchupMs === undefined) errors.push(`SOC_CATCHUP: "${rawCatchup}" is not a duration (e.g. 24h, 90m, 2d, or 0)`);
+
+  const appId = get('MicrosoftAppId');
+  if (appId !== undefined && !GUID.test(appId)) errors.push('MicrosoftAppId: must be the Azure bot registration\'s application (client) id, a GUID');
+  const rawType = get('MicrosoftAppType') ?? 'MultiTenant';
+  const appType = (['MultiTenant', 'SingleTenant', 'UserAssignedMSI'] as const).find((t) => t.toLowerCase() === rawType.toLowerCase());
+  if (!appType) errors.push(`MicrosoftAppType: "${rawType}" is not one of MultiTenant, SingleTenant, UserAssignedMSI`);
+  const appTenantId = get('MicrosoftAppTenantId');
+  if (appTenantId !== undefined && !GUID.test(appTenantId)) errors.push('MicrosoftAppTenantId: must be a tenant id (GUID)');
+  const password = get('MicrosoftAppPassword');
+  if (appId !== undefined && appType !== 'UserAssignedMSI' && password === undefined) errors.push('MicrosoftAppPassword: required when MicrosoftAppId is set (except with MicrosoftAppType=UserAssignedMSI)');
+  if (appId !== undefined && appType !== 'MultiTenant' && appTenantId === undefined) errors.push(`MicrosoftAppTenantId: required with MicrosoftAppType=${appType}`);
+  if (appId === undefined && password !== undefined) errors.push('MicrosoftAppPassword: set without MicrosoftAppId');
+
+  const allowedTenants = (get('ALLOWED_TENANTS') ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  for (const t of allowedTenants) if (!GUID.test(t) && t !== 'local') errors.push(`ALLOWED_TENANTS: "${t}" is not a tenant id (GUID)`);
+
+  const rawLevel = (get('LOG_LEVEL') ?? 'info').toLowerCase();
+  const levels: LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+  if (!levels.includes(rawLevel as LogLevel)) errors.push(`LOG_LEVEL: "${rawLevel}" is not one of ${levels.join(', ')}`);
+
+  const digestCron = get('SOC_DIGEST_CRON') ?? '0 16 * * 5';
+  if (!/^(\S+\s+){4,5}\S+$/.test(digestCron)) errors.push(`SOC_DIGEST_CRON: "${digestCron}" is not a cron expression`);
+
+  const teamsAppId = get('TEAMS_APP_ID');
+  if (teamsAppId !== undefined && !GUID.test(teamsAppId)) errors.push('TEAMS_APP_ID: must be a GUID');
+  const publicHostname = get('PUBLIC_HOSTNAME');
+  if (publicHostname !== undefined && !/^[a-z0-9.-]+(:\d+)?$/i.test(publicHostname)) errors.push(`PUBLIC_HOSTNAME: "${publicHostname}" must be a bare host name, without https:// or a path`);
+
+  if (errors.length > 0) throw new ConfigError(errors);
+  return Object.freeze({
+    port,
+    databaseUrl: get('DATABASE_URL'),
+    catalogFile: get('SOC_CATALOG_FILE'),
+    timezone,
+    locale: locale as Locale,
+    catchupMs: catchupMs!,
+    microsoftAppId: appId,
+    microsoftAppPassword: password,
+    microsoftAppType: appType!,
+    microsoftAppTenantId: appTenantId,
+    allowedTenants: Object.freeze(allowedTenants),
+    logLevel: rawLevel as LogLevel,
+    digestCron,
+    publicHostname,
+    teamsAppId,
+    localMode: appId === undefined,
+    homeTenantId: appTenantId ?? allowedTenants[0] ?? 'local',
+  });
+}
+
+/** Reads `.env` (if present) and the process environment. */
+export function readConfig(): Config {
+  loadDotenv({ quiet: true });
+  return parseConfig(process.env);
+}

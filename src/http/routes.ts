@@ -1,0 +1,125 @@
+/**
+ * HTTP routes: the Bot Framework endpoint, health, and the JSON API of the workload (for the tab and
+ * integrations). Handlers translate HTTP to calls on the app and back; no logic of their own.
+ */
+import restify, { type Request, type Response } from 'restify';
+import { sql } from 'kysely';
+import type { App } from '../app';
+import { catalogSummary } from '../catalog/catalog.loader';
+import type { Logger } from '../logger';
+import { listBindings } from '../storage/binding.repository';
+import { outboxDepth } from '../storage/outbox.repository';
+import { listTenants } from '../storage/scheduler-state.repository';
+import { processBotRequest } from '../teams/adapter';
+
+/** Largest activity body accepted (Teams' own message limit is ~100 KB). */
+const MAX_BODY_BYTES = 512 * 1024;
+
+export function registerRoutes(app: App, logger: Logger): void {
+  const server = app.http.server;
+  const jsonBody = restify.plugins.bodyParser({ maxBodySize: MAX_BODY_BYTES, mapParams: false, rejectUnknown: true });
+
+  server.post('/api/messages', jsonBody, async (req: Request, res: Response) => {
+    const answer = await processBotRequest(app.adapter, { body: req.body, headers: req.headers }, (ctx) => app.bot.onTurn(ctx), logger);
+    res.status(answer.status);
+    if (answer.body !== undefined) res.json(answer.body);
+    else res.end();
+  });
+
+  server.get('/healthz', async (_req: Request, res: Response) => {
+    let databaseOk = true;
+    let outbox: Awaited<ReturnType<typeof outboxDepth>> | undefined;
+    try {
+      await sql`select 1`.execute(app.store.db);
+      outbox = await outboxDepth(app.store.db);
+    } catch (err) {
+      databaseOk = false;
+      logger.error({ err }, 'health check: database unavailable');
+    }
+    const next = app.scheduler.nextFireTime();
+    const now = app.clock.now();
+    res.status(databaseOk ? 200 : 503);
+    res.json({
+      status: databaseOk ? 'ok' : 'degraded',
+      version: app.version,
+      mode: app.config.localMode ? 'local' : 'authenticated',
+      database: { ok: databaseOk, dialect: app.store.dialect },
+      scheduler: { running: app.scheduler.isRunning, lastRun: app.scheduler.lastRun ? new Date(app.scheduler.lastRun).toISOString() : null },
+      catalog: { summary: catalogSummary(app.catalog), activities: app.catalog.activities.length, teams: app.catalog.teams.length, timezone: app.catalog.timezone },
+      nextFire: next ? { activityId: next.activityId, at: new Date(next.at).toISOString() } : null,
+      outbox: outbox
+        ? { pending: outbox.pending, deadLettered: outbox.dead, oldestPendingAgeSeconds: outbox.oldestPendingAt === undefined ? 0 : Math.round((now - outbox.oldestPendingAt) / 1000) }
+        : null,
+    });
+  });
+
+  /** Which tenant an API request reads: `?tenant=`, else the only known one, else the home tenant. */
+  const tenantFor = async (req: Request): Promise<string> => {
+    const q = (req.query ?? {}) as Record<string, unknown>;
+    if (typeof q.tenant === 'string' && q.tenant) return q.tenant;
+    const known = await listTenants(app.store.db);
+    return known.length === 1 ? known[0].tenantId : app.config.homeTenantId;
+  };
+
+  /** Outside local mode the API needs the tab's SSO token; until that check exists, it refuses. */
+  const authorised = (res: Response): boolean => {
+    if (app.config.localMode) return true;
+    res.status(401);
+    res.json({ error: { code: 'Unauthorized', message: 'A Teams SSO token is required.' } });
+    return false;
+  };
+
+  server.get('/api/workload', async (req: Request, res: Response) => {
+    if (!authorised(res)) return;
+    const team = (req.query as Record<string, unknown> | undefined)?.team;
+    if (typeof team !== 'string' || !app.catalog.teams.some((t) => t.id === team)) {
+      res.status(400);
+      res.json({ error: { code: 'BadRequest', message: `team must be one of: ${app.catalog.teams.map((t) => t.id).join(', ')}` } });
+      return;
+    }
+    const tenantId = await tenantFor(req);
+    const w = await app.workload.forTeam(tenantId, team);
+    const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
+    const item = (i: (typeof w.open)[number]) => ({
+      occurrenceId: i.occurrenceId,
+      activityId: i.activityId,
+      status: i.status,
+      scheduledAt: iso(i.scheduledAt),
+      dueAt: iso(i.dueAt),
+      acknowledgedBy: i.acknowledgedBy ? { name: i.acknowledgedBy.name, aadObjectId: i.acknowledgedBy.aadObjectId ?? null } : null,
+      snoozedUntil: iso(i.snoozedUntil),
+    });
+    res.json({
+      team: { id: team, name: app.catalog.teams.find((t) => t.id === team)!.name },
+      tenantId,
+      at: iso(w.at),
+      open: w.open.map(item),
+      overdue: w.overdue.map(item),
+      snoozed: w.snoozed.map(item),
+      unposted: w.unposted,
+      doneLast7Days: w.doneLast7Days,
+      doneLast30Days: w.doneLast30Days,
+      upcoming: w.upcoming.map((u) => ({ activityId: u.activityId, at: iso(u.at), created: u.created })),
+      stats: { ...w.stats, completionRate: w.stats.completionRate ?? null, medianTimeToDoneMs: w.stats.medianTimeToDoneMs ?? null },
+      weekly: w.weekly.map((x) => ({ weekStart: iso(x.weekStart), due: x.due, doneOnTime: x.doneOnTime })),
+    });
+  });
+
+  server.get('/api/teams', async (req: Request, res: Response) => {
+    if (!authorised(res)) return;
+    const tenantId = await tenantFor(req);
+    const bindings = new Map((await listBindings(app.store.db, tenantId)).map((b) => [b.socTeamId, b]));
+    res.json({
+      tenantId,
+      teams: app.catalog.teams.map((t) => {
+        const b = bindings.get(t.id);
+        return {
+          id: t.id,
+          name: t.name,
+          name_ko: t.name_ko,
+          binding: b ? { channelId: b.channelId, channelName: b.channelName ?? null, active: b.active, inactiveReason: b.inactiveReason ?? null, boundAt: new Date(b.boundAt).toISOString() } : null,
+        };
+      }),
+    });
+  });
+}

@@ -1,0 +1,61 @@
+/**
+ * The process: read config, load the catalog, open the store, start the app; stop cleanly on SIGTERM/SIGINT.
+ * A bad variable or a bad catalog stops start-up with every error and exit code 1.
+ */
+import { CatalogError, loadCatalog } from './catalog/catalog.loader';
+import { ConfigError, readConfig } from './config';
+import { createApp } from './app';
+import { createLogger } from './logger';
+import { openStore, parseDatabaseUrl } from './storage/database';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = readConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const logger = createLogger(config.logLevel);
+  let catalog;
+  try {
+    catalog = loadCatalog({ file: config.catalogFile, defaultTimezone: config.timezone });
+  } catch (err) {
+    if (err instanceof CatalogError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const store = await openStore(parseDatabaseUrl(config.databaseUrl));
+  const app = createApp({ config, catalog, store, logger });
+  await app.start();
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping');
+    app
+      .stop()
+      .then(() => store.close())
+      .then(() => {
+        logger.info('stopped');
+        process.exit(0);
+      })
+      .catch((err: unknown) => {
+        logger.error({ err }, 'stop failed');
+        process.exit(1);
+      });
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`SOC Reminders failed to start: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});

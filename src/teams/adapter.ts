@@ -1,0 +1,84 @@
+/**
+ * The Bot Framework adapter, and the handling of POST /api/messages around it: authentication (or local mode),
+ * a 400 for a body that is not an activity, a 401 for a request that could not be authenticated, and turn
+ * errors logged with the activity id instead of crashing anything.
+ */
+import { CloudAdapter, ConfigurationBotFrameworkAuthentication, type TurnContext, type Activity } from 'botbuilder';
+import type { Config } from '../config';
+import type { Logger } from '../logger';
+
+export interface BotRequest {
+  readonly body: unknown;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+}
+
+export interface BotResponse {
+  readonly status: number;
+  readonly body?: unknown;
+}
+
+/** CloudAdapter with the authenticated entry point exposed, so errors are ours to log and answer. */
+export class BotAdapter extends CloudAdapter {
+  runActivity(authHeader: string, activity: Activity, logic: (context: TurnContext) => Promise<void>) {
+    return this.processActivity(authHeader, activity, logic);
+  }
+}
+
+/** Creates the adapter from the standard Bot Framework variables (no MicrosoftAppId: local mode). */
+export function createAdapter(config: Config, logger: Logger): BotAdapter {
+  const auth = new ConfigurationBotFrameworkAuthentication({
+    MicrosoftAppId: config.microsoftAppId ?? '',
+    MicrosoftAppPassword: config.microsoftAppPassword ?? '',
+    MicrosoftAppType: config.microsoftAppType,
+    MicrosoftAppTenantId: config.microsoftAppTenantId ?? '',
+  });
+  const adapter = new BotAdapter(auth);
+  adapter.onTurnError = async (context: TurnContext, error: Error) => {
+    logger.error({ err: error, activityId: context.activity?.id, activityType: context.activity?.type, conversationId: context.activity?.conversation?.id }, 'turn failed');
+    if (context.activity?.type === 'message') {
+      await context.sendActivity('Sorry, something went wrong on my side; nothing was recorded. Please try again.').catch(() => undefined);
+    }
+  };
+  return adapter;
+}
+
+/** A reason the body is not a usable activity, or undefined when it is. */
+export function activityProblem(body: unknown): string | undefined {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return 'the body is not a JSON object';
+  const a = body as Record<string, unknown>;
+  if (typeof a.type !== 'string' || a.type === '') return 'missing activity type';
+  if (typeof a.serviceUrl !== 'string' || !/^https?:\/\//i.test(a.serviceUrl)) return 'missing or invalid serviceUrl';
+  if (typeof a.channelId !== 'string' || a.channelId === '') return 'missing channelId';
+  const conv = a.conversation as Record<string, unknown> | undefined;
+  if (typeof conv !== 'object' || conv === null || typeof conv.id !== 'string' || conv.id === '') return 'missing conversation.id';
+  if (a.from !== undefined && (typeof a.from !== 'object' || a.from === null)) return 'invalid from';
+  if (a.text !== undefined && typeof a.text !== 'string') return 'invalid text';
+  return undefined;
+}
+
+/**
+ * Runs one inbound request through the adapter. Returns the HTTP answer instead of writing it, so the HTTP
+ * layer stays thin and tests can call it directly.
+ */
+export async function processBotRequest(adapter: BotAdapter, req: BotRequest, logic: (context: TurnContext) => Promise<void>, logger: Logger): Promise<BotResponse> {
+  const problem = activityProblem(req.body);
+  if (problem) return { status: 400, body: { error: { code: 'BadRequest', message: problem } } };
+  const raw = req.headers.authorization ?? req.headers.Authorization;
+  const authHeader = Array.isArray(raw) ? (raw[0] ?? '') : (raw ?? '');
+  let started = false;
+  try {
+    const invoke = await adapter.runActivity(authHeader, req.body as Activity, async (context) => {
+      started = true;
+      await logic(context);
+    });
+    return { status: invoke?.status ?? 200, body: invoke?.body };
+  } catch (err) {
+    if (!started) {
+      // The adapter could not authenticate the request (no token, a bad one, or one it could not verify).
+      logger.warn({ reason: err instanceof Error ? err.message : String(err), activityId: (req.body as Activity).id }, 'rejected unauthenticated Bot Framework request');
+      return { status: 401, body: { error: { code: 'Unauthorized', message: 'The request is not authenticated as Bot Framework traffic.' } } };
+    }
+    logger.error({ err, activityId: (req.body as Activity).id }, 'turn failed');
+    return { status: 500, body: { error: { code: 'InternalError', message: 'The bot failed to handle the activity.' } } };
+  }
+}

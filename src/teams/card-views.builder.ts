@@ -1,0 +1,140 @@
+/**
+ * Domain objects → card view models: names and titles from the catalog in the reader's language, times in
+ * the activity's time zone, the status sentence. Card data is never trusted: everything here comes from the
+ * database and the catalog.
+ */
+import type { Activity, Catalog, SocTeam } from '../catalog/catalog.types';
+import { statusOf, type Occurrence } from '../reminders/occurrence.types';
+import type { TeamWorkload } from '../reminders/workload.types';
+import type { Locale, ReminderCardView, WorkloadCardView } from './cards/card-views';
+import { formatDateTime, formatElapsed } from './formatting';
+import { cardStrings, t } from './i18n';
+
+const MAX_OPEN_LINES = 15;
+const MAX_UPCOMING_LINES = 5;
+
+export function teamName(team: SocTeam | undefined, id: string, locale: Locale): string {
+  if (!team) return id;
+  return locale === 'ko' ? team.name_ko : team.name;
+}
+
+export function activityTitle(activity: Activity | undefined, id: string, locale: Locale): string {
+  if (!activity) return id;
+  return locale === 'ko' ? activity.title_ko : activity.title;
+}
+
+export class CardViews {
+  private readonly activities: ReadonlyMap<string, Activity>;
+  private readonly teams: ReadonlyMap<string, SocTeam>;
+
+  constructor(private readonly catalog: Catalog) {
+    this.activities = new Map(catalog.activities.map((a) => [a.id, a]));
+    this.teams = new Map(catalog.teams.map((x) => [x.id, x]));
+  }
+
+  activity(id: string): Activity | undefined {
+    return this.activities.get(id);
+  }
+
+  teamName(id: string, locale: Locale): string {
+    return teamName(this.teams.get(id), id, locale);
+  }
+
+  title(activityId: string, locale: Locale): string {
+    return activityTitle(this.activities.get(activityId), activityId, locale);
+  }
+
+  timeZoneOf(activityId: string): string {
+    return this.activities.get(activityId)?.timezone ?? this.catalog.timezone;
+  }
+
+  time(at: number, activityId: string, locale: Locale): string {
+    return formatDateTime(at, this.timeZoneOf(activityId), locale);
+  }
+
+  /** The one-sentence status: who did what when. */
+  statusText(o: Occurrence, now: number, locale: Locale): string {
+    const tm = (at: number | undefined) => (at === undefined ? '' : this.time(at, o.activityId, locale));
+    const status = statusOf(o, now);
+    switch (status) {
+      case 'done':
+        return o.closeNote
+          ? t(locale, 'status.doneNote', { name: o.closedBy?.name ?? '', time: tm(o.closedAt), note: o.closeNote })
+          : t(locale, 'status.done', { name: o.closedBy?.name ?? '', time: tm(o.closedAt) });
+      case 'skipped':
+        return t(locale, 'status.skipped', { name: o.closedBy?.name ?? '', time: tm(o.closedAt), reason: o.closeNote ?? '' });
+      case 'missed':
+        return t(locale, 'status.missed', { time: tm(o.scheduledAt) });
+      case 'snoozed':
+        return t(locale, 'status.snoozed', { name: o.snoozedByName ?? '', time: tm(o.snoozedUntil) });
+      case 'escalated':
+        return t(locale, 'status.escalated', { time: tm(o.escalatedAt) });
+      case 'overdue':
+        return o.acknowledgedBy
+          ? t(locale, 'status.overdueAck', { time: tm(o.dueAt), name: o.acknowledgedBy.name })
+          : t(locale, 'status.overdue', { time: tm(o.dueAt) });
+      case 'acknowledged':
+        return t(locale, 'status.acknowledged', { name: o.acknowledgedBy?.name ?? '', time: tm(o.acknowledgedAt) });
+      case 'posted':
+        return t(locale, 'status.posted');
+      case 'pending':
+        return t(locale, 'status.pending');
+    }
+  }
+
+  reminder(o: Occurrence, now: number, locale: Locale, options: { shrink?: boolean } = {}): ReminderCardView {
+    const activity = this.activities.get(o.activityId);
+    const status = statusOf(o, now);
+    const refreshUserIds = [o.acknowledgedBy?.userId, o.closedBy?.userId].filter((id): id is string => !!id && id !== 'system');
+    let triggerText: string | undefined;
+    if (o.trigger === 'catch-up') triggerText = t(locale, 'trigger.catchUp', { time: this.time(o.scheduledAt, o.activityId, locale) });
+    if (o.trigger === 'on-demand' && o.startedByName) triggerText = t(locale, 'trigger.onDemand', { name: o.startedByName });
+    return {
+      locale,
+      occurrenceId: o.id,
+      title: this.title(o.activityId, locale),
+      description: options.shrink || !activity ? undefined : locale === 'ko' ? activity.description_ko : activity.description,
+      teamName: this.teamName(o.teamId, locale),
+      cadence: activity ? (locale === 'ko' ? activity.cadence_ko : activity.cadence) : '',
+      dueText: this.time(o.dueAt, o.activityId, locale),
+      status,
+      statusText: this.statusText(o, now, locale),
+      actionable: o.state === 'open',
+      triggerText,
+      refreshUserIds: [...new Set(refreshUserIds)],
+    };
+  }
+
+  workload(w: TeamWorkload, locale: Locale): WorkloadCardView {
+    const lines = w.open.map((i) => ({
+      title: this.title(i.activityId, locale),
+      dueText: this.time(i.dueAt, i.activityId, locale),
+      statusText: this.itemStatus(i, locale),
+      overdue: i.status === 'overdue' || i.status === 'escalated',
+    }));
+    const rate = w.stats.completionRate;
+    return {
+      locale,
+      teamName: this.teamName(w.teamId, locale),
+      openCount: w.open.length,
+      overdueCount: w.overdue.length,
+      snoozedCount: w.snoozed.length,
+      doneLast7Days: w.doneLast7Days,
+      completionText:
+        rate === undefined
+          ? t(locale, 'workload.none')
+          : `${Math.round(rate * 100)} % (${w.stats.doneOnTime}/${w.stats.due})`,
+      medianText: w.stats.medianTimeToDoneMs === undefined ? t(locale, 'workload.none') : formatElapsed(w.stats.medianTimeToDoneMs, locale),
+      openItems: lines.slice(0, MAX_OPEN_LINES),
+      moreOpen: Math.max(0, lines.length - MAX_OPEN_LINES),
+      upcoming: w.upcoming.slice(0, MAX_UPCOMING_LINES).map((u) => ({ title: this.title(u.activityId, locale), whenText: this.time(u.at, u.activityId, locale) })),
+      warning: w.unposted > 0 ? t(locale, 'workload.unposted', { count: w.unposted, team: this.teamName(w.teamId, locale) }) : undefined,
+    };
+  }
+
+  private itemStatus(i: TeamWorkload['open'][number], locale: Locale): string {
+    const name = i.acknowledgedBy?.name;
+    const statusWord = cardStrings(locale).status[i.status];
+    return name ? `${statusWord} · ${name}` : statusWord;
+  }
+}

@@ -1,0 +1,67 @@
+/** The chat commands, English and Korean, and how a message's text becomes one. */
+
+export type CommandName = 'help' | 'bind' | 'unbind' | 'teams' | 'workload' | 'tasks' | 'overdue' | 'run';
+
+export interface ParsedCommand {
+  /** undefined: not a command we know. */
+  readonly name?: CommandName;
+  /** Text after the command word, trimmed. */
+  readonly args: string;
+  /** The whole text, mentions removed. */
+  readonly text: string;
+}
+
+/** Command words; longer ones first so "연결 해제" is not read as "연결". */
+const WORDS: readonly (readonly [string, CommandName])[] = (
+  [
+    ['help', 'help'],
+    ['도움말', 'help'],
+    ['bind', 'bind'],
+    ['연결', 'bind'],
+    ['unbind', 'unbind'],
+    ['연결 해제', 'unbind'],
+    ['연결해제', 'unbind'],
+    ['teams', 'teams'],
+    ['팀', 'teams'],
+    ['workload', 'workload'],
+    ['업무량', 'workload'],
+    ['tasks', 'tasks'],
+    ['내 작업', 'tasks'],
+    ['내작업', 'tasks'],
+    ['overdue', 'overdue'],
+    ['지연', 'overdue'],
+    ['run', 'run'],
+    ['실행', 'run'],
+  ] as const
+)
+  .slice()
+  .sort((a, b) => b[0].length - a[0].length);
+
+/** Removes `<at>…</at>` mentions and any other markup Teams wraps a message in. */
+export function stripMentions(text: string): string {
+  return text
+    .replace(/<at[^>]*>[\s\S]*?<\/at>/gi, ' ')
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&nbsp;/gi, ' ')
+    .replace(/&amp;/gi, '&')
+    .replace(/&lt;/gi, '<')
+    .replace(/&gt;/gi, '>')
+    .replace(/&quot;/gi, '"')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+export function parseCommand(rawText: string): ParsedCommand {
+  const text = stripMentions(rawText);
+  const lower = text.toLowerCase();
+  for (const [word, name] of WORDS) {
+    if (lower === word || lower.startsWith(`${word} `)) return { name, args: text.slice(word.length).trim(), text };
+  }
+  return { args: '', text };
+}
+
+/** `run <activity> [for <team>]` (Korean: `실행 <activity> 대상 <team>`). */
+export function parseRunArgs(args: string): { activity: string; team?: string } {
+  const m = /^(.*?)\s+(?:for|대상)\s+(.+)$/i.exec(args);
+  return m ? { activity: m[1].trim(), team: m[2].trim() } : { activity: args.trim() };
+}

@@ -1,0 +1,34 @@
+/** Times and durations as people read them, in the activity's time zone and the reader's language. */
+import type { Locale } from './cards/card-views';
+import { t } from './i18n';
+
+/** e.g. "Mon, 9 Mar 2026, 17:00 GMT-4" / "2026. 3. 9. (월) 17:00 GMT-4". */
+export function formatDateTime(at: number, timeZone: string, locale: Locale): string {
+  return new Intl.DateTimeFormat(locale === 'ko' ? 'ko-KR' : 'en-GB', {
+    timeZone,
+    weekday: 'short',
+    year: 'numeric',
+    month: 'short',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+    timeZoneName: 'shortOffset',
+  }).format(at);
+}
+
+/** e.g. "17:00" when on the same local day as `reference`, else the full date and time. */
+export function formatTimeNear(at: number, reference: number, timeZone: string, locale: Locale): string {
+  const day = (ms: number) => new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(ms);
+  if (day(at) !== day(reference)) return formatDateTime(at, timeZone, locale);
+  return new Intl.DateTimeFormat(locale === 'ko' ? 'ko-KR' : 'en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(at);
+}
+
+/** e.g. "2 h 10 min", "3 d 4 h", "25 min". */
+export function formatElapsed(ms: number, locale: Locale): string {
+  const minutes = Math.round(ms / 60_000);
+  if (minutes < 60) return t(locale, 'duration.minutes', { m: minutes });
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return t(locale, 'duration.hours', { h: hours, m: minutes % 60 });
+  return t(locale, 'duration.days', { d: Math.floor(hours / 24), h: hours % 24 });
+}

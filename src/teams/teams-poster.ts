@@ -1,0 +1,175 @@
+/**
+ * The Teams side of the `ReminderPoster` port: renders the card for the occurrence as it is now and posts it
+ * as a new conversation in the bound channel, updates the posted message, or replies in its thread. Teams'
+ * HTTP failures are translated into the domain's `DeliveryFailure` kinds.
+ */
+import { CardFactory, MessageFactory, type ConversationReference, type TurnContext } from 'botbuilder';
+import type { ConnectorClient } from 'botframework-connector';
+import { DeliveryFailure, type ChannelTarget, type Delivery, type Posted, type ReminderPoster } from '../reminders/delivery.port';
+import type { Clock } from '../reminders/clock';
+import type { BotAdapter } from './adapter';
+import type { Locale } from './cards/card-views';
+import { renderDigestCard, renderEscalationCard, renderNudgeCard, renderReminderCard, type AdaptiveCardJson } from './cards/card-renderer';
+import type { CardViews } from './card-views.builder';
+import { formatDateTime, formatElapsed } from './formatting';
+import { t } from './i18n';
+
+export interface TeamsPosterOptions {
+  readonly adapter: BotAdapter;
+  /** The bot's Microsoft App ID ('' in local mode). */
+  readonly appId: string;
+  readonly views: CardViews;
+  readonly clock: Clock;
+  /** Language of channel posts (SOC_LOCALE). */
+  readonly locale: Locale;
+  readonly timezone: string;
+}
+
+/** The `19:…@thread…` channel part of a Teams conversation id, without `;messageid=…`. */
+export function channelPart(conversationId: string): string {
+  const i = conversationId.indexOf(';');
+  return i < 0 ? conversationId : conversationId.slice(0, i);
+}
+
+function header(err: Record<string, unknown>, name: string): string | undefined {
+  const response = err.response as { headers?: { get?: (n: string) => string | undefined } | Record<string, string> } | undefined;
+  const headers = response?.headers;
+  if (!headers) return undefined;
+  if (typeof (headers as { get?: unknown }).get === 'function') return (headers as { get: (n: string) => string | undefined }).get(name) ?? undefined;
+  return (headers as Record<string, string>)[name];
+}
+
+/** Teams' answer (status, error code, Retry-After) → what the domain should do about it. */
+export function toDeliveryFailure(error: unknown): DeliveryFailure {
+  if (error instanceof DeliveryFailure) return error;
+  const err = (typeof error === 'object' && error !== null ? error : {}) as Record<string, unknown>;
+  const status = Number(err.statusCode ?? err.status ?? (err.response as { status?: number } | undefined)?.status) || undefined;
+  let code = typeof err.code === 'string' && !/^[A-Z_]+$/.test(err.code) ? err.code : undefined;
+  const bodyText = (err.response as { bodyAsText?: string } | undefined)?.bodyAsText;
+  if (bodyText) {
+    try {
+      const body = JSON.parse(bodyText) as { error?: { code?: string } };
+      code = body.error?.code ?? code;
+    } catch {
+      // Not JSON: keep what we have.
+    }
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  if (status === undefined) return new DeliveryFailure('transient', message, undefined, typeof err.code === 'string' ? err.code : undefined);
+  if (status === 429) {
+    const retryAfter = Number(header(err, 'retry-after'));
+    return new DeliveryFailure('throttled', message, status, code, Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter * 1000 : undefined);
+  }
+  if (status === 412 || status === 502 || status === 503 || status === 504 || status === 500) return new DeliveryFailure('transient', message, status, code);
+  if (status === 403) return new DeliveryFailure('forbidden', message, status, code);
+  if (status === 404) return new DeliveryFailure('gone', message, status, code);
+  if (status === 413) return new DeliveryFailure('too-large', message, status, code);
+  return new DeliveryFailure('permanent', message, status, code);
+}
+
+export class TeamsPoster implements ReminderPoster {
+  constructor(private readonly opts: TeamsPosterOptions) {}
+
+  async deliver(d: Delivery): Promise<Posted | undefined> {
+    const { views, clock, locale } = this.opts;
+    const now = clock.now();
+    switch (d.kind) {
+      case 'reminder.post':
+        return this.postToChannel(d.target, renderReminderCard(views.reminder(d.occurrence, now, locale, { shrink: d.shrink })));
+      case 'reminder.update':
+        await this.inConversation(d.occurrence.postedServiceUrl!, d.occurrence.tenantId, d.occurrence.postedConversationId!, async (ctx) => {
+          const card = renderReminderCard(views.reminder(d.occurrence, now, locale, { shrink: d.shrink }));
+          await ctx.updateActivity({ type: 'message', id: d.occurrence.postedActivityId!, attachments: [CardFactory.adaptiveCard(card)] });
+        });
+        return undefined;
+      case 'reminder.nudge': {
+        const o = d.occurrence;
+        const message = d.reason === 'overdue' ? t(locale, 'nudge.overdue', { time: views.time(o.dueAt, o.activityId, locale) }) : t(locale, 'nudge.snoozeEnded');
+        const card = renderNudgeCard({ locale, occurrenceId: o.id, title: views.title(o.activityId, locale), message, dueText: views.time(o.dueAt, o.activityId, locale) });
+        await this.inConversation(o.postedServiceUrl!, o.tenantId, o.postedConversationId!, async (ctx) => {
+          await ctx.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(card)));
+        });
+        return undefined;
+      }
+      case 'escalation.post': {
+        const o = d.occurrence;
+        const card = renderEscalationCard({
+          locale,
+          occurrenceId: o.id,
+          title: t(locale, 'escalation.title', { activity: views.title(o.activityId, locale) }),
+          teamName: views.teamName(o.teamId, locale),
+          dueText: views.time(o.dueAt, o.activityId, locale),
+          statusText: views.statusText(o, now, locale),
+          link: o.postedConversationId && o.postedActivityId ? messageLink(o.postedConversationId, o.postedActivityId, o.tenantId) : undefined,
+        });
+        return this.postToChannel(d.target, card);
+      }
+      case 'digest.post': {
+        const card = renderDigestCard({
+          locale,
+          periodText: t(locale, 'digest.period', { date: formatDateTime(d.periodStart, this.opts.timezone, locale) }),
+          rows: d.rows.map((r) => ({
+            teamName: views.teamName(r.teamId, locale),
+            doneOnTime: r.doneOnTime,
+            doneLate: r.doneLate,
+            overdue: r.overdue,
+            skipped: r.skipped,
+            medianText: r.medianTimeToDoneMs === undefined ? t(locale, 'workload.none') : formatElapsed(r.medianTimeToDoneMs, locale),
+          })),
+        });
+        return this.postToChannel(d.target, card);
+      }
+    }
+  }
+
+  /** A new post (a new conversation) in a channel; Teams answers with the thread id and the message id. */
+  private async postToChannel(target: ChannelTarget, card: AdaptiveCardJson): Promise<Posted> {
+    let posted: Posted | undefined;
+    await this.inConversation(target.serviceUrl, target.tenantId, target.channelId, async (ctx) => {
+      const client = ctx.turnState.get<ConnectorClient>(ctx.adapter.ConnectorClientKey);
+      const result = await client.conversations.createConversation({
+        isGroup: true,
+        bot: { id: target.botId, name: 'SOC Reminders' },
+        channelData: { channel: { id: target.channelId }, tenant: { id: target.tenantId } },
+        tenantId: target.tenantId,
+        activity: MessageFactory.attachment(CardFactory.adaptiveCard(card)) as never,
+        members: [],
+      });
+      const activityId = result.activityId ?? /;messageid=(\d+)/.exec(result.id ?? '')?.[1];
+      if (!result.id || !activityId) throw new DeliveryFailure('permanent', 'Teams did not return the new post\'s ids');
+      posted = { conversationId: result.id, activityId };
+    });
+    return posted!;
+  }
+
+  /**
+   * Runs `logic` in a proactive turn. The adapter hands errors inside the turn to onTurnError, not to the
+   * caller; delivery must know, so they are caught here and rethrown as DeliveryFailure.
+   */
+  private async inConversation(serviceUrl: string, tenantId: string, conversationId: string, logic: (ctx: TurnContext) => Promise<void>): Promise<void> {
+    const reference: Partial<ConversationReference> = {
+      channelId: 'msteams',
+      serviceUrl,
+      conversation: { id: conversationId, isGroup: true, conversationType: 'channel', tenantId, name: '' },
+    };
+    let failure: unknown;
+    try {
+      await this.opts.adapter.continueConversationAsync(this.opts.appId, reference, async (ctx) => {
+        try {
+          await logic(ctx);
+        } catch (err) {
+          failure = err;
+        }
+      });
+    } catch (err) {
+      failure = err;
+    }
+    if (failure !== undefined) throw toDeliveryFailure(failure);
+  }
+}
+
+/** Deep link to a channel message, for the escalation card. */
+export function messageLink(conversationId: string, activityId: string, tenantId: string): string {
+  const channel = channelPart(conversationId);
+  return `https://teams.microsoft.com/l/message/${encodeURIComponent(channel)}/${encodeURIComponent(activityId)}?tenantId=${encodeURIComponent(tenantId)}&parentMessageId=${encodeURIComponent(activityId)}`;
+}
