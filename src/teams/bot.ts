@@ -147,6 +147,8 @@ export class SocBot {
     this.deps.logger.info({ tenantId, scope, conversationId }, wasActive ? 'installation seen again' : 'bot installed');
     // Teams (and the Agents Playground on each page load) may repeat the event: welcome once.
     if (wasActive) return;
+    // The welcome is read by the whole channel: it speaks the channel language, not the installer's.
+    if (scope === 'team') locale = this.deps.defaultLocale;
     const text =
       scope === 'team'
         ? t(locale, 'welcome.text', { teamName: channelData.team?.name ?? 'this team', teamList: this.teamList(locale) })

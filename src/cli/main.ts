@@ -1,0 +1,239 @@
+/**
+ * `soc-reminders`: the command line of the service. Exit 0 on success, 1 on a failure it explains, 2 on a
+ * usage error.
+ */
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { CatalogError, catalogSummary, loadCatalog } from '../catalog/catalog.loader';
+import type { Catalog } from '../catalog/catalog.types';
+import { ConfigError, readConfig, type Config } from '../config';
+import { packageRoot, packageVersion } from '../package-root';
+import { fireTimesBetween } from '../reminders/fire-times';
+import { openStore, parseDatabaseUrl } from '../storage/database';
+import { listEvents } from '../storage/occurrence.repository';
+import { listOutbox, requeueDead } from '../storage/outbox.repository';
+import { buildAppPackage, packageValuesFrom } from '../teams/app-package/app-package';
+
+class UsageError extends Error {}
+class Failure extends Error {}
+
+const DAY = 86_400_000;
+
+const HELP: Record<string, string> = {
+  main: `soc-reminders ${'<command>'}
+
+Commands:
+  catalog validate [--file F]                      check a catalog file (default: the configured or built-in one)
+  schedule preview --from ISO --days N [--file F] [--json]
+                                                   what would fire, when and for which team
+  audit export [--since ISO] [--format csv|json]   every recorded event of every occurrence
+  outbox list [--failed]                           deliveries waiting or dead-lettered
+  outbox retry <id> | --all-failed                 send dead-lettered deliveries again
+  package [--out FILE]                             build the Teams app package (build/appPackage.zip)
+
+Run 'soc-reminders <command> --help' for details. Configuration comes from the environment and .env
+(see .env.example).`,
+  'catalog validate': `soc-reminders catalog validate [--file F]
+
+Validates a catalog and prints a one-line summary (exit 0), or every error with its path (exit 1).
+Without --file: SOC_CATALOG_FILE, else the built-in catalog.`,
+  'schedule preview': `soc-reminders schedule preview --from ISO --days N [--file F] [--json]
+
+Lists every scheduled fire time in [from, from + N days), per team, in each activity's time zone
+(activity timezone, else the catalog's, else SOC_TIMEZONE, else the machine's). Skip dates are left out.
+--json prints [{ "activityId", "teamId", "at" }] with "at" in ISO 8601 with its UTC offset.`,
+  'audit export': `soc-reminders audit export [--since ISO] [--format csv|json]
+
+Prints every recorded event (who, when, from, to, note) from the database in DATABASE_URL, oldest first.
+Default format: csv.`,
+  'outbox list': `soc-reminders outbox list [--failed]
+
+Lists deliveries to Teams that are pending, being sent, or (with --failed, only) dead-lettered.`,
+  'outbox retry': `soc-reminders outbox retry <id> | --all-failed
+
+Makes dead-lettered deliveries pending again; a running bot sends them within seconds.`,
+  package: `soc-reminders package [--out FILE]
+
+Validates the manifest in manifest/ (filled from TEAMS_APP_ID, MicrosoftAppId and PUBLIC_HOSTNAME) and the
+icons, then writes the Teams app package (default build/appPackage.zip). Prints every error and exits 1 if
+anything is invalid.`,
+};
+
+/** "2026-03-02T09:00:00-05:00": the instant as local time in `timeZone` with its offset. */
+export function isoWithOffset(at: number, timeZone: string): string {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hourCycle: 'h23',
+      timeZoneName: 'longOffset',
+    })
+      .formatToParts(at)
+      .map((p) => [p.type, p.value]),
+  ) as Record<string, string>;
+  const offset = parts.timeZoneName === 'GMT' ? '+00:00' : parts.timeZoneName.replace('GMT', '');
+  return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}:${parts.second}${offset}`;
+}
+
+function parseInstant(name: string, value: string | undefined): number {
+  if (value === undefined) throw new UsageError(`--${name} is required`);
+  const ms = Date.parse(value);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(ms)) throw new UsageError(`--${name}: "${value}" is not an ISO 8601 date or date-time`);
+  return ms;
+}
+
+function config(): Config {
+  return readConfig();
+}
+
+function catalogFrom(file: string | undefined, cfg: Config): Catalog {
+  return loadCatalog({ file: file ?? cfg.catalogFile, defaultTimezone: cfg.timezone });
+}
+
+function out(text: string): void {
+  process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+}
+
+function csvCell(v: unknown): string {
+  const s = v === undefined || v === null ? '' : String(v);
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+async function run(argv: string[]): Promise<void> {
+  const [group, sub] = argv;
+  const wantsHelp = argv.includes('--help') || argv.includes('-h');
+  if (!group || group === 'help' || (wantsHelp && (!group || group.startsWith('-')))) return out(HELP.main);
+  if (group === '--version') return out(packageVersion());
+  const key = group === 'package' ? 'package' : `${group} ${sub ?? ''}`.trim();
+  if (!HELP[key]) throw new UsageError(`unknown command "${key}"`);
+  if (wantsHelp) return out(HELP[key]);
+  const rest = group === 'package' ? argv.slice(1) : argv.slice(2);
+
+  switch (key) {
+    case 'catalog validate': {
+      const { values } = parseArgs({ args: rest, options: { file: { type: 'string' } }, strict: true });
+      const cfg = config();
+      const catalog = catalogFrom(values.file, cfg);
+      return out(`valid: ${catalogSummary(catalog)} (${values.file ?? cfg.catalogFile ?? 'built-in catalog'})`);
+    }
+    case 'schedule preview': {
+      const { values } = parseArgs({ args: rest, options: { from: { type: 'string' }, days: { type: 'string' }, file: { type: 'string' }, json: { type: 'boolean' } }, strict: true });
+      const from = parseInstant('from', values.from);
+      const days = Number(values.days);
+      if (values.days === undefined || !Number.isInteger(days) || days < 1 || days > 366) throw new UsageError('--days must be a whole number from 1 to 366');
+      const catalog = catalogFrom(values.file, config());
+      const rows: { activityId: string; teamId: string; at: string; ms: number }[] = [];
+      const skip = new Set(catalog.skipDates);
+      for (const activity of catalog.activities) {
+        for (const ms of fireTimesBetween(activity, from - 1, from + days * DAY - 1, skip)) {
+          for (const teamId of activity.teams) rows.push({ activityId: activity.id, teamId, at: isoWithOffset(ms, activity.timezone), ms });
+        }
+      }
+      rows.sort((a, b) => a.ms - b.ms || a.activityId.localeCompare(b.activityId) || a.teamId.localeCompare(b.teamId));
+      if (values.json) return out(JSON.stringify(rows.map(({ activityId, teamId, at }) => ({ activityId, teamId, at })), null, 2));
+      if (rows.length === 0) return out('nothing is scheduled in that period');
+      return out(rows.map((r) => `${r.at}  ${r.activityId.padEnd(28)} ${r.teamId}`).join('\n'));
+    }
+    case 'audit export': {
+      const { values } = parseArgs({ args: rest, options: { since: { type: 'string' }, format: { type: 'string', default: 'csv' } }, strict: true });
+      if (values.format !== 'csv' && values.format !== 'json') throw new UsageError('--format must be csv or json');
+      const since = values.since === undefined ? undefined : parseInstant('since', values.since);
+      const cfg = config();
+      const store = await openStore(parseDatabaseUrl(cfg.databaseUrl));
+      try {
+        const events = await listEvents(store.db, { since });
+        const rows = events.map((e) => ({
+          id: e.id,
+          at: new Date(e.at).toISOString(),
+          tenantId: e.tenantId,
+          occurrenceId: e.occurrenceId,
+          type: e.type,
+          from: e.fromStatus ?? '',
+          to: e.toStatus,
+          userId: e.actor.userId,
+          aadObjectId: e.actor.aadObjectId ?? '',
+          name: e.actor.name,
+          note: e.note ?? '',
+        }));
+        if (values.format === 'json') return out(JSON.stringify(rows, null, 2));
+        const header = ['id', 'at', 'tenantId', 'occurrenceId', 'type', 'from', 'to', 'userId', 'aadObjectId', 'name', 'note'] as const;
+        return out([header.join(','), ...rows.map((r) => header.map((h) => csvCell(r[h])).join(','))].join('\n'));
+      } finally {
+        await store.close();
+      }
+    }
+    case 'outbox list': {
+      const { values } = parseArgs({ args: rest, options: { failed: { type: 'boolean' } }, strict: true });
+      const store = await openStore(parseDatabaseUrl(config().databaseUrl));
+      try {
+        const items = await listOutbox(store.db, { status: values.failed ? ['dead'] : ['pending', 'sending', 'dead'] });
+        if (items.length === 0) return out(values.failed ? 'no dead-lettered deliveries' : 'the outbox is empty');
+        return out(
+          items
+            .map((i) => `${String(i.id).padStart(6)}  ${i.status.padEnd(7)} ${i.kind.padEnd(16)} attempts=${i.attempts} created=${new Date(i.createdAt).toISOString()}${i.lastError ? `  last error: ${i.lastError}` : ''}`)
+            .join('\n'),
+        );
+      } finally {
+        await store.close();
+      }
+    }
+    case 'outbox retry': {
+      const { values, positionals } = parseArgs({ args: rest, options: { 'all-failed': { type: 'boolean' } }, strict: true, allowPositionals: true });
+      if (!values['all-failed'] && positionals.length !== 1) throw new UsageError('say which item: outbox retry <id>, or --all-failed');
+      const id = values['all-failed'] ? undefined : Number(positionals[0]);
+      if (id !== undefined && !Number.isInteger(id)) throw new UsageError(`"${positionals[0]}" is not an outbox id`);
+      const store = await openStore(parseDatabaseUrl(config().databaseUrl));
+      try {
+        const n = await requeueDead(store.db, Date.now(), id);
+        if (id !== undefined && n === 0) throw new Failure(`outbox item ${id} is not dead-lettered (or does not exist)`);
+        return out(`${n} deliver${n === 1 ? 'y' : 'ies'} queued again`);
+      } finally {
+        await store.close();
+      }
+    }
+    case 'package': {
+      const { values } = parseArgs({ args: rest, options: { out: { type: 'string' } }, strict: true });
+      const cfg = config();
+      const { values: manifestValues, errors: valueErrors } = packageValuesFrom({ teamsAppId: cfg.teamsAppId, botId: cfg.microsoftAppId, publicHostname: cfg.publicHostname, version: packageVersion() });
+      if (valueErrors.length > 0) throw new Failure(`cannot build the app package:\n${valueErrors.map((e) => `  - ${e}`).join('\n')}`);
+      const { zip, errors } = buildAppPackage({ manifestDir: join(packageRoot(), 'manifest'), values: manifestValues });
+      if (!zip || errors.length > 0) throw new Failure(`the app package is invalid:\n${errors.map((e) => `  - ${e}`).join('\n')}`);
+      const file = resolve(values.out ?? join('build', 'appPackage.zip'));
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, zip);
+      return out(`wrote ${file} (${zip.length} bytes)`);
+    }
+  }
+}
+
+/** Runs the CLI; returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await run(argv);
+    return 0;
+  } catch (err) {
+    if (err instanceof UsageError || (err instanceof Error && (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS'))) {
+      process.stderr.write(`soc-reminders: ${err.message}\nRun 'soc-reminders --help'.\n`);
+      return 2;
+    }
+    if (err instanceof CatalogError || err instanceof ConfigError || err instanceof Failure) {
+      process.stderr.write(`${err.message}\n`);
+      return 1;
+    }
+    process.stderr.write(`soc-reminders: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  void main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}
+
