@@ -66,7 +66,8 @@ export interface InvokeAnswer {
 const cardAnswer = (card: AdaptiveCardJson): InvokeAnswer => ({ statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: card });
 const messageAnswer = (text: string): InvokeAnswer => ({ statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: text });
 
-const MAX_INPUT = 4000;
+// Generous: the domain enforces the real limits with a clear answer; this only bounds what is parsed.
+const MAX_INPUT = 20_000;
 /** The card's `data` and inputs, as much as we accept of them: everything else comes from the database. */
 const actionSchema = z.object({
   type: z.literal('Action.Execute').optional(),
