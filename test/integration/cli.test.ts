@@ -1,0 +1,143 @@
+/** The `soc-reminders` CLI and the service's start-up, run as built processes. */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadCatalog } from '../../src/catalog/catalog.loader';
+import { ReminderService } from '../../src/reminders/reminder.service';
+import { openStore, parseDatabaseUrl } from '../../src/storage/database';
+import { enqueue, listOutbox, markDead } from '../../src/storage/outbox.repository';
+import { runCli, startServiceExpectingFailure } from '../support/process';
+
+const BAD_CATALOG = `teams:
+  - id: secops
+    name: SecOps
+activities:
+  - id: one
+    title: One
+    description: d
+    teams: [secops, red]
+    schedule: "61 * * * *"
+    dueAfter: 8 hours
+  - id: one
+    title: Again
+    description: d
+    teams: all
+    timezone: Mars/Base
+    colour: blue
+`;
+
+describe('soc-reminders CLI', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'soc-cli-'));
+    writeFileSync(join(dir, 'bad.yaml'), BAD_CATALOG);
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('validates the built-in catalog with a one-line summary', () => {
+    const r = runCli(['catalog', 'validate']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe('valid: 8 activities (7 scheduled, 5 on demand), 4 teams, time zone UTC (built-in catalog)');
+  });
+
+  it('rejects a bad catalog with every error and its path, exit 1', () => {
+    const r = runCli(['catalog', 'validate', '--file', join(dir, 'bad.yaml')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('activities[0].teams[1]: unknown team "red"');
+    expect(r.stderr).toContain('activities[0].schedule: invalid cron expression "61 * * * *"');
+    expect(r.stderr).toContain('activities[0].dueAfter: invalid duration "8 hours"');
+    expect(r.stderr).toContain('activities[1].id: duplicate id "one"');
+    expect(r.stderr).toContain('activities[1].timezone: unknown time zone "Mars/Base"');
+    expect(r.stderr).toContain('activities[1].colour: unknown key');
+  });
+
+  it('previews the schedule as JSON: New York daily tickets on weekdays only, across the DST change', () => {
+    const r = runCli(['schedule', 'preview', '--from', '2026-03-01T00:00:00Z', '--days', '31', '--json'], { SOC_TIMEZONE: 'America/New_York' });
+    expect(r.code).toBe(0);
+    const rows = JSON.parse(r.stdout) as { activityId: string; teamId: string; at: string }[];
+    const tickets = rows.filter((x) => x.activityId === 'escalation-ticket-update');
+    const days = new Map<string, string[]>();
+    for (const x of tickets) days.set(x.at.slice(0, 10), [...(days.get(x.at.slice(0, 10)) ?? []), x.teamId]);
+    expect(days.size).toBe(22);
+    for (const [day, teams] of days) {
+      expect(teams.sort()).toEqual(['engineering', 'monitoring', 'secops', 'soc-oversight']);
+      const weekday = new Date(`${day}T12:00:00Z`).getUTCDay();
+      expect(weekday).toBeGreaterThanOrEqual(1);
+      expect(weekday).toBeLessThanOrEqual(5);
+    }
+    expect(tickets.filter((x) => x.at < '2026-03-07').every((x) => x.at.endsWith('T09:00:00-05:00'))).toBe(true);
+    expect(tickets.filter((x) => x.at > '2026-03-09').every((x) => x.at.endsWith('T09:00:00-04:00'))).toBe(true);
+  });
+
+  it('explains usage errors with exit 2 and has --help on each command', () => {
+    const missing = runCli(['schedule', 'preview', '--days', '3']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/--from is required/);
+    expect(runCli(['nonsense']).code).toBe(2);
+    for (const cmd of [['catalog', 'validate'], ['schedule', 'preview'], ['audit', 'export'], ['outbox', 'list'], ['outbox', 'retry'], ['package']]) {
+      const r = runCli([...cmd, '--help']);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain(`soc-reminders ${cmd.join(' ')}`);
+    }
+  });
+
+  it('exports every recorded event as CSV and JSON, and lists and retries dead-lettered deliveries', async () => {
+    const dbFile = join(dir, 'audit.db');
+    const store = await openStore(parseDatabaseUrl(dbFile));
+    const catalog = loadCatalog({ defaultTimezone: 'UTC' });
+    const reminders = new ReminderService({ db: store.db, catalog, clock: { now: () => Date.parse('2026-03-09T10:00:00Z') } });
+    await reminders.runOnDemand('tenant-a', 'ir-tabletop-exercise', 'secops', { userId: '29:jae', name: 'Jae, "the lead"' });
+    await enqueue(store.db, { tenantId: 'tenant-a', conversationKey: 'k', kind: 'reminder.post', payload: {}, at: 1 });
+    const [item] = await listOutbox(store.db);
+    await markDead(store.db, item.id, undefined, 2, '403 BotNotInConversationRoster');
+    await store.close();
+
+    const csv = runCli(['audit', 'export', '--format', 'csv'], { DATABASE_URL: dbFile });
+    expect(csv.code).toBe(0);
+    const lines = csv.stdout.trim().split('\n');
+    expect(lines[0]).toBe('id,at,tenantId,occurrenceId,type,from,to,userId,aadObjectId,name,note');
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toContain('"Jae, ""the lead"""');
+    const json = JSON.parse(runCli(['audit', 'export', '--format', 'json', '--since', '2026-03-09'], { DATABASE_URL: dbFile }).stdout);
+    expect(json).toEqual([expect.objectContaining({ type: 'created', to: 'pending', name: 'Jae, "the lead"', note: 'on demand' })]);
+    expect(JSON.parse(runCli(['audit', 'export', '--format', 'json', '--since', '2026-03-10'], { DATABASE_URL: dbFile }).stdout)).toEqual([]);
+
+    const failed = runCli(['outbox', 'list', '--failed'], { DATABASE_URL: dbFile });
+    expect(failed.stdout).toMatch(/dead\s+reminder\.post .*403 BotNotInConversationRoster/);
+    const retried = runCli(['outbox', 'retry', '--all-failed'], { DATABASE_URL: dbFile });
+    expect(retried.stdout.trim()).toBe('1 delivery queued again');
+    expect(runCli(['outbox', 'list', '--failed'], { DATABASE_URL: dbFile }).stdout.trim()).toBe('no dead-lettered deliveries');
+    expect(runCli(['outbox', 'retry', String(item.id)], { DATABASE_URL: dbFile }).code).toBe(1);
+  });
+});
+
+describe('service start-up refuses bad input', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'soc-start-'));
+    writeFileSync(join(dir, 'bad.yaml'), BAD_CATALOG);
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('stops with exit 1 and every catalog error', async () => {
+    const r = await startServiceExpectingFailure({ SOC_CATALOG_FILE: join(dir, 'bad.yaml'), DATABASE_URL: join(dir, 'x.db') });
+    expect(r.code).toBe(1);
+    expect(r.output).toContain('activities[0].teams[1]: unknown team "red"');
+    expect(r.output).toContain('activities[1].colour: unknown key');
+  });
+
+  it('stops with exit 1 naming each bad variable', async () => {
+    const r = await startServiceExpectingFailure({ PORT: 'eighty', SOC_TIMEZONE: 'Mars/Base', SOC_LOCALE: 'fr', DATABASE_URL: join(dir, 'y.db') });
+    expect(r.code).toBe(1);
+    expect(r.output).toMatch(/PORT: "eighty"/);
+    expect(r.output).toMatch(/SOC_TIMEZONE: unknown time zone "Mars\/Base"/);
+    expect(r.output).toMatch(/SOC_LOCALE: "fr"/);
+  });
+
+  it('does not print the app password when it refuses a configuration', async () => {
+    const r = await startServiceExpectingFailure({ MicrosoftAppId: 'not-a-guid', MicrosoftAppPassword: 'S3cr3t-Value-That-Must-Not-Leak', DATABASE_URL: join(dir, 'z.db') });
+    expect(r.code).toBe(1);
+    expect(r.output).toMatch(/MicrosoftAppId/);
+    expect(r.output).not.toContain('S3cr3t-Value-That-Must-Not-Leak');
+  });
+});

@@ -1,0 +1,137 @@
+/**
+ * Routing and commands through botbuilder's TestAdapter (no HTTP): which handler each Teams event reaches,
+ * and what each command answers, in English and Korean.
+ */
+import { TestAdapter, type Activity } from 'botbuilder';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadCatalog } from '../../src/catalog/catalog.loader';
+import { createLogger } from '../../src/logger';
+import { BindingService } from '../../src/reminders/binding.service';
+import { ReminderService } from '../../src/reminders/reminder.service';
+import { WorkloadService } from '../../src/reminders/workload';
+import { openStore, parseDatabaseUrl, type Store } from '../../src/storage/database';
+import { SocBot, routeOf } from '../../src/teams/bot';
+import { CardViews } from '../../src/teams/card-views.builder';
+import { parseCommand, parseRunArgs, stripMentions } from '../../src/teams/commands';
+import { cardText } from '../support/bot-harness';
+
+describe('routeOf', () => {
+  it.each([
+    [{ type: 'message' }, 'message'],
+    [{ type: 'invoke', name: 'adaptiveCard/action' }, 'card.action'],
+    [{ type: 'invoke', name: 'composeExtension/query' }, 'ignored'],
+    [{ type: 'installationUpdate', action: 'add' }, 'installed'],
+    [{ type: 'installationUpdate', action: 'remove' }, 'uninstalled'],
+    [{ type: 'conversationUpdate', recipient: { id: 'bot' }, membersAdded: [{ id: 'bot' }] }, 'installed'],
+    [{ type: 'conversationUpdate', recipient: { id: 'bot' }, membersAdded: [{ id: 'user' }] }, 'ignored'],
+    [{ type: 'conversationUpdate', recipient: { id: 'bot' }, membersRemoved: [{ id: 'bot' }] }, 'uninstalled'],
+    [{ type: 'typing' }, 'ignored'],
+  ])('%j → %s', (activity, route) => {
+    expect(routeOf(activity as Partial<Activity>)).toBe(route);
+  });
+});
+
+describe('command parsing', () => {
+  it('strips mentions and markup, matches English and Korean words case-insensitively', () => {
+    expect(parseCommand('<at>SOC Reminders</at> BIND   monitoring')).toEqual({ name: 'bind', args: 'monitoring', text: 'BIND monitoring' });
+    expect(parseCommand('<p><at>SOC Reminders</at>&nbsp;연결 해제</p>').name).toBe('unbind');
+    expect(parseCommand('연결 secops').name).toBe('bind');
+    expect(parseCommand('내 작업').name).toBe('tasks');
+    expect(parseCommand('업무량 모니터링')).toMatchObject({ name: 'workload', args: '모니터링' });
+    expect(parseCommand('bindings please').name).toBeUndefined();
+    expect(stripMentions('<at>SOC Reminders</at>')).toBe('');
+  });
+
+  it('reads "run <activity> for <team>" and the Korean "대상"', () => {
+    expect(parseRunArgs('ir-tabletop-exercise for secops')).toEqual({ activity: 'ir-tabletop-exercise', team: 'secops' });
+    expect(parseRunArgs('IR 테이블탑 훈련 실행 대상 SecOps')).toEqual({ activity: 'IR 테이블탑 훈련 실행', team: 'SecOps' });
+    expect(parseRunArgs('secure-score-report')).toEqual({ activity: 'secure-score-report' });
+  });
+});
+
+describe('SocBot through TestAdapter', () => {
+  let store: Store;
+  let dir: string;
+  let bot: SocBot;
+  const now = Date.parse('2026-03-09T01:00:00Z');
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'soc-routing-'));
+    store = await openStore(parseDatabaseUrl(join(dir, 'db.sqlite')));
+    const catalog = loadCatalog({ defaultTimezone: 'Asia/Seoul' });
+    const clock = { now: () => now };
+    const reminders = new ReminderService({ db: store.db, catalog, clock });
+    bot = new SocBot({
+      catalog,
+      reminders,
+      bindings: new BindingService({ db: store.db, catalog, clock, reminders }),
+      workload: new WorkloadService({ db: store.db, catalog, clock }),
+      views: new CardViews(catalog),
+      logger: createLogger('silent'),
+      defaultLocale: 'en',
+      allowedTenants: [],
+      fallbackTenantId: 'local',
+    });
+  });
+  afterAll(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const personal = (text: string, locale = 'en-US'): Partial<Activity> => ({
+    type: 'message',
+    text,
+    locale,
+    conversation: { id: 'a:personal-1', conversationType: 'personal', isGroup: false, tenantId: 'tenant-1', name: '' },
+  });
+  const replyText = (a: Partial<Activity>) => (a.text ?? '') + cardText(a.attachments);
+
+  const exchange = async (activity: Partial<Activity>): Promise<string> => {
+    const adapter = new TestAdapter((ctx) => bot.onTurn(ctx));
+    let reply = '';
+    await adapter.send(activity).assertReply((a) => {
+      reply = replyText(a);
+    });
+    return reply;
+  };
+
+  it('answers help in English and in Korean', async () => {
+    expect(await exchange(personal('help'))).toMatch(/bind <team>/);
+    expect(await exchange(personal('도움말', 'ko-KR'))).toMatch(/연결/);
+  });
+
+  it('explains that binding needs a channel when asked in a personal chat', async () => {
+    expect(await exchange(personal('bind monitoring'))).toMatch(/Binding works in a team channel/);
+  });
+
+  it('lists the teams as unbound, and says so in Korean', async () => {
+    expect(await exchange(personal('teams'))).toMatch(/Monitoring\nnot bound/);
+    expect(await exchange(personal('팀', 'ko-KR'))).toMatch(/모니터링/);
+  });
+
+  it('refuses a run of an unknown activity with the list of on-demand ones', async () => {
+    const reply = await exchange(personal('run reboot-everything'));
+    expect(reply).toMatch(/There is no activity "reboot-everything"/);
+    expect(reply).toMatch(/ir-tabletop-exercise/);
+  });
+
+  it('refuses a run of a schedule-only activity with its cadence', async () => {
+    expect(await exchange(personal('run escalation-ticket-update'))).toMatch(/runs on its schedule only \(Daily/);
+  });
+
+  it('starts an on-demand activity by its Korean title for one team', async () => {
+    expect(await exchange(personal('실행 IR 테이블탑 훈련 실행 대상 secops', 'ko-KR'))).toMatch(/작업을 시작했습니다\. 대상 팀: SecOps/);
+  });
+
+  it('asks for a team when workload is asked outside a bound channel', async () => {
+    expect(await exchange(personal('workload'))).toMatch(/No SOC team is bound to this channel/);
+    expect(await exchange(personal('workload red-team'))).toMatch(/There is no SOC team "red-team"/);
+  });
+
+  it('shows my tasks and overdue lists, empty at first', async () => {
+    expect(await exchange(personal('tasks'))).toMatch(/You have no acknowledged tasks open/);
+    expect(await exchange(personal('overdue'))).toMatch(/Nothing is overdue/);
+  });
+});
