@@ -14,6 +14,7 @@ import { systemClock, type Clock } from './reminders/clock';
 import type { ReminderPoster } from './reminders/delivery.port';
 import { DeliveryWorker, type DeliveryObserver } from './reminders/delivery-worker';
 import { DigestJob } from './reminders/digest';
+import { Pacer } from './reminders/pacer';
 import { ReminderService } from './reminders/reminder.service';
 import { Scheduler } from './reminders/scheduler';
 import { WorkloadService } from './reminders/workload';
@@ -67,7 +68,17 @@ export function createApp(options: AppOptions): App {
   const views = new CardViews(catalog);
   const adapter = createAdapter(config, logger);
   const poster = options.poster ?? new TeamsPoster({ adapter, appId: config.microsoftAppId ?? '', views, clock, locale: config.locale, timezone: catalog.timezone });
-  worker = new DeliveryWorker({ db: store.db, dialect: store.dialect, poster, clock, logger, observer: options.deliveryObserver });
+  worker = new DeliveryWorker({
+    db: store.db,
+    dialect: store.dialect,
+    poster,
+    clock,
+    logger,
+    observer: options.deliveryObserver,
+    maxAttempts: config.deliveryMaxAttempts,
+    // Teams' limits are real time, whatever clock the domain runs on.
+    pacer: new Pacer(config.limits, config.deliveryReplicas),
+  });
   const digest = new DigestJob({ db: store.db, catalog, clock, reminders, workload, cron: config.digestCron, logger });
   const scheduler = new Scheduler({
     service: reminders,

@@ -4,6 +4,7 @@
  */
 import { config as loadDotenv } from 'dotenv';
 import { parseDuration } from './catalog/duration';
+import { TEAMS_LIMITS, parseLimits, type PacerLimits, type RateLimit } from './reminders/pacer';
 
 export type Locale = 'en' | 'ko';
 export type AppType = 'MultiTenant' | 'SingleTenant' | 'UserAssignedMSI';
@@ -31,6 +32,12 @@ export interface Config {
   readonly publicHostname?: string;
   /** The Teams app (manifest) id. */
   readonly teamsAppId?: string;
+  /** Teams' rate limits the delivery worker paces itself under (Microsoft may change them). */
+  readonly limits: PacerLimits;
+  /** How many replicas share the limits (each paces to its share). */
+  readonly deliveryReplicas: number;
+  /** Attempts before a delivery is dead-lettered. */
+  readonly deliveryMaxAttempts: number;
   /** True when no MicrosoftAppId is set: anonymous Bot Framework traffic is accepted (local mode). */
   readonly localMode: boolean;
   /** Tenant that owns occurrences recorded before any tenant installed the bot. */
@@ -116,6 +123,24 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
   const publicHostname = get('PUBLIC_HOSTNAME');
   if (publicHostname !== undefined && !/^[a-z0-9.-]+(:\d+)?$/i.test(publicHostname)) errors.push(`PUBLIC_HOSTNAME: "${publicHostname}" must be a bare host name, without https:// or a path`);
 
+  const limit = (name: string, fallback: readonly RateLimit[]): readonly RateLimit[] => {
+    const raw = get(name);
+    if (raw === undefined) return fallback;
+    const parsed = parseLimits(raw, parseDuration);
+    if (!parsed || parsed.length === 0) errors.push(`${name}: "${raw}" is not a list of limits such as 7/1s,8/2s,60/30s,1800/1h`);
+    return parsed ?? fallback;
+  };
+  const limits: PacerLimits = { perThread: limit('TEAMS_LIMIT_PER_THREAD', TEAMS_LIMITS.perThread), perTenant: limit('TEAMS_LIMIT_PER_TENANT', TEAMS_LIMITS.perTenant) };
+  const wholeNumber = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = get(name);
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (!/^\d+$/.test(raw) || n < min || n > max) errors.push(`${name}: "${raw}" must be a whole number from ${min} to ${max}`);
+    return n;
+  };
+  const deliveryReplicas = wholeNumber('DELIVERY_REPLICAS', 1, 1, 100);
+  const deliveryMaxAttempts = wholeNumber('DELIVERY_MAX_ATTEMPTS', 8, 1, 100);
+
   if (errors.length > 0) throw new ConfigError(errors);
   return Object.freeze({
     port,
@@ -133,6 +158,9 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
     digestCron,
     publicHostname,
     teamsAppId,
+    limits,
+    deliveryReplicas,
+    deliveryMaxAttempts,
     localMode: appId === undefined,
     homeTenantId: appTenantId ?? allowedTenants[0] ?? 'local',
   });

@@ -12,6 +12,7 @@ import type { Database } from '../storage/tables';
 import { findOccurrenceById, recordPosted } from '../storage/occurrence.repository';
 import { claimDue, markDead, markRetry, markSent, releaseClaim, type OutboxItem } from '../storage/outbox.repository';
 import type { Clock } from './clock';
+import type { Pacer, Reservation } from './pacer';
 import { DeliveryFailure, type ChannelTarget, type Delivery, type DigestRow, type ReminderPoster } from './delivery.port';
 
 export interface DeliveryLogger {
@@ -45,8 +46,10 @@ export interface DeliveryWorkerOptions {
   readonly batchSize?: number;
   /** First backoff step; doubles per attempt, with jitter, capped at 5 minutes. @default 1000 */
   readonly backoffBaseMs?: number;
-  /** Waits before a send for the pacing budget; returns ms to wait (0: go). */
-  readonly pacer?: { reserve(tenantId: string, conversationKey: string): number };
+  /** Keeps sends under Teams' rate limits (see pacer.ts). */
+  readonly pacer?: Pick<Pacer, 'reserve'>;
+  /** A wait for the pacer longer than this gives the item back instead of holding it. @default 3000 */
+  readonly maxInlineWaitMs?: number;
   /** Random source for jitter (tests pin it). */
   readonly random?: () => number;
 }
@@ -136,11 +139,6 @@ export class DeliveryWorker {
       await releaseClaim(db, item.id, this.owner, clock.now(), clock.now());
       return 'released';
     }
-    const wait = this.opts.pacer?.reserve(item.tenantId, item.conversationKey) ?? 0;
-    if (wait > 0) {
-      await releaseClaim(db, item.id, this.owner, clock.now(), clock.now() + wait);
-      return 'released';
-    }
     let delivery: Delivery | undefined;
     try {
       delivery = await this.toDelivery(item);
@@ -149,7 +147,9 @@ export class DeliveryWorker {
         await markSent(db, item.id, this.owner, clock.now());
         return 'sent';
       }
-      const posted = await this.opts.poster.deliver(delivery);
+      const reservation = await this.pace(item, delivery);
+      if (!reservation) return 'released';
+      const posted = await this.opts.poster.deliver(delivery).finally(() => reservation.complete());
       await db.transaction().execute(async (trx) => {
         if (posted && delivery!.kind === 'reminder.post') {
           await recordPosted(trx, delivery!.occurrence.id, clock.now(), { ...posted, serviceUrl: delivery!.target.serviceUrl });
@@ -160,6 +160,26 @@ export class DeliveryWorker {
       return 'sent';
     } catch (err) {
       return this.handleFailure(item, delivery, err);
+    }
+  }
+
+  /**
+   * Waits for the pacer's budget. Short waits are held (the claim is a lease of a minute); a long one gives the
+   * item back with its next attempt at the time the budget allows. Returns undefined when it was given back.
+   */
+  private async pace(item: OutboxItem, delivery: Delivery): Promise<Reservation | undefined> {
+    const { pacer } = this.opts;
+    if (!pacer) return { wait: 0, complete: () => undefined };
+    const thread = this.opts.poster.threadOf(delivery);
+    for (;;) {
+      const reservation = pacer.reserve(item.tenantId, thread);
+      if (reservation.wait === 0) return reservation;
+      if (this.stopping || reservation.wait > (this.opts.maxInlineWaitMs ?? 3000)) {
+        const now = this.opts.clock.now();
+        await releaseClaim(this.opts.db, item.id, this.owner, now, now + reservation.wait);
+        return undefined;
+      }
+      await new Promise((resolve) => setTimeout(resolve, reservation.wait));
     }
   }
 

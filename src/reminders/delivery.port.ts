@@ -72,4 +72,6 @@ export class DeliveryFailure extends Error {
 export interface ReminderPoster {
   /** Posts or updates; returns where a new post landed. Throws `DeliveryFailure` on failure. */
   deliver(delivery: Delivery): Promise<Posted | undefined>;
+  /** The Teams thread a delivery lands in, as Teams counts it for rate limits (a channel, a chat). */
+  threadOf(delivery: Delivery): string;
 }

@@ -70,6 +70,12 @@ export function toDeliveryFailure(error: unknown): DeliveryFailure {
 export class TeamsPoster implements ReminderPoster {
   constructor(private readonly opts: TeamsPosterOptions) {}
 
+  /** Teams limits a bot per thread: a channel (new posts and replies in its threads alike) or a chat. */
+  threadOf(d: Delivery): string {
+    if ('target' in d) return d.target.channelId;
+    return channelPart(d.occurrence.postedConversationId ?? d.occurrence.id);
+  }
+
   async deliver(d: Delivery): Promise<Posted | undefined> {
     const { views, clock, locale } = this.opts;
     const now = clock.now();

@@ -1,0 +1,125 @@
+/**
+ * Delivery against the fake Bot Connector (standing in for Teams' cloud, which enforces Microsoft's published
+ * rate limits with 429 + Retry-After): pacing under the limits, 429 honoured, and what each Teams error does.
+ */
+import { listBindings } from '../../src/storage/binding.repository';
+import { listOutbox, requeueDead } from '../../src/storage/outbox.repository';
+import { BotHarness, CHANNELS, TENANT, cardText } from '../support/bot-harness';
+
+/** 50 SOC teams, 4 on-demand activities each: 200 posts into 50 channels of one tenant. */
+function burstCatalog(): string {
+  const teams = Array.from({ length: 50 }, (_, i) => `  - id: team-${i}\n    name: Team ${i}\n`).join('');
+  const activities = Array.from({ length: 4 }, (_, i) => `  - id: drill-${i}\n    title: Drill ${i}\n    description: A drill.\n    teams: all\n`).join('');
+  return `teams:\n${teams}activities:\n${activities}`;
+}
+
+describe('pacing under Teams limits', () => {
+  let h: BotHarness;
+  beforeAll(async () => {
+    h = await new BotHarness({ catalogYaml: burstCatalog() }).start();
+  });
+  afterAll(() => h.stop());
+
+  it('posts a burst of 200 cards to one tenant without a single 429', async () => {
+    const actor = { userId: '29:lead', name: 'Lead' };
+    for (let i = 0; i < 50; i++) {
+      await h.app.bindings.bind(TENANT, `team-${i}`, { teamsTeamId: 'team', channelId: `19:channel-${i}@thread.tacv2`, serviceUrl: h.connector.url, botId: '28:bot' }, actor);
+    }
+    for (let i = 0; i < 4; i++) await h.app.reminders.runOnDemand(TENANT, `drill-${i}`, undefined, actor);
+    const started = Date.now();
+    await h.deliver();
+    const seconds = (Date.now() - started) / 1000;
+    expect(h.connector.posts().filter((p) => p.kind === 'create')).toHaveLength(200);
+    expect(h.connector.throttledCount).toBe(0);
+    // 200 posts at 50 per second cannot take less than about 3 s (the first second's 50 go at once).
+    expect(seconds).toBeGreaterThan(2.9);
+    expect(await listOutbox(h.store.db, { status: ['pending', 'sending', 'dead'] })).toEqual([]);
+  });
+});
+
+describe('Teams errors', () => {
+  let h: BotHarness;
+  const actor = { userId: '29:alex', name: 'Alex Morgan' };
+  beforeAll(async () => {
+    h = await new BotHarness({ env: { DELIVERY_MAX_ATTEMPTS: '3' } }).start();
+    await h.install();
+    await h.say('bind monitoring');
+    await h.say('bind secops', { channel: CHANNELS.secops });
+  });
+  afterAll(() => h.stop());
+  beforeEach(() => h.connector.clearFailures());
+
+  const run = (activity = 'secure-score-report', team?: string) => {
+    h.clock.advance(1000);
+    return h.app.reminders.runOnDemand(TENANT, activity, team, actor);
+  };
+
+  it('waits Retry-After on 429, then posts', async () => {
+    // botbuilder's HTTP client retries 429 three times by itself; the fourth reaches the worker.
+    h.connector.failNext({ status: 429, code: 'Throttled', retryAfterSeconds: 1, times: 4 });
+    await run();
+    await h.deliver();
+    const [item] = await listOutbox(h.store.db, { status: ['pending'] });
+    expect(item.lastError).toMatch(/throttled 429/);
+    expect(item.nextAttemptAt - h.clock.now()).toBe(1000);
+    expect(h.connector.posts().filter((p) => p.kind === 'create')).toHaveLength(0);
+    h.clock.advance(1000);
+    await h.deliver();
+    expect(h.connector.posts().filter((p) => p.kind === 'create')).toHaveLength(1);
+  }, 20_000);
+
+  it('retries 412 with backoff and dead-letters after the last attempt; a retry from the CLI sends it', async () => {
+    h.connector.failNext({ status: 412, code: 'PreconditionFailed', times: 3 });
+    const before = h.connector.posts().length;
+    await run();
+    for (let i = 0; i < 3; i++) {
+      await h.deliver();
+      h.clock.advance(10 * 60_000);
+    }
+    const dead = await listOutbox(h.store.db, { status: ['dead'] });
+    expect(dead).toHaveLength(1);
+    expect(dead[0].attempts).toBe(3);
+    expect(dead[0].lastError).toMatch(/412 PreconditionFailed/);
+    const health = await (await fetch(`http://127.0.0.1:${h.port}/healthz`)).json();
+    expect(health.outbox.deadLettered).toBe(1);
+    expect(await requeueDead(h.store.db, h.clock.now())).toBe(1);
+    await h.deliver();
+    expect(h.connector.posts().length).toBe(before + 1);
+  });
+
+  it('shrinks the card once on 413 (drops the description) and posts it', async () => {
+    h.connector.failNext({ status: 413, code: 'RequestEntityTooLarge', times: 1 });
+    await run();
+    await h.deliver();
+    const post = h.connector.posts().at(-1)!;
+    expect(cardText(h.connector.attachmentsOf(post))).not.toMatch(/tracks and reports Secure Score improvements/);
+    expect(cardText(h.connector.attachmentsOf(post))).toMatch(/Generate the Secure Score report/);
+  });
+
+  it('makes the binding inactive on 403 BotNotInConversationRoster, stops retrying and says so in `teams`', async () => {
+    h.connector.failNext({ status: 403, code: 'BotNotInConversationRoster', times: 1 });
+    await run('ir-tabletop-exercise', 'secops');
+    await h.deliver();
+    const dead = await listOutbox(h.store.db, { status: ['dead'] });
+    expect(dead.at(-1)!.lastError).toMatch(/403 BotNotInConversationRoster/);
+    const secops = (await listBindings(h.store.db, TENANT)).find((b) => b.socTeamId === 'secops')!;
+    expect(secops).toMatchObject({ active: false, inactiveReason: 'BotNotInConversationRoster' });
+    const teams = await h.say('teams');
+    expect(BotHarness.textOf(teams.replies[0])).toMatch(/inactive: BotNotInConversationRoster/);
+    // New tasks of that team are recorded but not posted until someone binds again.
+    await run('ir-tabletop-exercise', 'secops');
+    const pending = (await listOutbox(h.store.db, { status: ['pending'] })).length;
+    expect(pending).toBe(0);
+    const rebound = await h.say('bind secops', { channel: CHANNELS.secops });
+    expect(BotHarness.textOf(rebound.replies[0])).toMatch(/2 open tasks recorded before the binding will be posted here/);
+  });
+
+  it('marks the conversation gone on 404 ConversationNotFound', async () => {
+    await h.deliver(); // what the re-binding above queued
+    h.connector.failNext({ status: 404, code: 'ConversationNotFound', times: 1 });
+    await run();
+    await h.deliver();
+    const monitoring = (await listBindings(h.store.db, TENANT)).find((b) => b.socTeamId === 'monitoring')!;
+    expect(monitoring).toMatchObject({ active: false, inactiveReason: 'ConversationNotFound' });
+  });
+});
