@@ -6,6 +6,7 @@ import type { Catalog } from './catalog/catalog.types';
 import { catalogSummary } from './catalog/catalog.loader';
 import type { Config } from './config';
 import { createHttpServer, type HttpServer } from './http/server';
+import { Metrics } from './http/metrics';
 import { registerRoutes } from './http/routes';
 import type { Logger } from './logger';
 import { packageVersion } from './package-root';
@@ -51,6 +52,7 @@ export interface App {
   readonly scheduler: Scheduler;
   readonly worker: DeliveryWorker;
   readonly digest: DigestJob;
+  readonly metrics: Metrics;
   readonly version: string;
   /** Listens on `port` (default config.port); returns the bound port. */
   start(port?: number, host?: string): Promise<number>;
@@ -62,7 +64,8 @@ export function createApp(options: AppOptions): App {
   const clock = options.clock ?? systemClock;
   const autoRun = options.autoRun ?? true;
   let worker: DeliveryWorker | undefined;
-  const reminders = new ReminderService({ db: store.db, catalog, clock, onEnqueued: () => worker?.kick() });
+  const metrics = new Metrics(store.db);
+  const reminders = new ReminderService({ db: store.db, catalog, clock, onEnqueued: () => worker?.kick(), onCreated: (trigger) => metrics.occurrenceCreated(trigger) });
   const bindings = new BindingService({ db: store.db, catalog, clock, reminders });
   const workload = new WorkloadService({ db: store.db, catalog, clock });
   const views = new CardViews(catalog);
@@ -74,7 +77,7 @@ export function createApp(options: AppOptions): App {
     poster,
     clock,
     logger,
-    observer: options.deliveryObserver,
+    observer: options.deliveryObserver ?? metrics,
     maxAttempts: config.deliveryMaxAttempts,
     // Teams' limits are real time, whatever clock the domain runs on.
     pacer: new Pacer(config.limits, config.deliveryReplicas),
@@ -88,6 +91,7 @@ export function createApp(options: AppOptions): App {
     catchupMs: config.catchupMs,
     homeTenantId: config.homeTenantId,
     logger,
+    observeLateness: (ms) => metrics.schedulerLateness(ms),
     onHeartbeat: async () => {
       await reminders.processTimers();
       await digest.runDue();
@@ -103,6 +107,7 @@ export function createApp(options: AppOptions): App {
     defaultLocale: config.locale,
     allowedTenants: config.allowedTenants,
     fallbackTenantId: config.localMode ? config.homeTenantId : undefined,
+    observeCardAction: (verb, outcome, seconds) => metrics.cardAction(verb, outcome, seconds),
   });
   const http = createHttpServer(logger);
   const version = packageVersion();
@@ -120,6 +125,7 @@ export function createApp(options: AppOptions): App {
     scheduler,
     worker: worker,
     digest,
+    metrics,
     version,
     async start(port = config.port, host?: string) {
       registerRoutes(app, logger);

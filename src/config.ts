@@ -38,6 +38,8 @@ export interface Config {
   readonly deliveryReplicas: number;
   /** Attempts before a delivery is dead-lettered. */
   readonly deliveryMaxAttempts: number;
+  /** Bearer token for GET /metrics in authenticated mode (unset: /metrics is not served there). */
+  readonly metricsToken?: string;
   /** True when no MicrosoftAppId is set: anonymous Bot Framework traffic is accepted (local mode). */
   readonly localMode: boolean;
   /** Tenant that owns occurrences recorded before any tenant installed the bot. */
@@ -118,6 +120,9 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
   const digestCron = get('SOC_DIGEST_CRON') ?? '0 16 * * 5';
   if (!/^(\S+\s+){4,5}\S+$/.test(digestCron)) errors.push(`SOC_DIGEST_CRON: "${digestCron}" is not a cron expression`);
 
+  const metricsToken = get('METRICS_TOKEN');
+  if (metricsToken !== undefined && metricsToken.length < 16) errors.push('METRICS_TOKEN: use at least 16 characters');
+
   const teamsAppId = get('TEAMS_APP_ID');
   if (teamsAppId !== undefined && !GUID.test(teamsAppId)) errors.push('TEAMS_APP_ID: must be a GUID');
   const publicHostname = get('PUBLIC_HOSTNAME');
@@ -158,6 +163,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
     digestCron,
     publicHostname,
     teamsAppId,
+    metricsToken,
     limits,
     deliveryReplicas,
     deliveryMaxAttempts,

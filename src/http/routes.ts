@@ -11,6 +11,7 @@ import { listBindings } from '../storage/binding.repository';
 import { outboxDepth } from '../storage/outbox.repository';
 import { listTenants } from '../storage/scheduler-state.repository';
 import { processBotRequest } from '../teams/adapter';
+import { registerMetricsRoute } from './metrics';
 
 /** Largest activity body accepted (Teams' own message limit is ~100 KB). */
 const MAX_BODY_BYTES = 512 * 1024;
@@ -25,6 +26,8 @@ export function registerRoutes(app: App, logger: Logger): void {
     if (answer.body !== undefined) res.json(answer.body);
     else res.end();
   });
+
+  registerMetricsRoute(server, app.metrics, { open: app.config.localMode, token: app.config.metricsToken });
 
   server.get('/healthz', async (_req: Request, res: Response) => {
     let databaseOk = true;

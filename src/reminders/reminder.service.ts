@@ -52,6 +52,8 @@ export interface ReminderServiceDeps {
   readonly clock: Clock;
   /** Called after a transaction enqueued something, so the delivery worker need not wait for its next poll. */
   readonly onEnqueued?: () => void;
+  /** Called for each occurrence this process created (metrics). */
+  readonly onCreated?: (trigger: Occurrence['trigger'] | 'missed') => void;
 }
 
 export interface TimerResult {
@@ -100,6 +102,9 @@ export class ReminderService {
       await this.event(trx, created, trigger === 'missed' ? 'missed' : 'created', undefined, SYSTEM_ACTOR, now, trigger === 'catch-up' ? 'catch-up' : undefined);
       if (trigger !== 'missed') await this.enqueuePost(trx, created, now);
       return created;
+    }).then((created) => {
+      if (created) this.deps.onCreated?.(trigger);
+      return created;
     });
   }
 
@@ -142,6 +147,7 @@ export class ReminderService {
       }
       return out;
     });
+    for (let i = 0; i < occurrences.length; i++) this.deps.onCreated?.('on-demand');
     return { activity, occurrences };
   }
 

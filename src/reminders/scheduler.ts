@@ -41,6 +41,8 @@ export interface SchedulerOptions {
   readonly logger: SchedulerLogger;
   /** A fire time processed within this many ms counts as on time. @default 90000 */
   readonly liveToleranceMs?: number;
+  /** Told how late each on-time occurrence was created, in ms (metrics). */
+  readonly observeLateness?: (ms: number) => void;
   /** Extra periodic work run on each heartbeat (timers, digest). */
   readonly onHeartbeat?: () => Promise<void>;
 }
@@ -134,7 +136,12 @@ export class Scheduler {
         missedNotRecorded += plan.missedNotRecorded * tenants.length * activity.teams.length;
         for (const tenant of tenants) {
           for (const teamId of activity.teams) {
-            for (const t of plan.live) if (await service.createScheduled(tenant, activity, teamId, t, 'schedule')) created++;
+            for (const t of plan.live) {
+              if (await service.createScheduled(tenant, activity, teamId, t, 'schedule')) {
+                created++;
+                this.opts.observeLateness?.(clock.now() - t);
+              }
+            }
             if (plan.catchUp !== undefined && (await service.createScheduled(tenant, activity, teamId, plan.catchUp, 'catch-up'))) caughtUp++;
             for (const t of plan.missed) if (await service.createScheduled(tenant, activity, teamId, t, 'missed')) missed++;
           }

@@ -34,6 +34,8 @@ export interface BotDeps {
   readonly allowedTenants: readonly string[];
   /** Tenant assumed when an activity carries none (local mode only). */
   readonly fallbackTenantId?: string;
+  /** Told each card action's verb, outcome and duration in seconds (metrics). */
+  readonly observeCardAction?: (verb: string, outcome: string, seconds: number) => void;
 }
 
 /** Which handler an activity goes to. */
@@ -110,8 +112,13 @@ export class SocBot {
     switch (route) {
       case 'message':
         return this.onMessage(context, tenantId, locale);
-      case 'card.action':
-        return this.answerInvoke(context, await this.onCardAction(activity, tenantId, locale));
+      case 'card.action': {
+        const started = performance.now();
+        const answer = await this.onCardAction(activity, tenantId, locale);
+        const verb = String((activity.value as { action?: { verb?: unknown } } | undefined)?.action?.verb ?? 'none').slice(0, 16);
+        this.deps.observeCardAction?.((CARD_VERBS as readonly string[]).includes(verb) ? verb : 'other', answer.type.endsWith('adaptive') ? 'card' : 'refused', (performance.now() - started) / 1000);
+        return this.answerInvoke(context, answer);
+      }
       case 'installed':
         return this.onInstalled(context, tenantId, locale);
       case 'uninstalled':
