@@ -3,6 +3,7 @@
  * error, and freezes the result. `.env` is read through dotenv first (real environment variables win).
  */
 import { config as loadDotenv } from 'dotenv';
+import { cronProblem } from './catalog/catalog.schema';
 import { parseDuration } from './catalog/duration';
 import { TEAMS_LIMITS, parseLimits, type PacerLimits, type RateLimit } from './reminders/pacer';
 
@@ -118,7 +119,8 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
   if (!levels.includes(rawLevel as LogLevel)) errors.push(`LOG_LEVEL: "${rawLevel}" is not one of ${levels.join(', ')}`);
 
   const digestCron = get('SOC_DIGEST_CRON') ?? '0 16 * * 5';
-  if (!/^(\S+\s+){4,5}\S+$/.test(digestCron)) errors.push(`SOC_DIGEST_CRON: "${digestCron}" is not a cron expression`);
+  const digestProblem = cronProblem(digestCron);
+  if (digestProblem) errors.push(`SOC_DIGEST_CRON: "${digestCron}" is not a valid cron expression (${digestProblem})`);
 
   const metricsToken = get('METRICS_TOKEN');
   if (metricsToken !== undefined && metricsToken.length < 16) errors.push('METRICS_TOKEN: use at least 16 characters');

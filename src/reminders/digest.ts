@@ -5,7 +5,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { Catalog } from '../catalog/catalog.types';
-import { fireTimesBetween } from './fire-times';
+import { cronTimesBetween } from './fire-times';
 import type { Database } from '../storage/tables';
 import { advanceCheckpoint, listTenants, readCheckpoint } from '../storage/scheduler-state.repository';
 import type { Clock } from './clock';
@@ -35,8 +35,7 @@ export class DigestJob {
     const last = await readCheckpoint(db, DIGEST_CHECKPOINT);
     await advanceCheckpoint(db, DIGEST_CHECKPOINT, now);
     if (last === undefined) return 0;
-    const pseudo = { ...catalog.activities[0], schedule: this.deps.cron, timezone: catalog.timezone };
-    const due = fireTimesBetween(pseudo, last, now, new Set());
+    const due = cronTimesBetween(this.deps.cron, catalog.timezone, last, now);
     if (due.length === 0) return 0;
     let sent = 0;
     for (const { tenantId } of await listTenants(db)) {

@@ -22,18 +22,20 @@ export function isSkipped(at: number, timeZone: string, skipDates: ReadonlySet<s
  * (the newest are dropped when the limit is hit, so callers that need the newest use `fireTimesBefore`).
  */
 export function fireTimesBetween(activity: Activity, after: number, until: number, skipDates: ReadonlySet<string>, limit = 100_000): number[] {
-  if (!activity.schedule || until <= after) return [];
-  const it = CronExpressionParser.parse(activity.schedule, {
-    currentDate: new Date(after),
-    endDate: new Date(until),
-    tz: activity.timezone,
-  });
+  if (!activity.schedule) return [];
+  return cronTimesBetween(activity.schedule, activity.timezone, after, until, skipDates, limit);
+}
+
+/** Fire times of a cron expression in a time zone in (`after`, `until`], oldest first, at most `limit`. */
+export function cronTimesBetween(schedule: string, timeZone: string, after: number, until: number, skipDates: ReadonlySet<string> = new Set(), limit = 100_000): number[] {
+  if (until <= after) return [];
+  const it = CronExpressionParser.parse(schedule, { currentDate: new Date(after), endDate: new Date(until), tz: timeZone });
   const out: number[] = [];
   while (out.length < limit && it.hasNext()) {
     const t = it.next().getTime();
     if (t <= after) continue;
     if (t > until) break;
-    if (!isSkipped(t, activity.timezone, skipDates)) out.push(t);
+    if (!isSkipped(t, timeZone, skipDates)) out.push(t);
   }
   return out;
 }

@@ -1,0 +1,60 @@
+/** Configuration: defaults, and every bad value named by its variable. */
+import { ConfigError, parseConfig } from '../../src/config';
+
+describe('parseConfig', () => {
+  it('runs with nothing set: local mode, port 3978, English, 24 h catch-up, Teams limits', () => {
+    const c = parseConfig({});
+    expect(c).toMatchObject({ port: 3978, locale: 'en', catchupMs: 86_400_000, localMode: true, homeTenantId: 'local', microsoftAppType: 'MultiTenant', allowedTenants: [] });
+    expect(c.limits.perTenant).toEqual([{ count: 50, windowMs: 1000 }]);
+    expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it('reports every bad variable at once, by name', () => {
+    let error: ConfigError | undefined;
+    try {
+      parseConfig({
+        PORT: '99999',
+        SOC_TIMEZONE: 'Mars/Base',
+        SOC_LOCALE: 'de',
+        SOC_CATCHUP: 'soon',
+        MicrosoftAppId: 'abc',
+        MicrosoftAppType: 'Sometimes',
+        ALLOWED_TENANTS: 'contoso',
+        LOG_LEVEL: 'loud',
+        SOC_DIGEST_CRON: '0 16 * * FRIDAYS',
+        TEAMS_LIMIT_PER_THREAD: 'seven',
+        DELIVERY_REPLICAS: '0',
+      });
+    } catch (err) {
+      error = err as ConfigError;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const names = error!.errors.map((e) => e.split(':')[0]);
+    expect(names).toEqual(
+      expect.arrayContaining(['PORT', 'SOC_TIMEZONE', 'SOC_LOCALE', 'SOC_CATCHUP', 'MicrosoftAppId', 'MicrosoftAppType', 'ALLOWED_TENANTS', 'LOG_LEVEL', 'SOC_DIGEST_CRON', 'TEAMS_LIMIT_PER_THREAD', 'DELIVERY_REPLICAS']),
+    );
+  });
+
+  it('requires the password with an app id, and the tenant with SingleTenant', () => {
+    expect(() => parseConfig({ MicrosoftAppId: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee' })).toThrow(/MicrosoftAppPassword: required/);
+    expect(() => parseConfig({ MicrosoftAppId: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee', MicrosoftAppPassword: 'p', MicrosoftAppType: 'SingleTenant' })).toThrow(/MicrosoftAppTenantId: required/);
+    const c = parseConfig({ MicrosoftAppId: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee', MicrosoftAppPassword: 'p', MicrosoftAppType: 'singletenant', MicrosoftAppTenantId: '11111111-2222-3333-4444-555555555555' });
+    expect(c).toMatchObject({ localMode: false, microsoftAppType: 'SingleTenant', homeTenantId: '11111111-2222-3333-4444-555555555555' });
+  });
+
+  it('never puts the password in an error message', () => {
+    expect(() => parseConfig({ MicrosoftAppPassword: 'S3cr3t-Do-Not-Print' })).toThrow(/set without MicrosoftAppId/);
+    try {
+      parseConfig({ MicrosoftAppPassword: 'S3cr3t-Do-Not-Print', PORT: 'x' });
+    } catch (err) {
+      expect((err as Error).message).not.toContain('S3cr3t');
+    }
+  });
+
+  it('reads custom Teams limits and the Korean locale from a Teams-style tag', () => {
+    const c = parseConfig({ TEAMS_LIMIT_PER_TENANT: '25/1s', SOC_LOCALE: 'ko-KR', SOC_CATCHUP: '0' });
+    expect(c.limits.perTenant).toEqual([{ count: 25, windowMs: 1000 }]);
+    expect(c.locale).toBe('ko');
+    expect(c.catchupMs).toBe(0);
+  });
+});
