@@ -99,6 +99,7 @@ export function createApp(options: AppOptions): App {
   });
   const bot = new SocBot({
     catalog,
+    clock,
     reminders,
     bindings,
     workload,

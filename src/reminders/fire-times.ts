@@ -26,10 +26,30 @@ export function fireTimesBetween(activity: Activity, after: number, until: numbe
   return cronTimesBetween(activity.schedule, activity.timezone, after, until, skipDates, limit);
 }
 
-/** Fire times of a cron expression in a time zone in (`after`, `until`], oldest first, at most `limit`. */
+/** The UTC offset (ms) of a time zone at an instant. */
+export function offsetMs(at: number, timeZone: string): number {
+  const name = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' }).formatToParts(at).find((p) => p.type === 'timeZoneName')?.value ?? 'GMT';
+  const m = /GMT([+-])(\d{2}):?(\d{2})?/.exec(name);
+  if (!m) return 0;
+  return (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 3_600_000 + Number(m[3] ?? 0) * 60_000);
+}
+
+/** Longer than any daylight-saving shift. */
+const DST_LOOKBACK_MS = 3 * 3_600_000;
+
+/**
+ * Fire times of a cron expression in a time zone in (`after`, `until`], oldest first, at most `limit`.
+ *
+ * cron-parser only yields the shifted time of a skipped hour (02:30 → 03:30) when it starts counting before
+ * the gap, and yields a repeated hour's time a second time when it starts inside the repeat. So when the
+ * offset changes near the range, counting starts 3 h early and the early times are dropped; elsewhere it starts
+ * at `after` (per-second schedules would otherwise walk 10,800 steps on every call).
+ */
 export function cronTimesBetween(schedule: string, timeZone: string, after: number, until: number, skipDates: ReadonlySet<string> = new Set(), limit = 100_000): number[] {
   if (until <= after) return [];
-  const it = CronExpressionParser.parse(schedule, { currentDate: new Date(after), endDate: new Date(until), tz: timeZone });
+  const nearDst = offsetMs(after - DST_LOOKBACK_MS, timeZone) !== offsetMs(until + DST_LOOKBACK_MS, timeZone);
+  const start = nearDst ? after - DST_LOOKBACK_MS : after;
+  const it = CronExpressionParser.parse(schedule, { currentDate: new Date(start), endDate: new Date(until), tz: timeZone });
   const out: number[] = [];
   while (out.length < limit && it.hasNext()) {
     const t = it.next().getTime();
@@ -40,20 +60,21 @@ export function cronTimesBetween(schedule: string, timeZone: string, after: numb
   return out;
 }
 
-/** Up to `limit` fire times of `activity` in (`after`, `before`), newest first, without skip dates. */
+/**
+ * Up to `limit` fire times of `activity` in (`after`, `before`), newest first, without skip dates. Walks back in
+ * growing chunks through `cronTimesBetween` (cron-parser's own prev() mishandles daylight-saving days).
+ */
 export function fireTimesBefore(activity: Activity, before: number, after: number, skipDates: ReadonlySet<string>, limit: number): number[] {
   if (!activity.schedule || before <= after) return [];
-  const it = CronExpressionParser.parse(activity.schedule, {
-    currentDate: new Date(before),
-    startDate: new Date(after),
-    tz: activity.timezone,
-  });
   const out: number[] = [];
-  while (out.length < limit && it.hasPrev()) {
-    const t = it.prev().getTime();
-    if (t >= before) continue;
-    if (t <= after) break;
-    if (!isSkipped(t, activity.timezone, skipDates)) out.push(t);
+  let hi = before - 1;
+  let span = 3_600_000;
+  while (out.length < limit && hi > after) {
+    const lo = Math.max(after, hi - span);
+    const chunk = cronTimesBetween(activity.schedule, activity.timezone, lo, hi, skipDates);
+    for (let i = chunk.length - 1; i >= 0 && out.length < limit; i--) out.push(chunk[i]);
+    hi = lo;
+    span *= 2;
   }
   return out;
 }
@@ -61,9 +82,10 @@ export function fireTimesBefore(activity: Activity, before: number, after: numbe
 /** The next fire time strictly after `after`, skipping skip dates; undefined for on-demand activities. */
 export function nextFireTime(activity: Activity, after: number, skipDates: ReadonlySet<string>): number | undefined {
   if (!activity.schedule) return undefined;
-  const it = CronExpressionParser.parse(activity.schedule, { currentDate: new Date(after), tz: activity.timezone });
-  // A long run of skip dates is bounded: a year of daily slots at most.
-  for (let i = 0; i < 400 && it.hasNext(); i++) {
+  // Same daylight-saving care as cronTimesBetween: start before any gap or repeat that `after` may sit in.
+  const it = CronExpressionParser.parse(activity.schedule, { currentDate: new Date(after - DST_LOOKBACK_MS), tz: activity.timezone });
+  // A long run of skip dates is bounded: a year of daily slots at most (plus the look-back).
+  for (let i = 0; i < 20_000 && it.hasNext(); i++) {
     const t = it.next().getTime();
     if (t > after && !isSkipped(t, activity.timezone, skipDates)) return t;
   }

@@ -234,7 +234,7 @@ export class ReminderService {
     let overdue = 0;
     let escalated = 0;
     for (const o of await findSnoozesEnded(this.deps.db, now)) {
-      const done = await this.timerTransition(o, now, 'woke', { snoozed_until: null, snoozed_by_name: null }, { snoozedUntilAtMost: now }, ['reminder.update', 'reminder.nudge'], 'snooze-ended');
+      const done = await this.timerTransition(o, now, 'woke', { snoozed_until: null, snoozed_by_name: null }, { snoozedUntilAtMost: now }, ['reminder.update', 'reminder.nudge'], 'snooze-ended', 'snoozed');
       if (done) woke++;
     }
     for (const o of await findNewlyOverdue(this.deps.db, now)) {
@@ -325,11 +325,13 @@ export class ReminderService {
     guard: Parameters<typeof updateOpenOccurrence>[4],
     kinds: readonly DeliveryKind[],
     nudgeReason?: 'snooze-ended' | 'overdue',
+    // A snooze that has run out no longer reads as "snoozed" from the row; the caller knows better.
+    from: OccurrenceEvent['fromStatus'] = statusOf(o, now),
   ): Promise<boolean> {
     return this.transact(async (trx) => {
       const row = await updateOpenOccurrence(trx, o.tenantId, o.id, patch, guard);
       if (!row) return false;
-      await this.event(trx, row, type, statusOf(o, now), SYSTEM_ACTOR, now);
+      await this.event(trx, row, type, from, SYSTEM_ACTOR, now);
       for (const kind of kinds) await this.enqueueFor(trx, row, kind, now, nudgeReason ? { reason: nudgeReason } : {});
       return true;
     });

@@ -8,8 +8,10 @@
  *   - now - t <= liveTolerance (90 s): on time, created as scheduled;
  *   - liveTolerance < now - t <= catch-up window (SOC_CATCHUP, 24 h): only the newest such t is created,
  *     marked as a catch-up; the older ones are recorded as missed;
- *   - older than the window: recorded as missed (the newest 50 per activity and team; older ones are only
- *     counted in the log), never posted.
+ *   - older than the window: recorded as missed (the newest 50 per activity and team; that more were missed
+ *     is only logged), never posted.
+ *   - when a fire time is on time in the same run, no catch-up is posted (one card per task): the late ones
+ *     are all recorded as missed.
  * On the very first start there is no checkpoint: nothing is caught up.
  */
 import cron, { type ScheduledTask } from 'node-cron';
@@ -133,6 +135,7 @@ export class Scheduler {
       for (const activity of this.opts.catalog.activities) {
         if (!activity.schedule) continue;
         const plan = this.plan(activity, checkpoint, now, liveTolerance, catchupMs);
+        // A lower bound: the walk back stops one past the cap.
         missedNotRecorded += plan.missedNotRecorded * tenants.length * activity.teams.length;
         for (const tenant of tenants) {
           for (const teamId of activity.teams) {
@@ -157,18 +160,21 @@ export class Scheduler {
   }
 
   private plan(activity: Activity, checkpoint: number, now: number, liveTolerance: number, catchupMs: number): { live: number[]; catchUp?: number; missed: number[]; missedNotRecorded: number } {
-    const windowStart = Math.max(checkpoint, now - catchupMs);
+    // A window shorter than the live tolerance (SOC_CATCHUP=0) must still let on-time fires through.
+    const windowStart = Math.max(checkpoint, now - Math.max(catchupMs, liveTolerance));
     const recent = fireTimesBetween(activity, windowStart, now, this.skipDates);
     const live = recent.filter((t) => now - t <= liveTolerance);
-    const late = recent.filter((t) => now - t > liveTolerance);
-    const catchUp = late.length > 0 ? late[late.length - 1] : undefined;
-    const missed = late.slice(0, -1).reverse();
+    const late = recent.filter((t) => now - t > liveTolerance && now - t <= catchupMs);
+    // One card per task: a catch-up is only worth posting when no newer fire is being posted on time.
+    const catchUp = live.length === 0 && late.length > 0 ? late[late.length - 1] : undefined;
+    const missed = recent.filter((t) => now - t > liveTolerance && t !== catchUp).reverse();
     let missedNotRecorded = 0;
     if (windowStart > checkpoint) {
       // Older than the window: walk back from its start, newest first, up to the cap.
       const older = fireTimesBefore(activity, windowStart + 1, checkpoint, this.skipDates, MAX_MISSED_RECORDED + 1);
-      if (older.length > MAX_MISSED_RECORDED) missedNotRecorded = 1;
-      missed.push(...older.slice(0, Math.max(0, MAX_MISSED_RECORDED - missed.length)));
+      const room = Math.max(0, MAX_MISSED_RECORDED - missed.length);
+      missedNotRecorded = Math.max(0, older.length - room);
+      missed.push(...older.slice(0, room));
     }
     return { live, catchUp, missed, missedNotRecorded };
   }

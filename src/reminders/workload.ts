@@ -8,7 +8,7 @@
  */
 import type { Catalog } from '../catalog/catalog.types';
 import { countDoneSince, listForStats, listOpenOccurrences, listScheduledBetween, type Db } from '../storage/occurrence.repository';
-import { isSkipped, fireTimesBetween } from './fire-times';
+import { fireTimesBetween, isSkipped, offsetMs } from './fire-times';
 import { statusOf, type Occurrence } from './occurrence.types';
 import type { DigestRow } from './delivery.port';
 import type { TeamWorkload, UpcomingItem, WeeklyCompletion, WorkloadItem, WorkloadStats } from './workload.types';
@@ -84,14 +84,6 @@ export function computeStats(occurrences: readonly Occurrence[], now: number, wi
   };
 }
 
-/** The UTC offset (ms) of a time zone at an instant. */
-function offsetMs(at: number, timeZone: string): number {
-  const name = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' }).formatToParts(at).find((p) => p.type === 'timeZoneName')?.value ?? 'GMT';
-  const m = /GMT([+-])(\d{2}):?(\d{2})?/.exec(name);
-  if (!m) return 0;
-  return (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 3_600_000 + Number(m[3] ?? 0) * 60_000);
-}
-
 /** Monday 00:00 of the week holding `at`, in `timeZone`. */
 export function startOfLocalWeek(at: number, timeZone: string): number {
   const local = at + offsetMs(at, timeZone);
@@ -124,14 +116,17 @@ export async function computeWorkload(db: Db, catalog: Catalog, tenantId: string
   }
   upcoming.sort((x, y) => x.at - y.at || x.activityId.localeCompare(y.activityId));
 
-  const weeklyStart = startOfLocalWeek(now, catalog.timezone) - (weeks - 1) * 7 * DAY;
+  // Each week starts on its own local Monday: a fixed 7-day step would drift by the daylight-saving hour.
+  const thisWeek = startOfLocalWeek(now, catalog.timezone);
+  const weekStarts = Array.from({ length: weeks + 1 }, (_, k) => startOfLocalWeek(thisWeek + (k - weeks + 1) * 7 * DAY + DAY / 2, catalog.timezone));
+  const weeklyStart = weekStarts[0];
   const statsFrom = Math.min(now - statsDays * DAY, weeklyStart);
   const history = await listForStats(db, tenantId, teamId, statsFrom, now + statsDays * DAY);
   const inWindow = history.filter((o) => o.dueAt >= now - statsDays * DAY);
   const weekly: WeeklyCompletion[] = [];
   for (let w = 0; w < weeks; w++) {
-    const start = weeklyStart + w * 7 * DAY;
-    const end = start + 7 * DAY;
+    const start = weekStarts[w];
+    const end = weekStarts[w + 1];
     const s = computeStats(history.filter((o) => o.dueAt >= start && o.dueAt < end), now, 7);
     weekly.push({ weekStart: start, due: s.due, doneOnTime: s.doneOnTime });
   }

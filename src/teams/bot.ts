@@ -6,6 +6,7 @@ import { ActivityTypes, CardFactory, MessageFactory, type Activity, type TurnCon
 import { z } from 'zod';
 import type { Catalog } from '../catalog/catalog.types';
 import type { BindingService } from '../reminders/binding.service';
+import type { Clock } from '../reminders/clock';
 import { DomainError, type InvalidInput } from '../reminders/errors';
 import type { Actor, Occurrence } from '../reminders/occurrence.types';
 import type { ReminderService } from '../reminders/reminder.service';
@@ -23,6 +24,8 @@ export type RouteName = 'message' | 'card.action' | 'installed' | 'uninstalled' 
 
 export interface BotDeps {
   readonly catalog: Catalog;
+  /** The domain's clock: a card shows status as of the same "now" the domain decided with. */
+  readonly clock: Clock;
   readonly reminders: ReminderService;
   readonly bindings: BindingService;
   readonly workload: WorkloadService;
@@ -351,7 +354,7 @@ export class SocBot {
           o = await reminders.forAction(tenantId, data.occurrenceId, origin);
           break;
       }
-      return cardAnswer(renderReminderCard(this.deps.views.reminder(o, Date.now(), locale)));
+      return cardAnswer(renderReminderCard(this.deps.views.reminder(o, this.deps.clock.now(), locale)));
     } catch (err) {
       if (err instanceof DomainError) return messageAnswer(this.explain(err, locale));
       this.deps.logger.error({ err, activityId: activity.id, verb }, 'card action failed');

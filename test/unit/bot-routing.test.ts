@@ -65,6 +65,7 @@ describe('SocBot through TestAdapter', () => {
     const reminders = new ReminderService({ db: store.db, catalog, clock });
     bot = new SocBot({
       catalog,
+      clock,
       reminders,
       bindings: new BindingService({ db: store.db, catalog, clock, reminders }),
       workload: new WorkloadService({ db: store.db, catalog, clock }),
