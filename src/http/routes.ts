@@ -12,6 +12,7 @@ import { outboxDepth } from '../storage/outbox.repository';
 import { listTenants } from '../storage/scheduler-state.repository';
 import { processBotRequest } from '../teams/adapter';
 import { registerMetricsRoute } from './metrics';
+import { createTabAuth, registerTabRoutes, sendAuthFailure } from './tab';
 
 /** Largest activity body accepted (Teams' own message limit is ~100 KB). */
 const MAX_BODY_BYTES = 512 * 1024;
@@ -64,23 +65,19 @@ export function registerRoutes(app: App, logger: Logger): void {
     return known.length === 1 ? known[0].tenantId : app.config.homeTenantId;
   };
 
-  /** Outside local mode the API needs the tab's SSO token; until that check exists, it refuses. */
-  const authorised = (res: Response): boolean => {
-    if (app.config.localMode) return true;
-    res.status(401);
-    res.json({ error: { code: 'Unauthorized', message: 'A Teams SSO token is required.' } });
-    return false;
-  };
+  // Outside local mode the API needs the tab's Teams SSO token; its tenant is the only one it may read.
+  const auth = createTabAuth(app.config);
 
   server.get('/api/workload', async (req: Request, res: Response) => {
-    if (!authorised(res)) return;
+    const who = await auth(req);
+    if (!who.ok) return sendAuthFailure(res, who);
     const team = (req.query as Record<string, unknown> | undefined)?.team;
     if (typeof team !== 'string' || !app.catalog.teams.some((t) => t.id === team)) {
       res.status(400);
       res.json({ error: { code: 'BadRequest', message: `team must be one of: ${app.catalog.teams.map((t) => t.id).join(', ')}` } });
       return;
     }
-    const tenantId = await tenantFor(req);
+    const tenantId = who.tenantId ?? (await tenantFor(req));
     const w = await app.workload.forTeam(tenantId, team);
     const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
     const item = (i: (typeof w.open)[number]) => ({
@@ -109,8 +106,9 @@ export function registerRoutes(app: App, logger: Logger): void {
   });
 
   server.get('/api/teams', async (req: Request, res: Response) => {
-    if (!authorised(res)) return;
-    const tenantId = await tenantFor(req);
+    const who = await auth(req);
+    if (!who.ok) return sendAuthFailure(res, who);
+    const tenantId = who.tenantId ?? (await tenantFor(req));
     const bindings = new Map((await listBindings(app.store.db, tenantId)).map((b) => [b.socTeamId, b]));
     res.json({
       tenantId,
@@ -125,4 +123,6 @@ export function registerRoutes(app: App, logger: Logger): void {
       }),
     });
   });
+
+  registerTabRoutes(app, { auth });
 }

@@ -1,0 +1,319 @@
+/**
+ * The Teams tab's side of the HTTP server: its static files (`/tab/*`, built by `scripts/build-tab.js` into
+ * `dist/tab`), the catalog it needs to name activities (`/api/catalog`), and the check of the tab's SSO token
+ * (`createTabAuth`) that the JSON API uses outside local mode.
+ */
+import { createPublicKey, verify as verifySignature, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import { extname, join, resolve, sep } from 'node:path';
+import type { Request, Response } from 'restify';
+import type { App } from '../app';
+import type { Config } from '../config';
+import { packageRoot } from '../package-root';
+
+/** Where `scripts/build-tab.js` writes the tab by default. */
+export const TAB_BUILD_DIR = join(packageRoot(), 'dist', 'tab');
+
+const CONTENT_TYPES: Readonly<Record<string, string>> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+};
+
+/** esbuild names bundles `<name>-<hash>.<ext>`: such a file never changes, so browsers may keep it for a year. */
+const HASHED_ASSET = /-[A-Z0-9]{8}\.(js|css)$/;
+
+/**
+ * Hosts allowed to frame the tab (Teams' documented list: Teams, Microsoft 365, Outlook, and the
+ * *.cloud.microsoft domains they are moving to). Anyone else framing it would be clickjacking.
+ */
+const FRAME_ANCESTORS = [
+  "'self'",
+  'https://teams.microsoft.com',
+  'https://*.teams.microsoft.com',
+  'https://*.cloud.microsoft',
+  'https://*.microsoft365.com',
+  'https://*.office.com',
+  'https://outlook.office.com',
+  'https://outlook.office365.com',
+  'https://outlook-sdf.office.com',
+  'https://outlook-sdf.office365.com',
+  'https://outlook.live.com',
+  'https://*.skype.com',
+];
+
+/**
+ * The pages load only our own bundle and styles and call only our own API. teams-js also fetches its list of
+ * valid host origins from Microsoft's CDN (it falls back to a built-in list when it cannot).
+ */
+const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self' https://res.cdn.office.net",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  `frame-ancestors ${FRAME_ANCESTORS.join(' ')}`,
+].join('; ');
+
+export interface TabRoutesOptions {
+  /** Folder of the built tab. @default TAB_BUILD_DIR */
+  readonly root?: string;
+  /** Checks API callers. @default createTabAuth(app.config) */
+  readonly auth?: TabAuth;
+}
+
+// One registration per server: restify refuses a route registered twice, and a test may register its own
+// build folder before `start()` registers the defaults.
+const registered = new WeakSet<object>();
+
+/**
+ * Serves the tab's files under `/tab/` and the catalog under `/api/catalog`. Registers once per server: a second
+ * call is a no-op, so the first caller's options win.
+ */
+export function registerTabRoutes(app: App, options: TabRoutesOptions = {}): void {
+  const server = app.http.server;
+  if (registered.has(server)) return;
+  registered.add(server);
+  const root = resolve(options.root ?? TAB_BUILD_DIR);
+  const auth = options.auth ?? createTabAuth(app.config);
+
+  const redirectToIndex = async (req: Request, res: Response) => {
+    const query = req.getQuery();
+    res.redirect(302, `/tab/index.html${query ? `?${query}` : ''}`, () => undefined);
+  };
+  server.get('/tab', redirectToIndex);
+  server.get('/tab/', redirectToIndex);
+  server.get('/tab/*', async (req: Request, res: Response) => {
+    await serveTabFile(root, req, res);
+  });
+  server.head('/tab/*', async (req: Request, res: Response) => {
+    await serveTabFile(root, req, res);
+  });
+
+  server.get('/api/catalog', async (req: Request, res: Response) => {
+    const who = await auth(req);
+    if (!who.ok) return sendAuthFailure(res, who);
+    const { catalog } = app;
+    res.header('Cache-Control', 'no-cache');
+    res.json({
+      timezone: catalog.timezone,
+      teams: catalog.teams.map((t) => ({ id: t.id, name: t.name, name_ko: t.name_ko })),
+      activities: catalog.activities.map((a) => ({
+        id: a.id,
+        title: a.title,
+        title_ko: a.title_ko,
+        cadence: a.cadence,
+        cadence_ko: a.cadence_ko,
+        teams: a.teams,
+        onDemand: a.onDemand,
+      })),
+    });
+  });
+}
+
+/**
+ * The file under `root` that a `/tab/<rest>` URL names, or undefined when the path is not one we serve: not
+ * decodable, a dot segment (`..`, hidden files), a backslash or NUL, or an extension outside CONTENT_TYPES.
+ * The resolved path is checked to stay inside `root` as well, whatever the checks above missed.
+ */
+export function tabFilePath(root: string, urlPath: string): string | undefined {
+  const rest = urlPath.replace(/^\/tab\//, '');
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(rest);
+  } catch {
+    return undefined;
+  }
+  if (decoded === '' || /[\\\0]/.test(decoded)) return undefined;
+  const segments = decoded.split('/');
+  if (segments.some((s) => s === '' || s.startsWith('.'))) return undefined;
+  if (!Object.hasOwn(CONTENT_TYPES, extname(decoded).toLowerCase())) return undefined;
+  const base = resolve(root);
+  const full = resolve(base, ...segments);
+  return full.startsWith(base + sep) ? full : undefined;
+}
+
+async function serveTabFile(root: string, req: Request, res: Response): Promise<void> {
+  const path = tabFilePath(root, req.getPath());
+  const info = path ? await stat(path).catch(() => undefined) : undefined;
+  if (!path || !info?.isFile()) {
+    res.status(404);
+    res.json({ error: { code: 'NotFound', message: 'No such file in the tab.' } });
+    return;
+  }
+  const ext = extname(path).toLowerCase();
+  // Same scheme as `serve-static`: size and modification time identify the version well enough.
+  const etag = `W/"${info.size.toString(16)}-${Math.floor(info.mtimeMs).toString(16)}"`;
+  res.header('Content-Type', CONTENT_TYPES[ext]);
+  res.header('ETag', etag);
+  res.header('X-Content-Type-Options', 'nosniff');
+  res.header('Referrer-Policy', 'strict-origin-when-cross-origin');
+  // The HTML pages name the hashed bundles, so they must be revalidated each time; the bundles never change.
+  res.header('Cache-Control', HASHED_ASSET.test(path) ? 'public, max-age=31536000, immutable' : 'no-cache');
+  if (ext === '.html') res.header('Content-Security-Policy', CONTENT_SECURITY_POLICY);
+  if (req.header('If-None-Match') === etag) {
+    res.status(304);
+    res.end();
+    return;
+  }
+  const body = req.method === 'HEAD' ? undefined : await readFile(path);
+  res.header('Content-Length', info.size);
+  res.writeHead(200);
+  res.end(body);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The tab's SSO token
+
+/** Who an API request comes from, or why it was refused. */
+export type TabAuthResult =
+  | {
+      readonly ok: true;
+      /** The token's tenant (`tid`); undefined in local mode, where there is no token. */
+      readonly tenantId?: string;
+      /** The caller's Azure AD object id (`oid`), when there is a token. */
+      readonly userId?: string;
+    }
+  | { readonly ok: false; readonly status: 401 | 403 | 503; readonly code: string; readonly message: string };
+
+export type TabAuth = (req: Pick<Request, 'header'>) => Promise<TabAuthResult>;
+
+/** Finds the public key that signed a token, by its key id (`kid`); undefined when the id is unknown. */
+export type SigningKeys = (kid: string) => Promise<KeyObject | undefined>;
+
+export interface TabAuthOptions {
+  /** @default microsoftSigningKeys() (fetched from login.microsoftonline.com, cached) */
+  readonly keys?: SigningKeys;
+  /** Epoch ms. @default Date.now */
+  readonly now?: () => number;
+}
+
+/** Tolerated clock difference with Entra ID when checking `exp` and `nbf`. */
+const CLOCK_SKEW_MS = 5 * 60_000;
+
+/**
+ * The API's access check. In local mode (no MicrosoftAppId) everyone may read. Otherwise the request must carry
+ * the tab's Teams SSO token (`Authorization: Bearer …`, from `authentication.getAuthToken()`), and the token must:
+ * be an RS256 JWT signed by one of Microsoft's signing keys (`keys`), be addressed to this app (`aud` is
+ * `api://<PUBLIC_HOSTNAME>/<MicrosoftAppId>` or the app id itself), come from Entra ID for its own tenant (`iss`),
+ * be within its validity period (`exp`, `nbf`), and name a tenant in ALLOWED_TENANTS when that list is set.
+ *
+ * Not checked: scopes (`scp`) and the client application (`azp`/`appid`); any user of an allowed tenant who can
+ * obtain a token for this app may read every SOC team's workload of that tenant.
+ */
+export function createTabAuth(config: Config, options: TabAuthOptions = {}): TabAuth {
+  const keys = options.keys ?? microsoftSigningKeys();
+  const now = options.now ?? Date.now;
+  const audiences = new Set<string>();
+  if (config.microsoftAppId) {
+    audiences.add(config.microsoftAppId);
+    if (config.publicHostname) audiences.add(`api://${config.publicHostname}/${config.microsoftAppId}`);
+  }
+  const refuse = (status: 401 | 403 | 503, code: string, message: string): TabAuthResult => ({ ok: false, status, code, message });
+
+  return async (req) => {
+    if (config.localMode) return { ok: true };
+    const header = req.header('Authorization') ?? '';
+    const match = /^Bearer ([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)$/.exec(header.trim());
+    if (!match) return refuse(401, 'Unauthorized', 'A Teams SSO token is required (Authorization: Bearer …).');
+    const [, rawHeader, rawPayload, rawSignature] = match;
+    const jwtHeader = parseJsonPart(rawHeader);
+    const claims = parseJsonPart(rawPayload);
+    if (!jwtHeader || !claims) return refuse(401, 'Unauthorized', 'The token is not a JSON Web Token.');
+    if (jwtHeader.alg !== 'RS256' || typeof jwtHeader.kid !== 'string') return refuse(401, 'Unauthorized', 'The token must be signed with RS256 and name its key.');
+
+    let key: KeyObject | undefined;
+    try {
+      key = await keys(jwtHeader.kid);
+    } catch {
+      return refuse(503, 'SigningKeysUnavailable', "Microsoft's token signing keys could not be read; try again shortly.");
+    }
+    if (!key) return refuse(401, 'Unauthorized', 'The token was signed with an unknown key.');
+    const signed = Buffer.from(`${rawHeader}.${rawPayload}`);
+    if (!verifySignature('RSA-SHA256', signed, key, Buffer.from(rawSignature, 'base64url'))) return refuse(401, 'Unauthorized', 'The token signature is not valid.');
+
+    const tid = claims.tid;
+    if (typeof tid !== 'string' || tid === '') return refuse(401, 'Unauthorized', 'The token names no tenant.');
+    const issuers = [`https://login.microsoftonline.com/${tid}/v2.0`, `https://sts.windows.net/${tid}/`];
+    if (typeof claims.iss !== 'string' || !issuers.includes(claims.iss)) return refuse(401, 'Unauthorized', "The token was not issued by the tenant's Entra ID.");
+    const aud = claims.aud;
+    if (typeof aud !== 'string' || !audiences.has(aud)) return refuse(401, 'Unauthorized', 'The token is meant for another application.');
+    const at = now();
+    if (typeof claims.exp !== 'number' || claims.exp * 1000 + CLOCK_SKEW_MS < at) return refuse(401, 'Unauthorized', 'The token has expired.');
+    if (typeof claims.nbf === 'number' && claims.nbf * 1000 - CLOCK_SKEW_MS > at) return refuse(401, 'Unauthorized', 'The token is not valid yet.');
+    if (config.allowedTenants.length > 0 && !config.allowedTenants.includes(tid)) return refuse(403, 'Forbidden', 'This tenant may not use this SOC Reminders instance.');
+    return { ok: true, tenantId: tid, userId: typeof claims.oid === 'string' ? claims.oid : undefined };
+  };
+}
+
+/** Writes a refusal from `createTabAuth` as the API's JSON error. */
+export function sendAuthFailure(res: Response, failure: Extract<TabAuthResult, { ok: false }>): void {
+  res.status(failure.status);
+  if (failure.status === 401) res.header('WWW-Authenticate', 'Bearer');
+  res.json({ error: { code: failure.code, message: failure.message } });
+}
+
+function parseJsonPart(part: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Microsoft identity platform's published signing keys (the same set signs v1 and v2 tokens). */
+export const MICROSOFT_KEYS_URL = 'https://login.microsoftonline.com/common/discovery/v2.0/keys';
+
+/**
+ * Microsoft's signing keys, fetched on first use and kept for a day. An unknown key id triggers a refetch (keys
+ * roll over), at most every five minutes so that tokens with made-up key ids cannot make us hammer Microsoft.
+ * When a refetch fails, keys already known keep working; a key we never saw gives an error (the caller answers 503).
+ */
+export function microsoftSigningKeys(options: { url?: string; fetchImpl?: typeof fetch; now?: () => number } = {}): SigningKeys {
+  const url = options.url ?? MICROSOFT_KEYS_URL;
+  const fetchImpl = options.fetchImpl ?? fetch;
+  const now = options.now ?? Date.now;
+  let cache = new Map<string, KeyObject>();
+  let fetchedAt = -Infinity;
+  let attemptedAt = -Infinity;
+  let inFlight: Promise<void> | undefined;
+
+  const refresh = async (): Promise<void> => {
+    attemptedAt = now();
+    const res = await fetchImpl(url, { signal: AbortSignal.timeout(10_000) });
+    if (!res.ok) throw new Error(`signing keys: HTTP ${res.status} from ${url}`);
+    const body = (await res.json()) as { keys?: (JsonWebKey & { kid?: string })[] };
+    const next = new Map<string, KeyObject>();
+    for (const jwk of body.keys ?? []) {
+      if (jwk.kty !== 'RSA' || typeof jwk.kid !== 'string') continue;
+      next.set(jwk.kid, createPublicKey({ key: jwk, format: 'jwk' }));
+    }
+    cache = next;
+    fetchedAt = now();
+  };
+
+  return async (kid) => {
+    const stale = now() - fetchedAt > 24 * 3_600_000;
+    const unknown = !cache.has(kid);
+    if ((stale || unknown) && now() - attemptedAt > 5 * 60_000) {
+      inFlight ??= refresh().finally(() => {
+        inFlight = undefined;
+      });
+      try {
+        await inFlight;
+      } catch (err) {
+        if (!cache.has(kid)) throw err;
+      }
+    }
+    if (fetchedAt === -Infinity) throw new Error(`signing keys: never read from ${url}`);
+    return cache.get(kid);
+  };
+}
