@@ -6,10 +6,16 @@
 import { CronExpressionParser } from 'cron-parser';
 import type { Activity } from '../catalog/catalog.types';
 
+// Building an Intl.DateTimeFormat costs far more than using one: keep one per time zone.
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
+const offsetFormats = new Map<string, Intl.DateTimeFormat>();
+
 /** The local calendar date (YYYY-MM-DD) of an instant in a time zone. */
 export function localDate(at: number, timeZone: string): string {
+  let f = dateFormats.get(timeZone);
   // en-CA formats dates as YYYY-MM-DD.
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
+  if (!f) dateFormats.set(timeZone, (f = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' })));
+  return f.format(at);
 }
 
 /** True when the instant falls on one of the catalog's skip dates in the activity's time zone. */
@@ -28,7 +34,9 @@ export function fireTimesBetween(activity: Activity, after: number, until: numbe
 
 /** The UTC offset (ms) of a time zone at an instant. */
 export function offsetMs(at: number, timeZone: string): number {
-  const name = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' }).formatToParts(at).find((p) => p.type === 'timeZoneName')?.value ?? 'GMT';
+  let f = offsetFormats.get(timeZone);
+  if (!f) offsetFormats.set(timeZone, (f = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' })));
+  const name = f.formatToParts(at).find((p) => p.type === 'timeZoneName')?.value ?? 'GMT';
   const m = /GMT([+-])(\d{2}):?(\d{2})?/.exec(name);
   if (!m) return 0;
   return (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 3_600_000 + Number(m[3] ?? 0) * 60_000);
@@ -47,17 +55,22 @@ const DST_LOOKBACK_MS = 3 * 3_600_000;
  */
 export function cronTimesBetween(schedule: string, timeZone: string, after: number, until: number, skipDates: ReadonlySet<string> = new Set(), limit = 100_000): number[] {
   if (until <= after) return [];
-  const nearDst = offsetMs(after - DST_LOOKBACK_MS, timeZone) !== offsetMs(until + DST_LOOKBACK_MS, timeZone);
-  const start = nearDst ? after - DST_LOOKBACK_MS : after;
-  const it = CronExpressionParser.parse(schedule, { currentDate: new Date(start), endDate: new Date(until), tz: timeZone });
+  // No endDate and no hasNext(): with a time zone each step costs about a millisecond, and hasNext() takes one.
+  const it = CronExpressionParser.parse(schedule, { currentDate: new Date(countingStart(timeZone, after, until)), tz: timeZone });
   const out: number[] = [];
-  while (out.length < limit && it.hasNext()) {
+  while (out.length < limit) {
     const t = it.next().getTime();
     if (t <= after) continue;
     if (t > until) break;
     if (!isSkipped(t, timeZone, skipDates)) out.push(t);
   }
   return out;
+}
+
+/** Where cron-parser must start counting to see (`after`, `until`] right across a daylight-saving change. */
+function countingStart(timeZone: string, after: number, until: number): number {
+  const nearDst = offsetMs(after - DST_LOOKBACK_MS, timeZone) !== offsetMs(until + DST_LOOKBACK_MS, timeZone);
+  return nearDst ? after - DST_LOOKBACK_MS : after;
 }
 
 /**
@@ -83,9 +96,10 @@ export function fireTimesBefore(activity: Activity, before: number, after: numbe
 export function nextFireTime(activity: Activity, after: number, skipDates: ReadonlySet<string>): number | undefined {
   if (!activity.schedule) return undefined;
   // Same daylight-saving care as cronTimesBetween: start before any gap or repeat that `after` may sit in.
-  const it = CronExpressionParser.parse(activity.schedule, { currentDate: new Date(after - DST_LOOKBACK_MS), tz: activity.timezone });
+  const start = countingStart(activity.timezone, after, after + 86_400_000);
+  const it = CronExpressionParser.parse(activity.schedule, { currentDate: new Date(start), tz: activity.timezone });
   // A long run of skip dates is bounded: a year of daily slots at most (plus the look-back).
-  for (let i = 0; i < 20_000 && it.hasNext(); i++) {
+  for (let i = 0; i < 20_000; i++) {
     const t = it.next().getTime();
     if (t > after && !isSkipped(t, activity.timezone, skipDates)) return t;
   }
