@@ -30,7 +30,9 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const store = await openStore(parseDatabaseUrl(config.databaseUrl));
+  const store = await openStore(parseDatabaseUrl(config.databaseUrl), {
+    onConnectionError: (err) => logger.warn({ err }, 'PostgreSQL connection lost; the pool reconnects on next use'),
+  });
   const app = createApp({ config, catalog, store, logger });
   await app.start();
 

@@ -4,7 +4,17 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver } from 'kysely';
+import {
+  CompiledQuery,
+  Kysely,
+  PostgresDialect,
+  SqliteAdapter,
+  SqliteDialect,
+  SqliteDriver,
+  type DatabaseConnection,
+  type DialectAdapter,
+  type Driver,
+} from 'kysely';
 import { Pool, types as pgTypes } from 'pg';
 import type { Database } from './tables';
 import { migrateToLatest } from './migrator';
@@ -54,6 +64,17 @@ class ImmediateSqliteDriver extends SqliteDriver {
   }
 }
 
+/**
+ * SQLite does roll back DDL, but Kysely's adapter says it does not, so its migrator would run migrations outside
+ * any transaction and without a lock: a migration that fails half-way would leave half a schema, and two
+ * processes starting together would both run it. Saying yes makes the migrator wrap them in BEGIN IMMEDIATE.
+ */
+class TransactionalDdlSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+}
+
 class ImmediateSqliteDialect extends SqliteDialect {
   constructor(private readonly db: SqliteDatabase.Database) {
     super({ database: db });
@@ -61,19 +82,36 @@ class ImmediateSqliteDialect extends SqliteDialect {
   override createDriver(): Driver {
     return new ImmediateSqliteDriver({ database: this.db });
   }
+  override createAdapter(): DialectAdapter {
+    return new TransactionalDdlSqliteAdapter();
+  }
 }
 
-/** Opens the store and applies every pending migration. */
-export async function openStore(location: StoreLocation): Promise<Store> {
+export interface StoreOptions {
+  /**
+   * Told when an idle PostgreSQL connection breaks (server restart, failover, network cut). The pool has already
+   * dropped it and opens a new one on next use; without a listener the error would crash the process.
+   * @default a process warning
+   */
+  readonly onConnectionError?: (err: Error) => void;
+}
+
+/** Opens the store and applies every pending migration; on failure nothing is left open. */
+export async function openStore(location: StoreLocation, options: StoreOptions = {}): Promise<Store> {
   if (location.dialect === 'sqlite') {
     if (location.target !== ':memory:') mkdirSync(dirname(location.target), { recursive: true });
     const sqlite = new SqliteDatabase(location.target);
-    sqlite.pragma('journal_mode = WAL');
-    sqlite.pragma('busy_timeout = 10000');
-    sqlite.pragma('synchronous = NORMAL');
-    sqlite.pragma('foreign_keys = ON');
     const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect(sqlite) });
-    await migrateToLatest(db, 'sqlite');
+    try {
+      sqlite.pragma('journal_mode = WAL');
+      sqlite.pragma('busy_timeout = 10000');
+      sqlite.pragma('synchronous = NORMAL');
+      sqlite.pragma('foreign_keys = ON');
+      await migrateToLatest(db, 'sqlite');
+    } catch (err) {
+      await db.destroy();
+      throw err;
+    }
     return { db, dialect: 'sqlite', location: location.target, close: () => db.destroy() };
   }
   const pool = new Pool({
@@ -85,7 +123,15 @@ export async function openStore(location: StoreLocation): Promise<Store> {
         oid === pgTypes.builtins.INT8 ? (v: string) => Number(v) : pgTypes.getTypeParser(oid, format as 'text')) as typeof pgTypes.getTypeParser,
     },
   });
+  const onConnectionError =
+    options.onConnectionError ?? ((err: Error) => process.emitWarning(`PostgreSQL connection lost (${redactUrl(location.target)}): ${err.message}`));
+  pool.on('error', onConnectionError);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  await migrateToLatest(db, 'postgres');
+  try {
+    await migrateToLatest(db, 'postgres');
+  } catch (err) {
+    await db.destroy();
+    throw err;
+  }
   return { db, dialect: 'postgres', location: redactUrl(location.target), close: () => db.destroy() };
 }

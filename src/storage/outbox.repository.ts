@@ -77,7 +77,7 @@ export async function enqueue(db: Db, item: NewOutboxItem): Promise<void> {
  * each other, SQLite's single writer lock serialises them.
  */
 export async function claimDue(db: Db, dialect: 'sqlite' | 'postgres', owner: string, now: number, leaseMs: number, limit: number): Promise<OutboxItem[]> {
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     let candidates = trx
       .selectFrom('outbox as o')
       .select('o.id')
@@ -117,6 +117,11 @@ export async function claimDue(db: Db, dialect: 'sqlite' | 'postgres', owner: st
       .execute();
     return rows.map(toItem).sort((a, b) => a.id - b.id);
   });
+}
+
+/** Runs `fn` in the caller's transaction when there is one (Kysely cannot nest them), else in a new one. */
+function inTransaction<T>(db: Db, fn: (trx: Db) => Promise<T>): Promise<T> {
+  return db.isTransaction ? fn(db) : db.transaction().execute(fn);
 }
 
 /** Marks an item sent, only if this owner still holds it. */
@@ -166,6 +171,8 @@ export async function requeueDead(db: Db, now: number, id?: number): Promise<num
 }
 
 export async function listOutbox(db: Db, filter: { status?: OutboxStatus[]; limit?: number } = {}): Promise<OutboxItem[]> {
+  // `in ()` is an error in PostgreSQL (SQLite accepts it): an empty filter matches nothing, so ask nothing.
+  if (filter.status?.length === 0) return [];
   let q = db.selectFrom('outbox').selectAll();
   if (filter.status) q = q.where('status', 'in', filter.status);
   const rows = await q.orderBy('id').limit(filter.limit ?? 1000).execute();
