@@ -79,6 +79,7 @@ export function createApp(options: AppOptions): App {
     logger,
     observer: options.deliveryObserver ?? metrics,
     maxAttempts: config.deliveryMaxAttempts,
+    leaseMs: config.deliveryLeaseMs,
     // Teams' limits are real time, whatever clock the domain runs on.
     pacer: new Pacer(config.limits, config.deliveryReplicas),
   });

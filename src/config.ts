@@ -39,6 +39,8 @@ export interface Config {
   readonly deliveryReplicas: number;
   /** Attempts before a delivery is dead-lettered. */
   readonly deliveryMaxAttempts: number;
+  /** How long a replica holds a claimed delivery before another may take it over (ms). */
+  readonly deliveryLeaseMs: number;
   /** Bearer token for GET /metrics in authenticated mode (unset: /metrics is not served there). */
   readonly metricsToken?: string;
   /** True when no MicrosoftAppId is set: anonymous Bot Framework traffic is accepted (local mode). */
@@ -147,6 +149,9 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
   };
   const deliveryReplicas = wholeNumber('DELIVERY_REPLICAS', 1, 1, 100);
   const deliveryMaxAttempts = wholeNumber('DELIVERY_MAX_ATTEMPTS', 8, 1, 100);
+  const rawLease = get('DELIVERY_LEASE') ?? '60s';
+  const deliveryLeaseMs = parseDuration(rawLease);
+  if (deliveryLeaseMs === undefined || deliveryLeaseMs < 1000) errors.push(`DELIVERY_LEASE: "${rawLease}" must be a duration of at least 1s (e.g. 60s)`);
 
   if (errors.length > 0) throw new ConfigError(errors);
   return Object.freeze({
@@ -169,6 +174,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
     limits,
     deliveryReplicas,
     deliveryMaxAttempts,
+    deliveryLeaseMs: deliveryLeaseMs!,
     localMode: appId === undefined,
     homeTenantId: appTenantId ?? allowedTenants[0] ?? 'local',
   });

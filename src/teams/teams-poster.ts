@@ -81,7 +81,8 @@ export class TeamsPoster implements ReminderPoster {
     const now = clock.now();
     switch (d.kind) {
       case 'reminder.post':
-        return this.postToChannel(d.target, renderReminderCard(views.reminder(d.occurrence, now, locale, { shrink: d.shrink })));
+        // The card shows the state it will have once posted ("Open"), not the outbox's "Not posted".
+        return this.postToChannel(d.target, renderReminderCard(views.reminder({ ...d.occurrence, postedAt: d.occurrence.postedAt ?? now }, now, locale, { shrink: d.shrink })));
       case 'reminder.update':
         await this.inConversation(d.occurrence.postedServiceUrl!, d.occurrence.tenantId, d.occurrence.postedConversationId!, async (ctx) => {
           const card = renderReminderCard(views.reminder(d.occurrence, now, locale, { shrink: d.shrink }));
