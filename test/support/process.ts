@@ -40,7 +40,10 @@ export async function startService(env: Record<string, string>, cwd = ROOT, time
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`service did not start within ${timeoutMs} ms:\n${out}`)), timeoutMs);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`service did not start within ${timeoutMs} ms (it needs LOG_LEVEL info or lower to say so):\n${out}`));
+    }, timeoutMs);
     const check = () => {
       const m = /"port":(\d+)[^\n]*SOC Reminders started/.exec(out);
       if (m) {
