@@ -211,28 +211,20 @@ export class DeliveryWorker {
         logger.warn({ outboxId: item.id, kind: item.kind, attempt: item.attempts, error: errorText }, 'delivery failed; will retry');
         return 'retry';
       }
-      case 'forbidden': {
-        const target = delivery && 'target' in delivery ? delivery.target : undefined;
-        const channelId = target?.channelId ?? (await this.channelOf(item));
-        if (channelId) await deactivateBindings(db, item.tenantId, { channelId }, failure.code ?? 'Forbidden');
-        logger.error({ outboxId: item.id, tenantId: item.tenantId, channelId, code: failure.code }, 'Teams refused the bot in this channel; binding made inactive');
-        return dead(errorText);
-      }
+      case 'forbidden':
       case 'gone': {
+        // 403 (bot removed, blocked, disabled by admin) or 404 (conversation deleted): retrying cannot help, and
+        // the channel is unusable until someone binds again, so `teams` and the workload must say so.
         const target = delivery && 'target' in delivery ? delivery.target : undefined;
         const channelId = target?.channelId ?? (await this.channelOf(item));
-        if (channelId) await deactivateBindings(db, item.tenantId, { channelId }, failure.code ?? 'ConversationNotFound');
-        logger.error({ outboxId: item.id, tenantId: item.tenantId, channelId, code: failure.code }, 'Teams says the conversation no longer exists; binding made inactive');
+        const reason = failure.code ?? (failure.kind === 'gone' ? 'ConversationNotFound' : 'Forbidden');
+        if (channelId) await deactivateBindings(db, item.tenantId, { channelId }, reason);
+        logger.error({ outboxId: item.id, tenantId: item.tenantId, channelId, code: failure.code }, 'Teams refused this channel; binding made inactive');
         return dead(errorText);
       }
       case 'too-large': {
         if (item.payload.shrink === true) return dead(errorText);
-        await db
-          .updateTable('outbox')
-          .set({ payload: JSON.stringify({ ...item.payload, shrink: true }), status: 'pending', next_attempt_at: now, lease_owner: null, lease_until: null, last_error: errorText, updated_at: now })
-          .where('id', '=', item.id)
-          .where('lease_owner', '=', this.owner)
-          .execute();
+        await markRetry(db, item.id, this.owner, now, now, errorText, { ...item.payload, shrink: true });
         return 'retry';
       }
       default:

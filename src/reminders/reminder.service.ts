@@ -169,17 +169,7 @@ export class ReminderService {
   /** Marks the task done, with an optional note (e.g. the ticket link). Exactly one of racing callers wins. */
   async complete(tenantId: string, id: string, actor: Actor, note: string | undefined, origin: ActionOrigin): Promise<Occurrence> {
     const cleanNote = this.checkNote(note, false);
-    const current = await this.forAction(tenantId, id, origin);
-    const now = this.deps.clock.now();
-    return this.transition(current, 'done', actor, now, cleanNote, {}, {
-      state: 'done',
-      closed_at: now,
-      closed_user_id: actor.userId,
-      closed_aad_id: actor.aadObjectId ?? null,
-      closed_name: actor.name,
-      close_note: cleanNote ?? null,
-      snoozed_until: null,
-    });
+    return this.close(tenantId, id, actor, 'done', cleanNote, origin);
   }
 
   /** Puts the task aside; it comes back as a nudge in its thread when the snooze ends. */
@@ -195,16 +185,20 @@ export class ReminderService {
 
   /** Closes the task without doing it; a reason is required. */
   async skip(tenantId: string, id: string, actor: Actor, reason: string | undefined, origin: ActionOrigin): Promise<Occurrence> {
-    const cleanReason = this.checkNote(reason, true)!;
+    return this.close(tenantId, id, actor, 'skipped', this.checkNote(reason, true), origin);
+  }
+
+  /** Done or skipped: final, with who, when and the note or reason. */
+  private async close(tenantId: string, id: string, actor: Actor, state: 'done' | 'skipped', note: string | undefined, origin: ActionOrigin): Promise<Occurrence> {
     const current = await this.forAction(tenantId, id, origin);
     const now = this.deps.clock.now();
-    return this.transition(current, 'skipped', actor, now, cleanReason, {}, {
-      state: 'skipped',
+    return this.transition(current, state, actor, now, note, {}, {
+      state,
       closed_at: now,
       closed_user_id: actor.userId,
       closed_aad_id: actor.aadObjectId ?? null,
       closed_name: actor.name,
-      close_note: cleanReason,
+      close_note: note ?? null,
       snoozed_until: null,
     });
   }

@@ -136,10 +136,11 @@ export async function markSent(db: Db, id: number, owner: string, now: number): 
   return Number(res.numUpdatedRows ?? 0) === 1;
 }
 
-export async function markRetry(db: Db, id: number, owner: string, now: number, nextAttemptAt: number, error: string): Promise<void> {
+/** Gives the item back for another attempt at `nextAttemptAt`, optionally with a changed payload. */
+export async function markRetry(db: Db, id: number, owner: string, now: number, nextAttemptAt: number, error: string, payload?: Record<string, unknown>): Promise<void> {
   await db
     .updateTable('outbox')
-    .set({ status: 'pending', next_attempt_at: nextAttemptAt, updated_at: now, lease_owner: null, lease_until: null, last_error: error })
+    .set({ status: 'pending', next_attempt_at: nextAttemptAt, updated_at: now, lease_owner: null, lease_until: null, last_error: error, ...(payload ? { payload: JSON.stringify(payload) } : {}) })
     .where('id', '=', id)
     .where('lease_owner', '=', owner)
     .execute();
