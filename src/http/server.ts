@@ -34,9 +34,14 @@ export function createHttpServer(logger: Logger): HttpServer {
     },
     stop(): Promise<void> {
       return new Promise((resolve) => {
-        server.close(() => resolve());
-        // Keep-alive sockets would hold close() open: end idle ones now.
-        (server.server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+        // Keep-alive sockets would hold close() open for their timeout: end each one as soon as it is idle.
+        const http = server.server as unknown as { closeIdleConnections?: () => void };
+        const sweep = setInterval(() => http.closeIdleConnections?.(), 50);
+        server.close(() => {
+          clearInterval(sweep);
+          resolve();
+        });
+        http.closeIdleConnections?.();
       });
     },
   };

@@ -12,6 +12,7 @@ import {
   upsertInstallation,
   markInstallationRemoved,
   findInstallation,
+  updateBindingsServiceUrl,
   type Binding,
 } from '../storage/binding.repository';
 import { listUnposted } from '../storage/occurrence.repository';
@@ -49,18 +50,23 @@ export class BindingService {
     return this.deps.catalog.teams.find((t) => t.id === key || t.name.toLowerCase() === key || t.name_ko.toLowerCase() === key);
   }
 
-  /** The bot was added to a team, group chat or personal chat. */
-  async recordInstallation(tenantId: string, conversationId: string, scope: string, serviceUrl: string, botId: string, name?: string): Promise<void> {
+  /** The bot was added to a team, group chat or personal chat. True when it was not installed there before. */
+  async recordInstallation(tenantId: string, conversationId: string, scope: string, serviceUrl: string, botId: string, name?: string): Promise<boolean> {
     const now = this.deps.clock.now();
-    await this.deps.db.transaction().execute(async (trx) => {
+    return this.deps.db.transaction().execute(async (trx) => {
       await rememberTenant(trx, tenantId, now);
-      await upsertInstallation(trx, { tenantId, conversationId, scope, serviceUrl, botId, name, installedAt: now });
+      return upsertInstallation(trx, { tenantId, conversationId, scope, serviceUrl, botId, name, installedAt: now });
     });
   }
 
   /** True when the bot is recorded as installed (and not removed) in that conversation. */
   async isInstalled(tenantId: string, conversationId: string): Promise<boolean> {
     return (await findInstallation(this.deps.db, tenantId, conversationId))?.active ?? false;
+  }
+
+  /** Keeps the service URL of a team's bindings current (Teams may move a tenant). */
+  async refreshServiceUrl(tenantId: string, teamsTeamId: string, serviceUrl: string): Promise<void> {
+    await updateBindingsServiceUrl(this.deps.db, tenantId, teamsTeamId, serviceUrl);
   }
 
   /** The bot was removed: the team's bindings stay on record but inactive. */

@@ -108,13 +108,32 @@ function toInstallation(r: InstallationRow): Installation {
   };
 }
 
-export async function upsertInstallation(db: Db, i: Omit<Installation, 'active'>): Promise<void> {
+/**
+ * Records an installation. Returns true only when this call made it active (new, or reinstalled after a removal):
+ * one statement decides, so of two racing calls exactly one gets true.
+ */
+export async function upsertInstallation(db: Db, i: Omit<Installation, 'active'>): Promise<boolean> {
   const values = { scope: i.scope, service_url: i.serviceUrl, bot_id: i.botId, name: i.name ?? null, active: 1, installed_at: i.installedAt, removed_at: null };
-  await db
+  const row = await db
     .insertInto('installations')
     .values({ tenant_id: i.tenantId, conversation_id: i.conversationId, ...values })
-    .onConflict((oc) => oc.columns(['tenant_id', 'conversation_id']).doUpdateSet(values))
+    .onConflict((oc) => oc.columns(['tenant_id', 'conversation_id']).doUpdateSet(values).where('installations.active', '=', 0))
+    .returning('tenant_id')
+    .executeTakeFirst();
+  if (row) return true;
+  // Already active: keep its service URL and name current all the same.
+  await db
+    .updateTable('installations')
+    .set({ service_url: i.serviceUrl, name: i.name ?? null })
+    .where('tenant_id', '=', i.tenantId)
+    .where('conversation_id', '=', i.conversationId)
     .execute();
+  return false;
+}
+
+/** Points every binding of a Teams team at a new service URL (only rows that differ are touched). */
+export async function updateBindingsServiceUrl(db: Db, tenantId: string, teamsTeamId: string, serviceUrl: string): Promise<void> {
+  await db.updateTable('bindings').set({ service_url: serviceUrl }).where('tenant_id', '=', tenantId).where('teams_team_id', '=', teamsTeamId).where('service_url', '!=', serviceUrl).execute();
 }
 
 export async function markInstallationRemoved(db: Db, tenantId: string, conversationId: string, at: number): Promise<void> {

@@ -2,7 +2,7 @@
  * The route table: every inbound Teams activity goes to exactly one handler, chosen here. Handlers parse and
  * authorise what Teams sent, call the domain, and turn its answers (and its typed errors) into cards.
  */
-import { ActivityTypes, CardFactory, MessageFactory, type Activity, type TurnContext } from 'botbuilder';
+import { ActivityTypes, CardFactory, MessageFactory, TeamsInfo, type Activity, type TurnContext } from 'botbuilder';
 import { z } from 'zod';
 import type { Catalog } from '../catalog/catalog.types';
 import type { BindingService } from '../reminders/binding.service';
@@ -17,6 +17,7 @@ import { CARD_VERBS } from './cards/card-views';
 import { renderMessageCard, renderReminderCard, renderTaskListCard, renderTeamsListCard, renderWorkloadCard, type AdaptiveCardJson } from './cards/card-renderer';
 import type { CardViews } from './card-views.builder';
 import { parseCommand, parseRunArgs, type CommandName } from './commands';
+import { formatDateTime } from './formatting';
 import { t, localeOf } from './i18n';
 import { channelPart } from './teams-poster';
 
@@ -112,6 +113,9 @@ export class SocBot {
       return;
     }
     const locale = localeOf(activity.locale, this.deps.defaultLocale);
+    // Teams may move a tenant to another service URL; proactive posts must follow it.
+    const teamsTeamId = (activity.channelData as { team?: { id?: unknown } } | undefined)?.team?.id;
+    if (typeof teamsTeamId === 'string' && teamsTeamId) await this.deps.bindings.refreshServiceUrl(tenantId, teamsTeamId, activity.serviceUrl);
     switch (route) {
       case 'message':
         return this.onMessage(context, tenantId, locale);
@@ -153,11 +157,11 @@ export class SocBot {
     const scope = a.conversation?.conversationType === 'channel' || channelData.team?.id ? 'team' : a.conversation?.conversationType === 'personal' ? 'personal' : 'groupChat';
     const conversationId = scope === 'team' ? (channelData.team?.id ?? channelPart(a.conversation.id)) : a.conversation.id;
     const { bindings } = this.deps;
-    const wasActive = await bindings.isInstalled(tenantId, conversationId);
-    await bindings.recordInstallation(tenantId, conversationId, scope, a.serviceUrl, a.recipient?.id ?? '', channelData.team?.name);
-    this.deps.logger.info({ tenantId, scope, conversationId }, wasActive ? 'installation seen again' : 'bot installed');
-    // Teams (and the Agents Playground on each page load) may repeat the event: welcome once.
-    if (wasActive) return;
+    const isNew = await bindings.recordInstallation(tenantId, conversationId, scope, a.serviceUrl, a.recipient?.id ?? '', channelData.team?.name);
+    this.deps.logger.info({ tenantId, scope, conversationId }, isNew ? 'bot installed' : 'installation seen again');
+    // Teams (and the Agents Playground on each page load) repeats the event: welcome once, decided atomically by
+    // the store, so two replicas receiving both events cannot both welcome.
+    if (!isNew) return;
     // The welcome is read by the whole channel: it speaks the channel language, not the installer's.
     if (scope === 'team') locale = this.deps.defaultLocale;
     const text =
@@ -220,13 +224,28 @@ export class SocBot {
     return { teamsTeamId: cd.team.id, channelId, channelName: cd.channel?.name ?? (channelId === cd.team.id ? 'General' : undefined) };
   }
 
+  /**
+   * Teams sends a channel's id in messages but seldom its name; ask Teams for the team's channels so `teams` can
+   * name it. A failed lookup only costs the name.
+   */
+  private async lookUpChannelName(context: TurnContext, teamsTeamId: string, channelId: string): Promise<string | undefined> {
+    try {
+      const channels = await TeamsInfo.getTeamChannels(context, teamsTeamId);
+      return channels.find((c) => c.id === channelId)?.name ?? undefined;
+    } catch (err) {
+      this.deps.logger.debug({ err: err instanceof Error ? err.message : String(err) }, 'could not read the team\'s channel names');
+      return undefined;
+    }
+  }
+
   private async onBind(context: TurnContext, tenantId: string, locale: Locale, args: string): Promise<void> {
     const a = context.activity;
     const channel = this.channelOf(a);
     if (!channel) return this.replyText(context, t(locale, 'bind.needChannel'));
     if (args === '') return this.replyText(context, t(locale, 'bind.missingTeam', { teamList: this.teamList(locale) }));
+    const channelName = channel.channelName ?? (await this.lookUpChannelName(context, channel.teamsTeamId, channel.channelId));
     try {
-      const result = await this.deps.bindings.bind(tenantId, args, { ...channel, serviceUrl: a.serviceUrl, botId: a.recipient?.id ?? '' }, this.actorOf(a));
+      const result = await this.deps.bindings.bind(tenantId, args, { ...channel, channelName, serviceUrl: a.serviceUrl, botId: a.recipient?.id ?? '' }, this.actorOf(a));
       const name = this.deps.views.teamName(result.team.id, locale);
       const lines = [t(locale, 'bind.done', { team: name })];
       if (result.previous) lines.push(t(locale, 'bind.moved', { team: name, previousChannel: result.previous.channelName ?? result.previous.channelId }));
@@ -365,7 +384,7 @@ export class SocBot {
   /** A domain error as the sentence the person sees. */
   private explain(err: DomainError, locale: Locale): string {
     const e = err as DomainError & Record<string, unknown>;
-    const time = (at: unknown) => (typeof at === 'number' ? new Date(at).toISOString().slice(11, 16) + ' UTC' : '');
+    const time = (at: unknown) => (typeof at === 'number' ? formatDateTime(at, this.deps.catalog.timezone, locale) : '');
     switch (err.code) {
       case 'OCCURRENCE_NOT_FOUND':
         return t(locale, 'action.notFound');

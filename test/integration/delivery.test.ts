@@ -4,7 +4,8 @@
  */
 import { listBindings } from '../../src/storage/binding.repository';
 import { listOutbox, requeueDead } from '../../src/storage/outbox.repository';
-import { BotHarness, CHANNELS, TENANT, cardText } from '../support/bot-harness';
+import { BotHarness, CHANNELS, TEAM_ID, TENANT, cardText } from '../support/bot-harness';
+import { FakeBotConnector } from '../support/fake-bot-connector';
 
 /** 50 SOC teams, 4 on-demand activities each: 200 posts into 50 channels of one tenant. */
 function burstCatalog(): string {
@@ -121,5 +122,26 @@ describe('Teams errors', () => {
     await h.deliver();
     const monitoring = (await listBindings(h.store.db, TENANT)).find((b) => b.socTeamId === 'monitoring')!;
     expect(monitoring).toMatchObject({ active: false, inactiveReason: 'ConversationNotFound' });
+  });
+});
+
+describe('a moved service URL', () => {
+  it('follows Teams to a new service URL for later posts', async () => {
+    const h = await new BotHarness().start();
+    const moved = new FakeBotConnector();
+    await moved.start();
+    moved.setTeam(TEAM_ID, { name: 'Contoso SOC', channels: [{ id: CHANNELS.monitoring.id, name: 'Monitoring' }] });
+    try {
+      await h.say('bind monitoring');
+      // The next activity from the team arrives from Teams' new address.
+      await h.post(h.activity({ type: 'message', text: '<at>SOC Reminders</at> help', serviceUrl: moved.url }));
+      await h.app.reminders.runOnDemand(TENANT, 'secure-score-report', undefined, { userId: '29:a', name: 'A' });
+      await h.deliver();
+      expect(moved.posts().filter((p) => p.kind === 'create')).toHaveLength(1);
+      expect(h.connector.posts().filter((p) => p.kind === 'create')).toHaveLength(0);
+    } finally {
+      await moved.stop();
+      await h.stop();
+    }
   });
 });

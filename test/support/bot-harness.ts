@@ -72,6 +72,11 @@ export class BotHarness {
       this.connector = new FakeBotConnector({ now: () => Date.now() });
       await this.connector.start();
       this.ownConnector = true;
+      this.connector.setTeam(TEAM_ID, {
+        name: 'Contoso SOC',
+        // As Teams answers: General has the team's id and no name.
+        channels: Object.values(CHANNELS).map((c) => (c.id === TEAM_ID ? { id: c.id } : { id: c.id, name: c.name })),
+      });
     }
     if (this.options.dbFile) this.dbFile = this.options.dbFile;
     else {
@@ -128,7 +133,8 @@ export class BotHarness {
       from: { id: person.id, name: person.name, aadObjectId: person.aadObjectId },
       recipient: { id: BOT_ID, name: 'SOC Reminders' },
       conversation: { id: where.conversationId ?? channel.id, conversationType: 'channel', isGroup: true, tenantId },
-      channelData: { tenant: { id: tenantId }, team: { id: TEAM_ID, name: 'Contoso SOC' }, channel: { id: channel.id, name: channel.name } },
+      // Teams sends the channel's id without its name (the bot asks for names): so does this harness.
+      channelData: { tenant: { id: tenantId }, team: { id: TEAM_ID, name: 'Contoso SOC' }, channel: { id: channel.id } },
       locale: person.locale,
       ...fields,
     };
