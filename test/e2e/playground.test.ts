@@ -217,8 +217,8 @@ describe('SOC Reminders in the Agents Playground', () => {
     const { replies } = await client.ask(GENERAL.id, 'teams');
     const rows = cardText(onlyCard(replies[0]!));
     expect(rows).toMatch(/SecOps\nGeneral/);
-    // The playground, like Teams, sends only the channel's id with a message: the bot has no name to show.
-    expect(rows).toMatch(new RegExp(`Monitoring\n${CHANNEL.id}`));
+    // The playground, like Teams, sends only the channel's id with a message; the bot asked it for the name.
+    expect(rows).toMatch(/Monitoring\nSOC Monitoring/);
     expect(rows.match(/not bound/g)).toHaveLength(2);
 
     // Alex asks for his tasks (as himself: a reply in a thread, see PlaygroundClient.sayAs).
@@ -470,7 +470,7 @@ describe('SOC Reminders in the Agents Playground', () => {
     expect(fakeRun.length).toBeGreaterThan(8);
   });
 
-  it('shows the same bot behaviour in both, except where the harness is kinder than Teams', () => {
+  it('shows the same bot behaviour in both', () => {
     expect(fakeRun.map((o) => `${o.kind}:${o.where}`)).toEqual(playgroundRun.map((o) => `${o.kind}:${o.where}`));
     const differences: string[] = [];
     playgroundRun.forEach((p, i) => {
@@ -478,13 +478,11 @@ describe('SOC Reminders in the Agents Playground', () => {
       const same = JSON.stringify({ text: f.text ?? undefined, cards: f.cards, invokeType: f.invokeType }) === JSON.stringify({ text: p.text ?? undefined, cards: p.cards, invokeType: p.invokeType });
       if (!same) differences.push(`${i} ${p.kind}:${p.where}\n  playground: ${p.text ?? ''} ${cardText(p.cards)}\n  fake:       ${f.text ?? ''} ${cardText(f.cards)}`);
     });
-    // One known difference, and it is the harness's (bot-harness.ts), not the fake connector's: the harness puts
-    // the channel's name in channelData; Teams and the playground send only its id, so the "teams" card shows
-    // the channel id in the playground and "SOC Monitoring" with the fake.
-    expect(differences).toHaveLength(1);
-    expect(differences[0]).toMatch(/reply:thread/);
+    // The harness used to send the channel's name, which Teams and the playground do not; now both name the
+    // channel the same way (the bot asks Teams), and there is no difference left.
+    expect(differences).toEqual([]);
     const last = playgroundRun.length - 1;
-    expect(cardText(playgroundRun[last]!.cards)).toContain(`Monitoring\n${CHANNEL.id}`);
+    expect(cardText(playgroundRun[last]!.cards)).toContain('Monitoring\nSOC Monitoring');
     expect(cardText(fakeRun[last]!.cards)).toContain('Monitoring\nSOC Monitoring');
   });
 });

@@ -188,7 +188,7 @@ export class BotHarness {
       }
     };
     walk(post.activity.attachments);
-    return texts.join('\n');
+    return texts.join('\n').replace(/\u200B/g, '');
   }
 }
 
@@ -205,5 +205,6 @@ export function cardText(card: unknown): string {
     }
   };
   walk(card);
-  return texts.join('\n');
+  // Zero-width break opportunities in long links are invisible to a reader.
+  return texts.join('\n').replace(/\u200B/g, '');
 }

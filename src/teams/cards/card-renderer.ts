@@ -34,16 +34,18 @@ type ContainerStyle = 'emphasis' | 'accent' | 'good' | 'warning' | 'attention';
  * How each status looks on the reminder card. Semantic colours only: Teams picks the shade for its light, dark and
  * high-contrast themes. The label carries the meaning too, so colour is never the only signal.
  */
+// The band carries the colour; a label in the band's own colour was unreadable on it (1.2:1 to 3.9:1 in Teams'
+// host configs), so labels use the default text colour, which every band is designed for.
 export const STATUS_LOOK: Readonly<Record<OccurrenceStatus, { readonly color: TextColor; readonly style: ContainerStyle }>> = {
   pending: { color: 'default', style: 'emphasis' },
-  posted: { color: 'accent', style: 'accent' },
-  acknowledged: { color: 'accent', style: 'accent' },
-  snoozed: { color: 'warning', style: 'warning' },
-  overdue: { color: 'attention', style: 'attention' },
-  escalated: { color: 'attention', style: 'attention' },
-  done: { color: 'good', style: 'good' },
+  posted: { color: 'default', style: 'accent' },
+  acknowledged: { color: 'default', style: 'accent' },
+  snoozed: { color: 'default', style: 'warning' },
+  overdue: { color: 'default', style: 'attention' },
+  escalated: { color: 'default', style: 'attention' },
+  done: { color: 'default', style: 'good' },
   skipped: { color: 'default', style: 'emphasis' },
-  missed: { color: 'warning', style: 'warning' },
+  missed: { color: 'default', style: 'warning' },
 };
 
 /** A template that does not fit its view model (an unbound `${…}`, a missing label): a programming error. */
@@ -67,6 +69,17 @@ export type TemplateName =
   | 'digest.json'
   | 'message.json';
 
+/** Words longer than this get break opportunities. */
+const LONG_WORD = 40;
+
+/**
+ * The status line is TextRuns, which the renderers never break inside a word: a pasted ticket link ran off the
+ * card. Zero-width spaces after the link's separators let it wrap; what a person copies is unchanged but for them.
+ */
+export function breakLongWords(text: string): string {
+  return text.replace(/\S+/g, (word) => (word.length > LONG_WORD ? word.replace(/([/?&=#._-])(?=\S)/g, '$1\u200B') : word));
+}
+
 export function renderReminderCard(view: ReminderCardView): AdaptiveCardJson {
   const choiceLabels: Readonly<Record<string, string | undefined>> = cardStrings(view.locale).snoozeChoices;
   const snoozeChoices = SNOOZE_CHOICES.map((minutes) => {
@@ -76,6 +89,7 @@ export function renderReminderCard(view: ReminderCardView): AdaptiveCardJson {
   });
   const look = STATUS_LOOK[view.status];
   return render('reminder.json', view, {
+    statusText: breakLongWords(view.statusText),
     statusColor: look.color,
     statusStyle: look.style,
     snoozeChoices,

@@ -1,0 +1,210 @@
+/**
+ * Cards, seen: every card template, rendered by scripts/render-cards.js from the built renderers (dist/) with the
+ * adaptivecards browser renderer and Teams' host configs, in one headless Chromium page. For each card, state,
+ * language and theme: the card is drawn and non-empty, says what its view says (title, status line), has buttons
+ * exactly while the task is open, keeps no `${`, fits the card width, and its PNG is written
+ * (test-artifacts/cards/, with index.html to look at them).
+ *
+ * Needs `npm run build` first (npm test does it).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from '../../src/package-root';
+import type { OccurrenceStatus } from '../../src/reminders/occurrence.types';
+import { cardStrings, type Locale } from '../../src/teams/i18n';
+import { launchBrowser } from '../support/browser';
+
+jest.setTimeout(60_000);
+
+type View = Record<string, unknown> & { locale: Locale };
+
+interface Case {
+  readonly id: string;
+  readonly kind: 'reminder' | 'nudge' | 'escalation' | 'workload' | 'task-list' | 'teams-list' | 'digest' | 'message';
+  readonly variant: string;
+  readonly status?: OccurrenceStatus;
+  readonly locale: Locale;
+  readonly theme: 'light' | 'dark' | 'contrast';
+  readonly expand?: string;
+  readonly view: View;
+}
+
+interface Rendered extends Case {
+  readonly png?: string;
+  readonly error?: string;
+  readonly parseProblems: string[];
+  readonly text: string;
+  readonly buttons: string[];
+  readonly visibleButtons: string[];
+  readonly overflow: string[];
+  readonly residue: boolean;
+  readonly width: number;
+  readonly height: number;
+}
+
+interface RenderCardsScript {
+  buildCases(): Case[];
+  renderCards(options: { context?: unknown; outDir?: string; cases?: Case[] }): Promise<{ outDir: string; results: Rendered[] }>;
+}
+
+// A plain CommonJS script (it requires dist/): loaded as it is, not transformed.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const script = require(join(packageRoot(), 'scripts', 'render-cards.js')) as RenderCardsScript;
+
+const OUT_DIR = join(packageRoot(), 'test-artifacts', 'cards');
+const CARD_WIDTH = 450;
+
+/** The reminder card's buttons, as people read them. */
+const BUTTONS: Readonly<Record<Locale, { ack: string; done: string; snooze: string; skip: string }>> = {
+  en: { ack: "I'm on it", done: 'Done', snooze: 'Snooze', skip: 'Skip' },
+  ko: { ack: '제가 맡겠습니다', done: '완료', snooze: '다시 알림', skip: '건너뛰기' },
+};
+const OPEN: readonly OccurrenceStatus[] = ['pending', 'posted', 'acknowledged', 'snoozed', 'overdue', 'escalated'];
+const ALL_STATUSES: readonly OccurrenceStatus[] = [...OPEN, 'done', 'skipped', 'missed'];
+
+
+const cases = script.buildCases();
+const byId = new Map<string, Rendered>();
+
+// Zero-width break opportunities (long links) are invisible to a reader.
+const flat = (text: string) => text.replace(/\u200B/g, '').replace(/\s+/g, ' ').trim();
+const s = (c: Case) => cardStrings(c.locale);
+const str = (value: unknown) => String(value);
+const list = (value: unknown) => value as Record<string, unknown>[];
+
+/** The text a card must show, from the view it was rendered from. */
+function expectedText(c: Case): string[] {
+  const v = c.view;
+  switch (c.kind) {
+    case 'reminder':
+      return [str(v['title']), s(c).status[c.status!], str(v['statusText']), str(v['teamName']), str(v['dueText']), str(v['cadence'])];
+    case 'nudge':
+      return [str(v['title']), str(v['message']), str(v['dueText'])];
+    case 'escalation':
+      return [s(c).escalationHeading, str(v['title']), str(v['teamName']), str(v['statusText'])];
+    case 'workload':
+      return [
+        s(c).workload.heading,
+        str(v['teamName']),
+        s(c).workload.openTasks,
+        ...(list(v['openItems']).length ? list(v['openItems']).map((i) => str(i['title'])) : [s(c).workload.noOpenTasks]),
+        ...(list(v['upcoming']).length ? list(v['upcoming']).map((i) => str(i['whenText'])) : [s(c).workload.noUpcoming]),
+      ];
+    case 'task-list':
+      return [str(v['heading']), ...(list(v['items']).length ? list(v['items']).map((i) => str(i['statusText'])) : [str(v['emptyText'])])];
+    case 'teams-list':
+      return [s(c).teamsList.title, ...(list(v['teams']).length ? list(v['teams']).map((x) => str(x['channelText'])) : [s(c).teamsList.empty])];
+    case 'digest':
+      return [s(c).digest.title, str(v['periodText']), ...(list(v['rows']).length ? list(v['rows']).map((r) => str(r['teamName'])) : [s(c).digest.empty])];
+    case 'message': {
+      // Teams' card markdown: the bullets and ** disappear in the rendering.
+      const lines = str(v['text'])
+        .split('\n')
+        .map((line) => line.replace(/^\s*- /, '').replaceAll('**', ''))
+        .filter((line) => line.trim());
+      return [...(v['title'] ? [str(v['title'])] : []), ...lines];
+    }
+  }
+}
+
+/** The buttons at the bottom of the card (not those inside an opened form). */
+function expectedButtons(c: Case): string[] {
+  if (c.kind === 'reminder') {
+    const b = BUTTONS[c.locale];
+    if (!OPEN.includes(c.status!)) return [];
+    return c.status === 'acknowledged' ? [b.done, b.snooze, b.skip] : [b.ack, b.done, b.snooze, b.skip];
+  }
+  if (c.kind === 'escalation' && c.view['link']) return [s(c).openTask];
+  return [];
+}
+
+function result(id: string): Rendered {
+  const r = byId.get(id);
+  if (!r) throw new Error(`${id} was not rendered`);
+  return r;
+}
+
+// One browser, one page, a re-render and a clipped screenshot per card: about 10 s for the ~94 cards.
+beforeAll(async () => {
+  const browser = await launchBrowser();
+  try {
+    const { results } = await script.renderCards({ context: browser.context, outDir: OUT_DIR, cases });
+    for (const r of results) byId.set(r.id, r);
+  } finally {
+    await browser.close();
+  }
+});
+
+describe('the cases', () => {
+  it('cover every reminder status in both languages and all three themes, and every other card in both languages', () => {
+    for (const locale of ['en', 'ko'] as const) {
+      for (const theme of ['light', 'dark', 'contrast'] as const) {
+        const statuses = cases.filter((c) => c.kind === 'reminder' && c.locale === locale && c.theme === theme && !c.expand).map((c) => c.status);
+        expect(new Set(statuses)).toEqual(new Set(ALL_STATUSES));
+      }
+      const kinds = new Set(cases.filter((c) => c.locale === locale).map((c) => c.kind));
+      expect([...kinds].sort()).toEqual(['digest', 'escalation', 'message', 'nudge', 'reminder', 'task-list', 'teams-list', 'workload']);
+      // The forms behind Done, Snooze and Skip, opened.
+      expect(cases.filter((c) => c.locale === locale && c.expand).map((c) => c.expand)).toEqual([BUTTONS[locale].done, BUTTONS[locale].snooze, BUTTONS[locale].skip]);
+    }
+    expect(new Set(cases.map((c) => c.id)).size).toBe(cases.length);
+  });
+
+  it('use Korean names in the Korean cards and real ticket links', () => {
+    const texts = JSON.stringify(cases.filter((c) => c.locale === 'ko').map((c) => c.view));
+    expect(texts).toContain('김민지');
+    expect(texts).toContain('https://jira.soc.example.co.kr/browse/SOC-20431');
+  });
+});
+
+describe.each(cases.map((c) => [c.id, c] as const))('%s', (id, c) => {
+  it('is drawn, says what its view says, with the right buttons and no template residue', () => {
+    const r = result(id);
+    expect(r.error).toBeUndefined();
+    expect(r.parseProblems).toEqual([]);
+    expect(r.width).toBe(CARD_WIDTH);
+    expect(r.height).toBeGreaterThan(50);
+    const text = flat(r.text);
+    expect(text.length).toBeGreaterThan(10);
+    for (const expected of expectedText(c)) expect([id, text]).toEqual([id, expect.stringContaining(flat(expected))]);
+    expect(text).not.toContain('${');
+    expect(r.residue).toBe(false);
+    expect(r.buttons).toEqual(expectedButtons(c));
+    if (c.expand) {
+      const submit = { [BUTTONS[c.locale].done]: s(c).doneSubmit, [BUTTONS[c.locale].snooze]: s(c).snoozeSubmit, [BUTTONS[c.locale].skip]: s(c).skipSubmit }[c.expand];
+      expect(r.visibleButtons).toEqual([...expectedButtons(c), submit]);
+    } else {
+      expect(r.visibleButtons).toEqual(expectedButtons(c));
+    }
+  });
+
+  it('fits the card: nothing sticks out or is cut', () => {
+    expect(result(id).overflow).toEqual([]);
+  });
+
+  it('is written as a PNG', () => {
+    const png = result(id).png;
+    expect(png).toBe(join(OUT_DIR, `${id}.png`));
+    const bytes = readFileSync(png!);
+    expect(bytes.subarray(1, 4).toString('latin1')).toBe('PNG');
+    // IHDR: the screenshot holds the card and the message around it.
+    expect(bytes.readUInt32BE(16)).toBeGreaterThan(CARD_WIDTH);
+    expect(bytes.readUInt32BE(20)).toBeGreaterThan(result(id).height);
+  });
+});
+
+describe('the contact sheet', () => {
+  it('shows every PNG', () => {
+    const index = join(OUT_DIR, 'index.html');
+    expect(existsSync(index)).toBe(true);
+    const html = readFileSync(index, 'utf8');
+    for (const c of cases) expect(html).toContain(`src="${c.id}.png"`);
+  });
+
+  it('wraps a pasted 140-character ticket link in the status line instead of running off the card', () => {
+    // TextRuns never break inside a word in the renderers; the card renderer adds break opportunities.
+    const longLinks = [...byId.values()].filter((r) => r.id.includes('long-link'));
+    expect(longLinks.length).toBeGreaterThan(0);
+    for (const r of longLinks) expect(r.overflow).toEqual([]);
+  });
+});
