@@ -201,7 +201,10 @@ async function run(argv: string[]): Promise<void> {
       const { values } = parseArgs({ args: rest, options: { out: { type: 'string' } }, strict: true });
       const cfg = config();
       const { values: manifestValues, errors: valueErrors } = packageValuesFrom({ teamsAppId: cfg.teamsAppId, botId: cfg.microsoftAppId, publicHostname: cfg.publicHostname, version: packageVersion() });
-      if (valueErrors.length > 0) throw new Failure(`cannot build the app package:\n${valueErrors.map((e) => `  - ${e}`).join('\n')}`);
+      // Name the environment variables a Teams admin sets, not the fields they fill.
+      const variable: Record<string, string> = { teamsAppId: 'TEAMS_APP_ID', botId: 'MicrosoftAppId', publicHostname: 'PUBLIC_HOSTNAME' };
+      const named = valueErrors.map((e) => e.replace(/^(teamsAppId|botId|publicHostname)\b/, (k) => variable[k] ?? k));
+      if (named.length > 0) throw new Failure(`cannot build the app package:\n${named.map((e) => `  - ${e}`).join('\n')}`);
       const { zip, errors } = buildAppPackage({ manifestDir: join(packageRoot(), 'manifest'), values: manifestValues });
       if (!zip || errors.length > 0) throw new Failure(`the app package is invalid:\n${errors.map((e) => `  - ${e}`).join('\n')}`);
       const file = resolve(values.out ?? join('build', 'appPackage.zip'));

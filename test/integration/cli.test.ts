@@ -1,5 +1,6 @@
 /** The `soc-reminders` CLI and the service's start-up, run as built processes. */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { unzipSync } from 'fflate';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadCatalog } from '../../src/catalog/catalog.loader';
@@ -108,6 +109,34 @@ describe('soc-reminders CLI', () => {
     expect(retried.stdout.trim()).toBe('1 delivery queued again');
     expect(runCli(['outbox', 'list', '--failed'], { DATABASE_URL: dbFile }).stdout.trim()).toBe('no dead-lettered deliveries');
     expect(runCli(['outbox', 'retry', String(item.id)], { DATABASE_URL: dbFile }).code).toBe(1);
+  });
+});
+
+describe('soc-reminders package', () => {
+  let dir: string;
+  beforeAll(() => (dir = mkdtempSync(join(tmpdir(), 'soc-pkg-'))));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('builds the Teams app package from the environment, and names each missing variable', () => {
+    const out = join(dir, 'appPackage.zip');
+    const ok = runCli(['package', '--out', out], {
+      TEAMS_APP_ID: '6f1c2d3e-4b5a-4c7d-8e9f-0a1b2c3d4e5f',
+      MicrosoftAppId: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee',
+      MicrosoftAppPassword: 'not-a-real-secret',
+      PUBLIC_HOSTNAME: 'soc-reminders.contoso.com',
+    });
+    expect(ok.code).toBe(0);
+    const files = unzipSync(readFileSync(out));
+    expect(Object.keys(files).sort()).toEqual(['color.png', 'ko.json', 'manifest.json', 'outline.png']);
+    const manifest = JSON.parse(Buffer.from(files['manifest.json']!).toString('utf8'));
+    expect(manifest.bots[0].botId).toBe('aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee');
+    expect(manifest.validDomains).toContain('soc-reminders.contoso.com');
+
+    const missing = runCli(['package', '--out', join(dir, 'no.zip')]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/TEAMS_APP_ID is not set/);
+    expect(missing.stderr).toMatch(/MicrosoftAppId is not set/);
+    expect(missing.stderr).toMatch(/PUBLIC_HOSTNAME is not set/);
   });
 });
 
