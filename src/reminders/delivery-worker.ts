@@ -44,6 +44,13 @@ export interface DeliveryWorkerOptions {
   readonly pollMs?: number;
   /** Items claimed at once. @default 32 */
   readonly batchSize?: number;
+  /**
+   * Items the running worker delivers at once (most of them waiting for the pacer's budget). It claims more as
+   * they finish instead of waiting for a whole batch, so one tenant's wait does not hold up the others. @default 256
+   */
+  readonly maxInFlight?: number;
+  /** Of those, at most this many of one tenant: a tenant at its budget is left out of the next claims. @default 64 */
+  readonly maxInFlightPerTenant?: number;
   /** First backoff step; doubles per attempt, with jitter, capped at 5 minutes. @default 1000 */
   readonly backoffBaseMs?: number;
   /** Keeps sends under Teams' rate limits (see pacer.ts). */
@@ -54,14 +61,22 @@ export interface DeliveryWorkerOptions {
   readonly random?: () => number;
 }
 
+/** How soon the running worker claims again after deliveries finish (they finish one by one: claim in groups). */
+const REFILL_MS = 200;
+
 /** What became of one item. */
 export type Outcome = 'sent' | 'retry' | 'dead' | 'released';
 
 export class DeliveryWorker {
   readonly owner = `worker-${randomUUID()}`;
   private timer: NodeJS.Timeout | undefined;
+  private timerDue = 0;
   private stopping = false;
-  private inFlight: Promise<unknown> = Promise.resolve();
+  /** The claim the polling loop is making, if any. */
+  private polling: Promise<void> | undefined;
+  /** Deliveries the polling loop started and that have not finished, and how many items of each tenant they hold. */
+  private readonly active = new Set<Promise<void>>();
+  private readonly activeByTenant = new Map<string, number>();
   private kicked = false;
 
   constructor(private readonly opts: DeliveryWorkerOptions) {}
@@ -71,22 +86,31 @@ export class DeliveryWorker {
     this.schedule(0);
   }
 
-  /** Stops polling and waits for the batch in flight. */
+  /** Stops polling and waits for the deliveries in flight (items still waiting for the pacer are given back). */
   async stop(): Promise<void> {
     this.stopping = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    await this.inFlight.catch(() => undefined);
+    await this.polling?.catch(() => undefined);
+    await Promise.all([...this.active]);
   }
 
   /** Asks for a poll soon (something was just enqueued). */
   kick(): void {
+    this.pollWithin(0);
+  }
+
+  /** Makes the next poll of the running worker happen within `ms` (at once after the poll in flight, if any). */
+  private pollWithin(ms: number): void {
     if (this.stopping) return;
-    this.kicked = true;
-    if (this.timer) {
-      clearTimeout(this.timer);
-      this.schedule(0);
+    if (!this.timer) {
+      // A poll is in flight (or the worker is not running): it polls again as soon as it is done.
+      this.kicked = true;
+      return;
     }
+    if (this.timerDue <= Date.now() + ms) return;
+    clearTimeout(this.timer);
+    this.schedule(ms);
   }
 
   /** Processes claimable items until none is left that is due now. For tests and the CLI. */
@@ -119,18 +143,71 @@ export class DeliveryWorker {
 
   private schedule(ms: number): void {
     if (this.stopping) return;
+    this.timerDue = Date.now() + ms;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.kicked = false;
-      const run = this.processBatch()
-        .then((outcomes) => this.schedule(outcomes.length > 0 || this.kicked ? 0 : (this.opts.pollMs ?? 500)))
-        .catch((err: unknown) => {
-          this.opts.logger.error({ err }, 'delivery batch failed');
-          this.schedule(this.opts.pollMs ?? 500);
-        });
-      this.inFlight = run;
+      this.polling = this.poll().finally(() => {
+        this.polling = undefined;
+      });
     }, ms);
     this.timer.unref?.();
+  }
+
+  /**
+   * One round of the running worker: claims what there is room for and starts delivering it without waiting for
+   * it to finish (unlike `processBatch`, where the slowest item — often one waiting a second for its tenant's
+   * budget — holds up the next claim, and with it every other tenant). Finished deliveries make room and kick.
+   */
+  private async poll(): Promise<void> {
+    const { db, dialect, clock } = this.opts;
+    const room = (this.opts.maxInFlight ?? 256) - this.active.size;
+    let claimed = 0;
+    try {
+      if (room > 0) {
+        const perTenant = this.opts.maxInFlightPerTenant ?? 64;
+        const busy = [...this.activeByTenant].filter(([, n]) => n >= perTenant).map(([tenantId]) => tenantId);
+        const items = await claimDue(db, dialect, this.owner, clock.now(), this.opts.leaseMs ?? 60_000, Math.min(room, this.opts.batchSize ?? 32), busy);
+        claimed = items.length;
+        const byKey = new Map<string, OutboxItem[]>();
+        for (const item of items) byKey.set(item.conversationKey, [...(byKey.get(item.conversationKey) ?? []), item]);
+        for (const list of byKey.values()) this.track(list);
+      }
+    } catch (err) {
+      this.opts.logger.error({ err }, 'delivery claim failed');
+      this.schedule(this.opts.pollMs ?? 500);
+      return;
+    }
+    // Claim again at once while there is work and room; otherwise wait for a finished delivery, a kick or the poll.
+    const more = (claimed > 0 && this.active.size < (this.opts.maxInFlight ?? 256)) || this.kicked;
+    this.schedule(more ? 0 : (this.opts.pollMs ?? 500));
+  }
+
+  /** Delivers one conversation's claimed items in order, in the background, counting them against their tenant. */
+  private track(items: readonly OutboxItem[]): void {
+    const count = (tenantId: string, delta: number) => {
+      const n = (this.activeByTenant.get(tenantId) ?? 0) + delta;
+      if (n > 0) this.activeByTenant.set(tenantId, n);
+      else this.activeByTenant.delete(tenantId);
+    };
+    for (const item of items) count(item.tenantId, 1);
+    const run = (async () => {
+      for (const item of items) {
+        try {
+          await this.deliverOne(item);
+        } catch (err) {
+          // deliverOne records its own failures; this is the database failing underneath it. The lease ends it.
+          this.opts.logger.error({ err, outboxId: item.id }, 'delivery failed');
+        } finally {
+          count(item.tenantId, -1);
+        }
+      }
+    })().finally(() => {
+      this.active.delete(run);
+      // Room was made (and the conversation's next item may now be claimed): claim soon, but not once per item.
+      this.pollWithin(REFILL_MS);
+    });
+    this.active.add(run);
   }
 
   private async deliverOne(item: OutboxItem): Promise<Outcome> {

@@ -53,20 +53,28 @@ export interface NewOutboxItem {
 }
 
 export async function enqueue(db: Db, item: NewOutboxItem): Promise<void> {
+  await enqueueMany(db, [item]);
+}
+
+/** Enqueues several items in one statement; ids (and so the order within a conversation) follow the list. */
+export async function enqueueMany(db: Db, items: readonly NewOutboxItem[]): Promise<void> {
+  if (items.length === 0) return;
   await db
     .insertInto('outbox')
-    .values({
-      tenant_id: item.tenantId,
-      conversation_key: item.conversationKey,
-      kind: item.kind,
-      occurrence_id: item.occurrenceId ?? null,
-      payload: JSON.stringify(item.payload),
-      status: 'pending',
-      attempts: 0,
-      next_attempt_at: item.at,
-      created_at: item.at,
-      updated_at: item.at,
-    })
+    .values(
+      items.map((item) => ({
+        tenant_id: item.tenantId,
+        conversation_key: item.conversationKey,
+        kind: item.kind,
+        occurrence_id: item.occurrenceId ?? null,
+        payload: JSON.stringify(item.payload),
+        status: 'pending' as const,
+        attempts: 0,
+        next_attempt_at: item.at,
+        created_at: item.at,
+        updated_at: item.at,
+      })),
+    )
     .execute();
 }
 
@@ -74,9 +82,17 @@ export async function enqueue(db: Db, item: NewOutboxItem): Promise<void> {
  * Claims up to `limit` items that are due and at the head of their conversation (no earlier unsent item with
  * the same key), including items whose lease ran out. The UPDATE re-checks the claimable condition, so of two
  * replicas racing for a row exactly one gets it back; PostgreSQL's SKIP LOCKED keeps them from waiting on
- * each other, SQLite's single writer lock serialises them.
+ * each other, SQLite's single writer lock serialises them. Items of `excludeTenants` are left for later.
  */
-export async function claimDue(db: Db, dialect: 'sqlite' | 'postgres', owner: string, now: number, leaseMs: number, limit: number): Promise<OutboxItem[]> {
+export async function claimDue(
+  db: Db,
+  dialect: 'sqlite' | 'postgres',
+  owner: string,
+  now: number,
+  leaseMs: number,
+  limit: number,
+  excludeTenants: readonly string[] = [],
+): Promise<OutboxItem[]> {
   return inTransaction(db, async (trx) => {
     let candidates = trx
       .selectFrom('outbox as o')
@@ -100,6 +116,7 @@ export async function claimDue(db: Db, dialect: 'sqlite' | 'postgres', owner: st
       )
       .orderBy('o.id')
       .limit(limit);
+    if (excludeTenants.length > 0) candidates = candidates.where('o.tenant_id', 'not in', excludeTenants);
     if (dialect === 'postgres') candidates = candidates.forUpdate().skipLocked();
     const ids = (await candidates.execute()).map((r) => Number(r.id));
     if (ids.length === 0) return [];
