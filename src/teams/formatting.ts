@@ -2,26 +2,36 @@
 import type { Locale } from './cards/card-views';
 import { t } from './i18n';
 
+// Building an Intl.DateTimeFormat costs about half a millisecond, using one a few microseconds, and a card shows
+// several times: keep one per kind, language and time zone (there are only a handful of each).
+const formats = new Map<string, Intl.DateTimeFormat>();
+
+function formatOf(kind: 'full' | 'time' | 'day', timeZone: string, locale: Locale): Intl.DateTimeFormat {
+  const key = `${kind}|${locale}|${timeZone}`;
+  let f = formats.get(key);
+  if (!f) {
+    const language = locale === 'ko' ? 'ko-KR' : 'en-GB';
+    const options: Intl.DateTimeFormatOptions =
+      kind === 'full'
+        ? { timeZone, weekday: 'short', year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'shortOffset' }
+        : kind === 'time'
+          ? { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }
+          : { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' };
+    formats.set(key, (f = new Intl.DateTimeFormat(kind === 'day' ? 'en-CA' : language, options)));
+  }
+  return f;
+}
+
 /** e.g. "Mon, 9 Mar 2026, 17:00 GMT-4" / "2026. 3. 9. (월) 17:00 GMT-4". */
 export function formatDateTime(at: number, timeZone: string, locale: Locale): string {
-  return new Intl.DateTimeFormat(locale === 'ko' ? 'ko-KR' : 'en-GB', {
-    timeZone,
-    weekday: 'short',
-    year: 'numeric',
-    month: 'short',
-    day: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-    timeZoneName: 'shortOffset',
-  }).format(at);
+  return formatOf('full', timeZone, locale).format(at);
 }
 
 /** e.g. "17:00" when on the same local day as `reference`, else the full date and time. */
 export function formatTimeNear(at: number, reference: number, timeZone: string, locale: Locale): string {
-  const day = (ms: number) => new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(ms);
-  if (day(at) !== day(reference)) return formatDateTime(at, timeZone, locale);
-  return new Intl.DateTimeFormat(locale === 'ko' ? 'ko-KR' : 'en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(at);
+  const day = formatOf('day', timeZone, locale);
+  if (day.format(at) !== day.format(reference)) return formatDateTime(at, timeZone, locale);
+  return formatOf('time', timeZone, locale).format(at);
 }
 
 /** e.g. "2 h 10 min", "3 d 4 h", "25 min". */
