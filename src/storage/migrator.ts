@@ -1,11 +1,16 @@
 import { Kysely, Migrator, type Migration, type MigrationProvider } from 'kysely';
 import type { DialectName } from './database';
 import { migration20261123Initial } from './migrations/2026-11-23T10-00-initial';
+import { migration20261123TeamTimeIndexes } from './migrations/2026-11-23T13-00-team-time-indexes';
 
 /** Migrations in order. A migration gets the dialect because id columns differ (see `dialect.ts`). */
 const MIGRATIONS: Record<string, (dialect: DialectName) => Migration> = {
   '2026-11-23T10-00-initial': migration20261123Initial,
+  '2026-11-23T13-00-team-time-indexes': migration20261123TeamTimeIndexes,
 };
+
+/** The migrations' names, oldest first: what `kysely_migration` lists on an up-to-date database. */
+export const MIGRATION_NAMES: readonly string[] = Object.keys(MIGRATIONS);
 
 class StaticMigrationProvider implements MigrationProvider {
   constructor(private readonly dialect: DialectName) {}
