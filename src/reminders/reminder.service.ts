@@ -9,16 +9,20 @@ import type { Activity, Catalog } from '../catalog/catalog.types';
 import { OVERSIGHT_TEAM_ID } from '../catalog/catalog.types';
 import type { Database } from '../storage/tables';
 import { findBinding } from '../storage/binding.repository';
-import { enqueue } from '../storage/outbox.repository';
+import { enqueue, enqueueMany, type NewOutboxItem } from '../storage/outbox.repository';
 import {
   appendEvent,
+  appendEvents,
   findNewlyOverdue,
   findOccurrence,
   findSnoozesEnded,
   findToEscalate,
   insertOccurrenceIfAbsent,
+  insertOccurrencesIfAbsent,
   updateOpenOccurrence,
   type Db,
+  type NewEvent,
+  type NewOccurrence,
 } from '../storage/occurrence.repository';
 import type { Clock } from './clock';
 import type { ChannelTarget, DeliveryKind } from './delivery.port';
@@ -56,6 +60,35 @@ export interface ReminderServiceDeps {
   readonly onCreated?: (trigger: Occurrence['trigger'] | 'missed') => void;
 }
 
+/** A fire time of an activity for one tenant and team, to create (or to record as missed). */
+export interface ScheduledSlot {
+  readonly activity: Activity;
+  readonly tenantId: string;
+  readonly teamId: string;
+  readonly scheduledAt: number;
+  readonly trigger: 'schedule' | 'catch-up' | 'missed';
+}
+
+/** Rows per multi-row INSERT (about a dozen values each, well under SQLite's and PostgreSQL's limits). */
+const ROWS_PER_STATEMENT = 500;
+
+/** The new occurrence row of a scheduled slot; a missed one is recorded already closed. */
+function newScheduled(now: number): (slot: ScheduledSlot) => NewOccurrence {
+  return ({ activity, tenantId, teamId, scheduledAt, trigger }) => ({
+    id: randomUUID(),
+    tenantId,
+    activityId: activity.id,
+    teamId,
+    scheduledAt,
+    dueAt: scheduledAt + activity.dueAfterMs,
+    escalateAt: activity.escalateAfterMs === undefined ? undefined : scheduledAt + activity.dueAfterMs + activity.escalateAfterMs,
+    trigger: trigger === 'missed' ? 'schedule' : trigger,
+    state: trigger === 'missed' ? 'missed' : 'open',
+    createdAt: now,
+    closedAt: trigger === 'missed' ? now : undefined,
+  });
+}
+
 export interface TimerResult {
   readonly woke: number;
   readonly overdue: number;
@@ -82,30 +115,66 @@ export class ReminderService {
    * (tenant, activity, team, scheduled time) lets exactly one of several racing callers create it.
    * Returns the occurrence when this call created it.
    */
-  async createScheduled(tenantId: string, activity: Activity, teamId: string, scheduledAt: number, trigger: 'schedule' | 'catch-up' | 'missed'): Promise<Occurrence | undefined> {
+  async createScheduled(tenantId: string, activity: Activity, teamId: string, scheduledAt: number, trigger: ScheduledSlot['trigger']): Promise<Occurrence | undefined> {
+    const [created] = await this.createScheduledMany([{ activity, tenantId, teamId, scheduledAt, trigger }]);
+    return created;
+  }
+
+  /**
+   * `createScheduled` for many fire times, in one transaction and a few statements: a catch-up after days of
+   * downtime records tens of thousands of them, and a statement or a commit each costs far more than the rows do
+   * (on SQLite a commit of scattered rows rewrites many pages, and every few commits a checkpoint syncs the disk).
+   * Keep `slots` to a few thousand: the transaction holds the write lock. Returns, per slot, the occurrence when
+   * this call created it.
+   */
+  async createScheduledMany(slots: readonly ScheduledSlot[]): Promise<(Occurrence | undefined)[]> {
+    if (slots.length === 0) return [];
     const now = this.deps.clock.now();
-    return this.transact(async (trx) => {
-      const created = await insertOccurrenceIfAbsent(trx, {
-        id: randomUUID(),
-        tenantId,
-        activityId: activity.id,
-        teamId,
-        scheduledAt,
-        dueAt: scheduledAt + activity.dueAfterMs,
-        escalateAt: activity.escalateAfterMs === undefined ? undefined : scheduledAt + activity.dueAfterMs + activity.escalateAfterMs,
-        trigger: trigger === 'missed' ? 'schedule' : trigger,
-        state: trigger === 'missed' ? 'missed' : 'open',
-        createdAt: now,
-        closedAt: trigger === 'missed' ? now : undefined,
+    const slotKey = (activityId: string, tenantId: string, teamId: string, scheduledAt: number) => `${activityId}|${tenantId}|${teamId}|${scheduledAt}`;
+    const result = await this.transact(async (trx) => {
+      const inserted: Occurrence[] = [];
+      // A statement binds at most 32,766 values on SQLite: insert a few hundred rows at a time.
+      for (let i = 0; i < slots.length; i += ROWS_PER_STATEMENT) {
+        inserted.push(...(await insertOccurrencesIfAbsent(trx, slots.slice(i, i + ROWS_PER_STATEMENT).map(newScheduled(now)))));
+      }
+      // The database returns the created rows in no promised order: put them back in the slots' order.
+      const byKey = new Map(inserted.map((o) => [slotKey(o.activityId, o.tenantId, o.teamId, o.scheduledAt), o]));
+      const out = slots.map((slot) => {
+        const key = slotKey(slot.activity.id, slot.tenantId, slot.teamId, slot.scheduledAt);
+        const o = byKey.get(key);
+        byKey.delete(key); // a slot listed twice was created once
+        return o;
       });
-      if (!created) return undefined;
-      await this.event(trx, created, trigger === 'missed' ? 'missed' : 'created', undefined, SYSTEM_ACTOR, now, trigger === 'catch-up' ? 'catch-up' : undefined);
-      if (trigger !== 'missed') await this.enqueuePost(trx, created, now);
-      return created;
-    }).then((created) => {
-      if (created) this.deps.onCreated?.(trigger);
-      return created;
+      const events: NewEvent[] = [];
+      const posts: NewOutboxItem[] = [];
+      const targets = new Map<string, ChannelTarget | undefined>();
+      for (let i = 0; i < slots.length; i++) {
+        const o = out[i];
+        if (!o) continue;
+        const { trigger } = slots[i];
+        events.push({
+          tenantId: o.tenantId,
+          occurrenceId: o.id,
+          type: trigger === 'missed' ? 'missed' : 'created',
+          toStatus: statusOf(o, now),
+          actor: SYSTEM_ACTOR,
+          note: trigger === 'catch-up' ? 'catch-up' : undefined,
+          at: now,
+        });
+        if (trigger === 'missed') continue;
+        const teamKey = `${o.tenantId}|${o.teamId}`;
+        if (!targets.has(teamKey)) targets.set(teamKey, await this.channelTarget(trx, o.tenantId, o.teamId));
+        const target = targets.get(teamKey);
+        if (target) posts.push({ tenantId: o.tenantId, conversationKey: occurrenceKey(o.id), kind: 'reminder.post', occurrenceId: o.id, payload: { target }, at: now });
+      }
+      for (let i = 0; i < events.length; i += ROWS_PER_STATEMENT) await appendEvents(trx, events.slice(i, i + ROWS_PER_STATEMENT));
+      for (let i = 0; i < posts.length; i += ROWS_PER_STATEMENT) await enqueueMany(trx, posts.slice(i, i + ROWS_PER_STATEMENT));
+      return out;
     });
+    result.forEach((o, i) => {
+      if (o) this.deps.onCreated?.(slots[i].trigger);
+    });
+    return result;
   }
 
   /**

@@ -61,27 +61,42 @@ export interface NewOccurrence {
  * Returns the new occurrence, or undefined when the slot was already taken (by a restart, a catch-up
  * racing a live tick, or another replica): the unique key decides, not a read-then-write.
  */
+function occurrenceRow(o: NewOccurrence) {
+  return {
+    id: o.id,
+    tenant_id: o.tenantId,
+    activity_id: o.activityId,
+    team_id: o.teamId,
+    scheduled_at: o.scheduledAt,
+    due_at: o.dueAt,
+    escalate_at: o.escalateAt ?? null,
+    trigger: o.trigger,
+    state: o.state,
+    created_at: o.createdAt,
+    closed_at: o.closedAt ?? null,
+    started_by_name: o.startedByName ?? null,
+  };
+}
+
 export async function insertOccurrenceIfAbsent(db: Db, o: NewOccurrence): Promise<Occurrence | undefined> {
-  const row = await db
+  const [created] = await insertOccurrencesIfAbsent(db, [o]);
+  return created;
+}
+
+/**
+ * Inserts the occurrences whose slot (tenant, activity, team, scheduled time) is free, in one statement, and
+ * returns the ones this call created (in no particular order; a taken slot is simply absent). Keep a call under
+ * a few hundred rows: SQLite allows 32,766 bound values in one statement, PostgreSQL 65,535.
+ */
+export async function insertOccurrencesIfAbsent(db: Db, list: readonly NewOccurrence[]): Promise<Occurrence[]> {
+  if (list.length === 0) return [];
+  const rows = await db
     .insertInto('occurrences')
-    .values({
-      id: o.id,
-      tenant_id: o.tenantId,
-      activity_id: o.activityId,
-      team_id: o.teamId,
-      scheduled_at: o.scheduledAt,
-      due_at: o.dueAt,
-      escalate_at: o.escalateAt ?? null,
-      trigger: o.trigger,
-      state: o.state,
-      created_at: o.createdAt,
-      closed_at: o.closedAt ?? null,
-      started_by_name: o.startedByName ?? null,
-    })
+    .values(list.map(occurrenceRow))
     .onConflict((oc) => oc.columns(['tenant_id', 'activity_id', 'team_id', 'scheduled_at']).doNothing())
     .returningAll()
-    .executeTakeFirst();
-  return row ? toOccurrence(row) : undefined;
+    .execute();
+  return rows.map(toOccurrence);
 }
 
 export async function findOccurrence(db: Db, tenantId: string, id: string): Promise<Occurrence | undefined> {
@@ -237,20 +252,28 @@ export interface NewEvent {
 }
 
 export async function appendEvent(db: Db, e: NewEvent): Promise<void> {
+  await appendEvents(db, [e]);
+}
+
+/** Appends several events in one statement, in the order given (ids ascend in that order). */
+export async function appendEvents(db: Db, events: readonly NewEvent[]): Promise<void> {
+  if (events.length === 0) return;
   await db
     .insertInto('occurrence_events')
-    .values({
-      tenant_id: e.tenantId,
-      occurrence_id: e.occurrenceId,
-      type: e.type,
-      from_status: e.fromStatus ?? null,
-      to_status: e.toStatus,
-      actor_user_id: e.actor.userId,
-      actor_aad_id: e.actor.aadObjectId ?? null,
-      actor_name: e.actor.name,
-      note: e.note ?? null,
-      at: e.at,
-    })
+    .values(
+      events.map((e) => ({
+        tenant_id: e.tenantId,
+        occurrence_id: e.occurrenceId,
+        type: e.type,
+        from_status: e.fromStatus ?? null,
+        to_status: e.toStatus,
+        actor_user_id: e.actor.userId,
+        actor_aad_id: e.actor.aadObjectId ?? null,
+        actor_name: e.actor.name,
+        note: e.note ?? null,
+        at: e.at,
+      })),
+    )
     .execute();
 }
 
