@@ -39,7 +39,13 @@ export interface TeamBindingView {
   readonly unposted: number;
 }
 
+/** How long a service URL this process wrote for a team is trusted to still be the recorded one. */
+const SERVICE_URL_MEMORY_MS = 5 * 60_000;
+
 export class BindingService {
+  /** The service URL last written per tenant and Teams team, and when. */
+  private readonly serviceUrls = new Map<string, { url: string; at: number }>();
+
   constructor(
     private readonly deps: { db: Kysely<Database>; catalog: Catalog; clock: Clock; reminders: ReminderService },
   ) {}
@@ -64,9 +70,20 @@ export class BindingService {
     return (await findInstallation(this.deps.db, tenantId, conversationId))?.active ?? false;
   }
 
-  /** Keeps the service URL of a team's bindings current (Teams may move a tenant). */
+  /**
+   * Keeps the service URL of a team's bindings current (Teams may move a tenant). Every activity carries it, so
+   * the write is skipped when this process wrote the same URL for the team in the last few minutes (another
+   * replica may have written a different one since: the memory is short, not trusted for long).
+   */
   async refreshServiceUrl(tenantId: string, teamsTeamId: string, serviceUrl: string): Promise<void> {
+    const key = `${tenantId}|${teamsTeamId}`;
+    const now = Date.now();
+    const seen = this.serviceUrls.get(key);
+    if (seen && seen.url === serviceUrl && now - seen.at < SERVICE_URL_MEMORY_MS) return;
     await updateBindingsServiceUrl(this.deps.db, tenantId, teamsTeamId, serviceUrl);
+    this.serviceUrls.delete(key);
+    this.serviceUrls.set(key, { url: serviceUrl, at: now });
+    if (this.serviceUrls.size > 10_000) this.serviceUrls.delete(this.serviceUrls.keys().next().value as string);
   }
 
   /** The bot was removed: the team's bindings stay on record but inactive. */
