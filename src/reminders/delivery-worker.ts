@@ -46,7 +46,9 @@ export interface DeliveryWorkerOptions {
   readonly batchSize?: number;
   /**
    * Items the running worker delivers at once (most of them waiting for the pacer's budget). It claims more as
-   * they finish instead of waiting for a whole batch, so one tenant's wait does not hold up the others. @default 256
+   * they finish instead of waiting for a whole batch, so one tenant's wait does not hold up the others. Room for
+   * 16 tenants at their per-tenant share (256 left the fifth tenant of a fan-out waiting: 6.6 s instead of 4.4 s
+   * for 5 × 200 posts). @default 1024
    */
   readonly maxInFlight?: number;
   /** Of those, at most this many of one tenant: a tenant at its budget is left out of the next claims. @default 64 */
@@ -161,7 +163,7 @@ export class DeliveryWorker {
    */
   private async poll(): Promise<void> {
     const { db, dialect, clock } = this.opts;
-    const room = (this.opts.maxInFlight ?? 256) - this.active.size;
+    const room = (this.opts.maxInFlight ?? 1024) - this.active.size;
     let claimed = 0;
     try {
       if (room > 0) {
@@ -179,7 +181,7 @@ export class DeliveryWorker {
       return;
     }
     // Claim again at once while there is work and room; otherwise wait for a finished delivery, a kick or the poll.
-    const more = (claimed > 0 && this.active.size < (this.opts.maxInFlight ?? 256)) || this.kicked;
+    const more = (claimed > 0 && this.active.size < (this.opts.maxInFlight ?? 1024)) || this.kicked;
     this.schedule(more ? 0 : (this.opts.pollMs ?? 500));
   }
 
