@@ -51,7 +51,10 @@ export interface DeliveryWorkerOptions {
    * for 5 × 200 posts). @default 1024
    */
   readonly maxInFlight?: number;
-  /** Of those, at most this many of one tenant: a tenant at its budget is left out of the next claims. @default 64 */
+  /**
+   * Of those, about this many of one tenant: a tenant at it is left out of the next claims (one claim may take it
+   * up to `batchSize` over). @default 64
+   */
   readonly maxInFlightPerTenant?: number;
   /** First backoff step; doubles per attempt, with jitter, capped at 5 minutes. @default 1000 */
   readonly backoffBaseMs?: number;
@@ -79,6 +82,8 @@ export class DeliveryWorker {
   /** Deliveries the polling loop started and that have not finished, and how many items of each tenant they hold. */
   private readonly active = new Set<Promise<void>>();
   private readonly activeByTenant = new Map<string, number>();
+  /** Outbox ids those deliveries hold: never claimed again while held, even when their lease ran out. */
+  private readonly inFlightIds = new Set<number>();
   private kicked = false;
 
   constructor(private readonly opts: DeliveryWorkerOptions) {}
@@ -169,7 +174,7 @@ export class DeliveryWorker {
       if (room > 0) {
         const perTenant = this.opts.maxInFlightPerTenant ?? 64;
         const busy = [...this.activeByTenant].filter(([, n]) => n >= perTenant).map(([tenantId]) => tenantId);
-        const items = await claimDue(db, dialect, this.owner, clock.now(), this.opts.leaseMs ?? 60_000, Math.min(room, this.opts.batchSize ?? 32), busy);
+        const items = await claimDue(db, dialect, this.owner, clock.now(), this.opts.leaseMs ?? 60_000, Math.min(room, this.opts.batchSize ?? 32), busy, [...this.inFlightIds]);
         claimed = items.length;
         const byKey = new Map<string, OutboxItem[]>();
         for (const item of items) byKey.set(item.conversationKey, [...(byKey.get(item.conversationKey) ?? []), item]);
@@ -192,7 +197,10 @@ export class DeliveryWorker {
       if (n > 0) this.activeByTenant.set(tenantId, n);
       else this.activeByTenant.delete(tenantId);
     };
-    for (const item of items) count(item.tenantId, 1);
+    for (const item of items) {
+      count(item.tenantId, 1);
+      this.inFlightIds.add(item.id);
+    }
     const run = (async () => {
       for (const item of items) {
         try {
@@ -202,6 +210,7 @@ export class DeliveryWorker {
           this.opts.logger.error({ err, outboxId: item.id }, 'delivery failed');
         } finally {
           count(item.tenantId, -1);
+          this.inFlightIds.delete(item.id);
         }
       }
     })().finally(() => {
@@ -250,10 +259,13 @@ export class DeliveryWorker {
     const { pacer } = this.opts;
     if (!pacer) return { wait: 0, complete: () => undefined };
     const thread = this.opts.poster.threadOf(delivery);
+    const started = Date.now();
+    // Waiters of one tenant compete for each freed slot, so a wait can repeat: bound the total by half the lease.
+    const giveUpAfter = (this.opts.leaseMs ?? 60_000) / 2;
     for (;;) {
       const reservation = pacer.reserve(item.tenantId, thread);
       if (reservation.wait === 0) return reservation;
-      if (this.stopping || reservation.wait > (this.opts.maxInlineWaitMs ?? 3000)) {
+      if (this.stopping || reservation.wait > (this.opts.maxInlineWaitMs ?? 3000) || Date.now() - started + reservation.wait > giveUpAfter) {
         const now = this.opts.clock.now();
         await releaseClaim(this.opts.db, item.id, this.owner, now, now + reservation.wait);
         return undefined;

@@ -82,7 +82,9 @@ export async function enqueueMany(db: Db, items: readonly NewOutboxItem[]): Prom
  * Claims up to `limit` items that are due and at the head of their conversation (no earlier unsent item with
  * the same key), including items whose lease ran out. The UPDATE re-checks the claimable condition, so of two
  * replicas racing for a row exactly one gets it back; PostgreSQL's SKIP LOCKED keeps them from waiting on
- * each other, SQLite's single writer lock serialises them. Items of `excludeTenants` are left for later.
+ * each other, SQLite's single writer lock serialises them. Items of `excludeTenants` are left for later, and so are
+ * the expired leases of `excludeIds`: the caller is still delivering them (a lease that ran out mid-delivery must
+ * not make the same process send an item twice).
  */
 export async function claimDue(
   db: Db,
@@ -92,6 +94,7 @@ export async function claimDue(
   leaseMs: number,
   limit: number,
   excludeTenants: readonly string[] = [],
+  excludeIds: readonly number[] = [],
 ): Promise<OutboxItem[]> {
   return inTransaction(db, async (trx) => {
     let candidates = trx
@@ -100,7 +103,7 @@ export async function claimDue(
       .where((eb) =>
         eb.or([
           eb.and([eb('o.status', '=', 'pending'), eb('o.next_attempt_at', '<=', now)]),
-          eb.and([eb('o.status', '=', 'sending'), eb('o.lease_until', '<', now)]),
+          eb.and([eb('o.status', '=', 'sending'), eb('o.lease_until', '<', now), ...(excludeIds.length > 0 ? [eb('o.id', 'not in', excludeIds)] : [])]),
         ]),
       )
       .where(({ not, exists, selectFrom }) =>

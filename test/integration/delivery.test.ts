@@ -145,3 +145,38 @@ describe('a moved service URL', () => {
     }
   });
 });
+
+describe('a lease that runs out while its delivery is still under way', () => {
+  let h: BotHarness;
+  beforeAll(async () => {
+    h = await new BotHarness({ env: { DELIVERY_LEASE: '1s' } }).start();
+    await h.install();
+    await h.say('bind monitoring');
+    await h.deliver();
+  });
+  afterAll(() => h.stop());
+
+  it('does not make the same worker send the item again', async () => {
+    const before = h.connector.posts().length;
+    h.connector.setLatency(1500); // Teams is slow to answer this post
+    h.app.worker.start();
+    try {
+      await h.app.reminders.runOnDemand(TENANT, 'secure-score-report', 'monitoring', { userId: '29:alex', name: 'Alex Morgan' });
+      h.app.worker.kick();
+      const deadline = Date.now() + 5000;
+      while ((await listOutbox(h.store.db, { status: ['sending'] })).length === 0) {
+        if (Date.now() > deadline) throw new Error('the post was never claimed');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      // The lease (1 s on the injected clock) runs out while the post is still waiting for Teams; the worker polls.
+      h.clock.advance(2000);
+      h.app.worker.kick();
+      await h.connector.waitFor(() => h.connector.posts().length > before, 5000);
+    } finally {
+      await h.app.worker.stop(); // waits for every delivery the worker started
+      h.connector.setLatency(0);
+    }
+    expect(h.connector.posts().length - before).toBe(1);
+    expect(await listOutbox(h.store.db, { status: ['pending', 'sending', 'dead'] })).toEqual([]);
+  });
+});
