@@ -78,6 +78,8 @@ class TransactionalDdlSqliteAdapter extends SqliteAdapter {
 
 /** How many prepared statements are kept per SQLite connection (the app issues a few dozen distinct ones). */
 const STATEMENT_CACHE_SIZE = 256;
+/** Longer SQL is a multi-row INSERT or a long `in (…)` list, different at every size: not worth keeping. */
+const STATEMENT_CACHE_MAX_SQL = 4096;
 
 /**
  * Kysely prepares every query again; preparing costs more than running most of ours (a card action spent a
@@ -89,6 +91,7 @@ function withStatementCache(db: SqliteDatabase.Database): SqliteDialectConfig['d
   return {
     close: () => db.close(),
     prepare(sql: string) {
+      if (sql.length > STATEMENT_CACHE_MAX_SQL) return db.prepare(sql);
       let statement = cache.get(sql);
       if (statement) {
         cache.delete(sql); // re-inserted below: the Map's order is the recency order
