@@ -156,6 +156,7 @@ export class Scheduler {
       // thousands, and a transaction each (or even one per activity) costs far more than the rows.
       const toPost: ScheduledSlot[] = [];
       const toRecord: ScheduledSlot[] = [];
+      const withMissed: { activity: Activity; missed: readonly number[] }[] = [];
       const flush = async (slots: ScheduledSlot[]) => {
         while (slots.length > 0) {
           const chunk = slots.splice(0, SLOTS_PER_TRANSACTION);
@@ -183,13 +184,20 @@ export class Scheduler {
           for (const teamId of activity.teams) {
             for (const t of plan.live) toPost.push({ activity, tenantId, teamId, scheduledAt: t, trigger: 'schedule' });
             if (plan.catchUp !== undefined) toPost.push({ activity, tenantId, teamId, scheduledAt: plan.catchUp, trigger: 'catch-up' });
-            for (const t of plan.missed) toRecord.push({ activity, tenantId, teamId, scheduledAt: t, trigger: 'missed' });
           }
         }
+        if (plan.missed.length > 0) withMissed.push({ activity, missed: plan.missed });
         if (toPost.length >= SLOTS_PER_TRANSACTION) await flush(toPost);
       }
-      // What is posted goes first, so a long downtime's missed fire times never delay a card; then the record.
+      // What is posted goes first, so a long downtime's missed fire times never delay a card; then the record,
+      // built as it is written (it can be hundreds of thousands of fire times).
       await flush(toPost);
+      for (const { activity, missed: times } of withMissed) {
+        for (const tenantId of tenants) {
+          for (const teamId of activity.teams) for (const t of times) toRecord.push({ activity, tenantId, teamId, scheduledAt: t, trigger: 'missed' });
+        }
+        if (toRecord.length >= SLOTS_PER_TRANSACTION) await flush(toRecord);
+      }
       await flush(toRecord);
     }
     await advanceCheckpoint(db, CHECKPOINT_NAME, now);
