@@ -1,0 +1,80 @@
+'use strict';
+/**
+ * Servers under test as their own processes: the service exactly as deployed (`node dist/src/index.js`) and
+ * the bare baseline bot. Each one gets a core of its own while the load generator runs in the benchmark's
+ * process. Stopped by their own pid, always.
+ */
+const { spawn } = require('node:child_process');
+const { join } = require('node:path');
+const c = require('./common');
+
+function track(child, name) {
+  let stderr = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (s) => {
+    // restify's spdy dependency prints a harmless DEP0111 warning; anything else is kept for the error message.
+    if (!/DEP0111|trace-deprecation/.test(s)) stderr = (stderr + s).slice(-4000);
+  });
+  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  return {
+    pid: child.pid,
+    name,
+    exited,
+    stderr: () => stderr,
+    rss: () => c.rssOf(child.pid),
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/**
+ * Starts `node dist/src/index.js` (of `appRoot`, default the app under test) with `env` (PORT is chosen here)
+ * and waits until /healthz answers 200.
+ * Returns the process handle plus `url` and `startupMs` (spawn → first 200).
+ */
+async function startService(env, { timeoutMs = 60_000, nodeArgs = [], appRoot = c.APP_ROOT } = {}) {
+  const port = await c.freePort();
+  const started = Date.now();
+  const child = spawn(process.execPath, [...nodeArgs, join(appRoot, 'dist', 'src', 'index.js')], {
+    cwd: appRoot,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'warn', SOC_TIMEZONE: 'UTC', ...env, PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout.resume();
+  const handle = track(child, 'service');
+  const url = `http://127.0.0.1:${port}`;
+  const ready = c.until(async () => (await fetch(`${url}/healthz`)).status === 200, timeoutMs, 'the service to answer /healthz', 10);
+  const died = handle.exited.then(({ code }) => {
+    throw new Error(`the service exited (code ${code}) before it was ready: ${handle.stderr()}`);
+  });
+  await Promise.race([ready, died]);
+  return { ...handle, url, port, startupMs: Date.now() - started };
+}
+
+/** Starts the bare botbuilder + restify bot of bench/baseline and waits for it to listen. */
+async function startBaseline() {
+  const child = spawn(process.execPath, [join(c.BENCH_DIR, 'baseline', 'bare-bot.js')], {
+    cwd: c.ROOT,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const handle = track(child, 'baseline');
+  const port = await new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (s) => {
+      out += s;
+      const m = /listening (\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    handle.exited.then(({ code }) => reject(new Error(`baseline bot exited (code ${code}): ${handle.stderr()}`)));
+  });
+  return { ...handle, url: `http://127.0.0.1:${port}`, port };
+}
+
+module.exports = { startService, startBaseline };
