@@ -77,7 +77,7 @@ export class BindingService {
    */
   async refreshServiceUrl(tenantId: string, teamsTeamId: string, serviceUrl: string): Promise<void> {
     const key = `${tenantId}|${teamsTeamId}`;
-    const now = Date.now();
+    const now = this.deps.clock.now();
     const seen = this.serviceUrls.get(key);
     if (seen && seen.url === serviceUrl && now - seen.at < SERVICE_URL_MEMORY_MS) return;
     await updateBindingsServiceUrl(this.deps.db, tenantId, teamsTeamId, serviceUrl);
