@@ -72,6 +72,12 @@ export interface ScheduledSlot {
 /** Rows per multi-row INSERT (about a dozen values each, well under SQLite's and PostgreSQL's limits). */
 const ROWS_PER_STATEMENT = 500;
 
+/** When a task started at `scheduledAt` is due, and when it escalates if unfinished (never without `escalateAfter`). */
+function deadlines(activity: Activity, scheduledAt: number): Pick<NewOccurrence, 'dueAt' | 'escalateAt'> {
+  const dueAt = scheduledAt + activity.dueAfterMs;
+  return { dueAt, escalateAt: activity.escalateAfterMs === undefined ? undefined : dueAt + activity.escalateAfterMs };
+}
+
 /** The new occurrence row of a scheduled slot; a missed one is recorded already closed. */
 function newScheduled(now: number): (slot: ScheduledSlot) => NewOccurrence {
   return ({ activity, tenantId, teamId, scheduledAt, trigger }) => ({
@@ -80,8 +86,7 @@ function newScheduled(now: number): (slot: ScheduledSlot) => NewOccurrence {
     activityId: activity.id,
     teamId,
     scheduledAt,
-    dueAt: scheduledAt + activity.dueAfterMs,
-    escalateAt: activity.escalateAfterMs === undefined ? undefined : scheduledAt + activity.dueAfterMs + activity.escalateAfterMs,
+    ...deadlines(activity, scheduledAt),
     trigger: trigger === 'missed' ? 'schedule' : trigger,
     state: trigger === 'missed' ? 'missed' : 'open',
     createdAt: now,
@@ -202,8 +207,7 @@ export class ReminderService {
           activityId: activity.id,
           teamId,
           scheduledAt: now,
-          dueAt: now + activity.dueAfterMs,
-          escalateAt: activity.escalateAfterMs === undefined ? undefined : now + activity.dueAfterMs + activity.escalateAfterMs,
+          ...deadlines(activity, now),
           trigger: 'on-demand',
           state: 'open',
           createdAt: now,

@@ -41,20 +41,11 @@ export function toOccurrence(r: OccurrenceRow): Occurrence {
   };
 }
 
-export interface NewOccurrence {
-  readonly id: string;
-  readonly tenantId: string;
-  readonly activityId: string;
-  readonly teamId: string;
-  readonly scheduledAt: number;
-  readonly dueAt: number;
-  readonly escalateAt?: number;
-  readonly trigger: Occurrence['trigger'];
-  readonly state: OccurrenceState;
-  readonly createdAt: number;
-  readonly startedByName?: string;
-  readonly closedAt?: number;
-}
+/** What creating an occurrence sets; everything else starts empty. */
+export type NewOccurrence = Pick<
+  Occurrence,
+  'id' | 'tenantId' | 'activityId' | 'teamId' | 'scheduledAt' | 'dueAt' | 'escalateAt' | 'trigger' | 'state' | 'createdAt' | 'startedByName' | 'closedAt'
+>;
 
 /**
  * Inserts the occurrence unless one exists for the same (tenant, activity, team, scheduled time).
