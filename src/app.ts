@@ -73,7 +73,7 @@ export function createApp(options: AppOptions): App {
   const workload = new WorkloadService({ db: store.db, catalog, clock });
   const views = new CardViews(catalog);
   const adapter = createAdapter(config, logger, serviceUrls);
-  const poster = options.poster ?? new TeamsPoster({ adapter, appId: config.microsoftAppId ?? '', views, clock, locale: config.locale, timezone: catalog.timezone });
+  const poster = options.poster ?? new TeamsPoster({ adapter, appId: config.microsoftAppId ?? '', views, clock, locale: config.locale, timezone: catalog.timezone, serviceUrls });
   worker = new DeliveryWorker({
     db: store.db,
     dialect: store.dialect,
