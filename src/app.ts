@@ -23,6 +23,7 @@ import type { Store } from './storage/database';
 import { createAdapter, type BotAdapter } from './teams/adapter';
 import { SocBot } from './teams/bot';
 import { CardViews } from './teams/card-views.builder';
+import { ServiceUrlPolicy } from './teams/service-url';
 import { TeamsPoster } from './teams/teams-poster';
 
 export interface AppOptions {
@@ -66,11 +67,13 @@ export function createApp(options: AppOptions): App {
   let worker: DeliveryWorker | undefined;
   const metrics = new Metrics(store.db);
   const reminders = new ReminderService({ db: store.db, catalog, clock, onEnqueued: () => worker?.kick(), onCreated: (trigger) => metrics.occurrenceCreated(trigger) });
-  const bindings = new BindingService({ db: store.db, catalog, clock, reminders });
+  // One allow-list for what the edge accepts, what is stored and where anything is sent. Local mode adds loopback.
+  const serviceUrls = new ServiceUrlPolicy(config.serviceUrlAllowlist, { allowLoopback: config.localMode });
+  const bindings = new BindingService({ db: store.db, catalog, clock, reminders, trustServiceUrl: serviceUrls.check });
   const workload = new WorkloadService({ db: store.db, catalog, clock });
   const views = new CardViews(catalog);
-  const adapter = createAdapter(config, logger);
-  const poster = options.poster ?? new TeamsPoster({ adapter, appId: config.microsoftAppId ?? '', views, clock, locale: config.locale, timezone: catalog.timezone });
+  const adapter = createAdapter(config, logger, serviceUrls);
+  const poster = options.poster ?? new TeamsPoster({ adapter, appId: config.microsoftAppId ?? '', views, clock, locale: config.locale, timezone: catalog.timezone, serviceUrls });
   worker = new DeliveryWorker({
     db: store.db,
     dialect: store.dialect,
@@ -110,6 +113,7 @@ export function createApp(options: AppOptions): App {
     allowedTenants: config.allowedTenants,
     fallbackTenantId: config.localMode ? config.homeTenantId : undefined,
     observeCardAction: (verb, outcome, seconds) => metrics.cardAction(verb, outcome, seconds),
+    trustServiceUrl: serviceUrls.check,
   });
   const http = createHttpServer(logger);
   const version = packageVersion();
@@ -143,6 +147,7 @@ export function createApp(options: AppOptions): App {
           database: `${store.dialect} ${store.location}`,
           catalog: catalogSummary(catalog),
           mode: config.localMode ? 'local' : 'authenticated',
+          serviceUrlAllowlist: serviceUrls.describe(),
         },
         config.localMode
           ? 'SOC Reminders started in LOCAL MODE: MicrosoftAppId is not set, so Bot Framework requests are accepted without authentication. Use it only on this machine or with the Agents Playground.'

@@ -6,6 +6,7 @@ import { config as loadDotenv } from 'dotenv';
 import { cronProblem } from './catalog/catalog.schema';
 import { parseDuration } from './catalog/duration';
 import { TEAMS_LIMITS, parseLimits, type PacerLimits, type RateLimit } from './reminders/pacer';
+import { CHANNEL_SERVICES, cloudOfChannelService, defaultServiceUrlRules, parseServiceUrlEntry, type ServiceUrlRule } from './teams/service-url';
 
 export type Locale = 'en' | 'ko';
 export type AppType = 'MultiTenant' | 'SingleTenant' | 'UserAssignedMSI';
@@ -47,6 +48,11 @@ export interface Config {
   readonly localMode: boolean;
   /** Tenant that owns occurrences recorded before any tenant installed the bot. */
   readonly homeTenantId: string;
+  /**
+   * Service URLs the bot may receive activities from, store and send to (with its token): SERVICE_URL_ALLOWLIST,
+   * else the Teams service hosts of the `ChannelService` cloud. Local mode adds loopback (see teams/service-url.ts).
+   */
+  readonly serviceUrlAllowlist: readonly ServiceUrlRule[];
 }
 
 export class ConfigError extends Error {
@@ -153,6 +159,26 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
   const deliveryLeaseMs = parseDuration(rawLease);
   if (deliveryLeaseMs === undefined || deliveryLeaseMs < 1000) errors.push(`DELIVERY_LEASE: "${rawLease}" must be a duration of at least 1s (e.g. 60s)`);
 
+  // ChannelService is botbuilder's own setting (which cloud's Bot Framework to use); it picks the default hosts.
+  const channelService = get('ChannelService');
+  const cloud = cloudOfChannelService(channelService);
+  const rawAllowlist = get('SERVICE_URL_ALLOWLIST');
+  let serviceUrlAllowlist: readonly ServiceUrlRule[] = cloud ? defaultServiceUrlRules(cloud) : [];
+  if (rawAllowlist !== undefined) {
+    const rules: ServiceUrlRule[] = [];
+    for (const entry of rawAllowlist.split(',').map((s) => s.trim()).filter((s) => s !== '')) {
+      const rule = parseServiceUrlEntry(entry);
+      if (typeof rule === 'string') errors.push(`SERVICE_URL_ALLOWLIST: ${rule}`);
+      else rules.push(rule);
+    }
+    if (rules.length === 0 && !errors.some((e) => e.startsWith('SERVICE_URL_ALLOWLIST'))) errors.push('SERVICE_URL_ALLOWLIST: lists no host (unset it for the defaults of the ChannelService cloud)');
+    serviceUrlAllowlist = Object.freeze(rules);
+  } else if (!cloud) {
+    errors.push(
+      `SERVICE_URL_ALLOWLIST: required because ChannelService "${channelService}" is not a cloud with known Teams service hosts (unset: public, ${CHANNEL_SERVICES.usgov}: US Government, ${CHANNEL_SERVICES.china}: China); list its Teams service hosts`,
+    );
+  }
+
   if (errors.length > 0) throw new ConfigError(errors);
   return Object.freeze({
     port,
@@ -177,6 +203,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
     deliveryLeaseMs: deliveryLeaseMs!,
     localMode: appId === undefined,
     homeTenantId: appTenantId ?? allowedTenants[0] ?? 'local',
+    serviceUrlAllowlist,
   });
 }
 

@@ -19,7 +19,7 @@ import { listUnposted } from '../storage/occurrence.repository';
 import { rememberTenant } from '../storage/scheduler-state.repository';
 import type { Database } from '../storage/tables';
 import type { Clock } from './clock';
-import { UnknownTeam } from './errors';
+import { UnknownTeam, UntrustedServiceUrl } from './errors';
 import type { Actor } from './occurrence.types';
 import type { ReminderService } from './reminder.service';
 
@@ -39,6 +39,12 @@ export interface TeamBindingView {
   readonly unposted: number;
 }
 
+/**
+ * Judges a Teams service URL against the allow-list (teams/ implements it). A URL the bot would send its token
+ * to must be one of Teams' own hosts, so none other is ever recorded.
+ */
+export type ServiceUrlTrust = (serviceUrl: string) => { readonly trusted: true } | { readonly trusted: false; readonly host: string; readonly reason: string };
+
 /** How long a service URL this process wrote for a team is trusted to still be the recorded one. */
 const SERVICE_URL_MEMORY_MS = 5 * 60_000;
 
@@ -47,8 +53,14 @@ export class BindingService {
   private readonly serviceUrls = new Map<string, { url: string; at: number }>();
 
   constructor(
-    private readonly deps: { db: Kysely<Database>; catalog: Catalog; clock: Clock; reminders: ReminderService },
+    private readonly deps: { db: Kysely<Database>; catalog: Catalog; clock: Clock; reminders: ReminderService; trustServiceUrl: ServiceUrlTrust },
   ) {}
+
+  /** Throws UntrustedServiceUrl unless the URL is on the allow-list. */
+  private requireTrusted(serviceUrl: string): void {
+    const verdict = this.deps.trustServiceUrl(serviceUrl);
+    if (!verdict.trusted) throw new UntrustedServiceUrl(verdict.host, verdict.reason);
+  }
 
   /** Finds a SOC team by id, English or Korean name (case-insensitive). */
   findTeam(ref: string): SocTeam | undefined {
@@ -56,8 +68,12 @@ export class BindingService {
     return this.deps.catalog.teams.find((t) => t.id === key || t.name.toLowerCase() === key || t.name_ko.toLowerCase() === key);
   }
 
-  /** The bot was added to a team, group chat or personal chat. True when it was not installed there before. */
+  /**
+   * The bot was added to a team, group chat or personal chat. True when it was not installed there before.
+   * Throws UntrustedServiceUrl (recording nothing) for a URL off the allow-list.
+   */
   async recordInstallation(tenantId: string, conversationId: string, scope: string, serviceUrl: string, botId: string, name?: string): Promise<boolean> {
+    this.requireTrusted(serviceUrl);
     const now = this.deps.clock.now();
     return this.deps.db.transaction().execute(async (trx) => {
       await rememberTenant(trx, tenantId, now);
@@ -74,8 +90,11 @@ export class BindingService {
    * Keeps the service URL of a team's bindings current (Teams may move a tenant). Every activity carries it, so
    * the write is skipped when this process wrote the same URL for the team in the last few minutes (another
    * replica may have written a different one since: the memory is short, not trusted for long).
+   * Only a URL on the allow-list is written: one activity carrying another would otherwise redirect every later
+   * post of the team, with the bot's token, to it. Throws UntrustedServiceUrl (writing nothing) for such a URL.
    */
   async refreshServiceUrl(tenantId: string, teamsTeamId: string, serviceUrl: string): Promise<void> {
+    this.requireTrusted(serviceUrl);
     const key = `${tenantId}|${teamsTeamId}`;
     const now = this.deps.clock.now();
     const seen = this.serviceUrls.get(key);
@@ -97,11 +116,13 @@ export class BindingService {
 
   /**
    * Binds a SOC team to a channel (moving it if it was bound elsewhere), then queues the posts of open tasks
-   * that were recorded while it had no usable channel.
+   * that were recorded while it had no usable channel. Throws UntrustedServiceUrl (binding nothing) when the
+   * channel's service URL is off the allow-list.
    */
   async bind(tenantId: string, teamRef: string, channel: ChannelRef, actor: Actor): Promise<{ team: SocTeam; previous?: Binding; pendingPosted: number }> {
     const team = this.findTeam(teamRef);
     if (!team) throw new UnknownTeam(teamRef);
+    this.requireTrusted(channel.serviceUrl);
     const now = this.deps.clock.now();
     const { previous, unposted } = await this.deps.db.transaction().execute(async (trx) => {
       await rememberTenant(trx, tenantId, now);

@@ -2,12 +2,13 @@
  * Sends outbox items through the `ReminderPoster` port. Items of one conversation key go out in order (only
  * heads are claimed); a claim is a lease, so if this process dies another replica takes the item over when
  * the lease ends. Failures follow Teams' semantics: 429 waits Retry-After, transient errors back off with
- * jitter, 403 deactivates the binding, 404 forgets the conversation, 413 shrinks the card once; after the last
- * attempt an item is dead-lettered, never dropped.
+ * jitter, 403 deactivates the binding, 404 forgets the conversation, 413 shrinks the card once, a service URL
+ * off the allow-list is dead-lettered at once (nothing was sent); after the last attempt an item is
+ * dead-lettered, never dropped.
  */
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { deactivateBindings, findBinding } from '../storage/binding.repository';
+import { deactivateBindings, deactivateBindingsWithServiceUrl, findBinding } from '../storage/binding.repository';
 import type { Database } from '../storage/tables';
 import { findOccurrenceById, recordPosted } from '../storage/occurrence.repository';
 import { claimDue, markDead, markRetry, markSent, releaseClaim, type OutboxItem } from '../storage/outbox.repository';
@@ -313,6 +314,15 @@ export class DeliveryWorker {
         logger.error({ outboxId: item.id, tenantId: item.tenantId, channelId, code: failure.code }, 'Teams refused this channel; binding made inactive');
         return dead(errorText);
       }
+      case 'untrusted-service-url': {
+        // Dead at once (the poster sent nothing). Bindings still holding that URL are made inactive, so `teams`
+        // says so and new tasks wait unposted until someone binds the channel again from Teams (a fresh, trusted
+        // URL); a binding since refreshed to a trusted URL is left alone.
+        const serviceUrl = delivery ? serviceUrlOf(delivery) : undefined;
+        const n = serviceUrl ? await deactivateBindingsWithServiceUrl(db, item.tenantId, serviceUrl, 'UntrustedServiceUrl') : 0;
+        logger.error({ outboxId: item.id, tenantId: item.tenantId, bindingsDeactivated: n, error: failure.message }, 'refused to send to an untrusted service URL');
+        return dead(errorText);
+      }
       case 'too-large': {
         if (item.payload.shrink === true) return dead(errorText);
         await markRetry(db, item.id, this.owner, now, now, errorText, { ...item.payload, shrink: true });
@@ -361,4 +371,10 @@ export class DeliveryWorker {
         throw new DeliveryFailure('permanent', `unknown outbox kind ${item.kind}`);
     }
   }
+}
+
+/** The service URL a delivery is sent to: its target's (new posts), or where its card was posted (updates, nudges). */
+function serviceUrlOf(d: Delivery): string | undefined {
+  if ('target' in d) return d.target.serviceUrl;
+  return d.occurrence.postedServiceUrl;
 }

@@ -53,6 +53,12 @@ export type DeliveryFailureKind =
   | 'gone'
   /** 413: the card is too large. */
   | 'too-large'
+  /**
+   * The stored service URL is not one of Teams' service hosts (an older version stored what any activity said):
+   * nothing was sent, so the bot's token did not leave. A kind of its own, not 'permanent': waiting will not
+   * make the URL trusted, and the bindings that hold it must stop being used until the channel is bound again.
+   */
+  | 'untrusted-service-url'
   /** Anything else: retrying will not help. */
   | 'permanent';
 

@@ -12,7 +12,8 @@ export type DomainErrorCode =
   | 'UNKNOWN_ACTIVITY'
   | 'UNKNOWN_TEAM'
   | 'NOT_ON_DEMAND'
-  | 'TEAM_NOT_ASSIGNED';
+  | 'TEAM_NOT_ASSIGNED'
+  | 'UNTRUSTED_SERVICE_URL';
 
 export class DomainError extends Error {
   constructor(
@@ -95,5 +96,16 @@ export class TeamNotAssigned extends DomainError {
     readonly teamId: string,
   ) {
     super('TEAM_NOT_ASSIGNED', `activity ${activityId} is not assigned to team ${teamId}`);
+  }
+}
+
+/** A service URL off the allow-list of Teams service hosts: it is never stored (nor sent to). */
+export class UntrustedServiceUrl extends DomainError {
+  constructor(
+    /** The URL's host (never the whole URL: it came from outside). */
+    readonly host: string,
+    readonly reason: string,
+  ) {
+    super('UNTRUSTED_SERVICE_URL', `untrusted service URL: ${reason}`);
   }
 }

@@ -84,6 +84,12 @@ export async function deactivateBindings(db: Db, tenantId: string, where: { team
   return Number(res.numUpdatedRows ?? 0);
 }
 
+/** Marks inactive the bindings of a tenant that point at this service URL (one found untrusted). */
+export async function deactivateBindingsWithServiceUrl(db: Db, tenantId: string, serviceUrl: string, reason: string): Promise<number> {
+  const res = await db.updateTable('bindings').set({ active: 0, inactive_reason: reason }).where('tenant_id', '=', tenantId).where('service_url', '=', serviceUrl).executeTakeFirst();
+  return Number(res.numUpdatedRows ?? 0);
+}
+
 export interface Installation {
   readonly tenantId: string;
   readonly conversationId: string;

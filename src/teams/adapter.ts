@@ -4,8 +4,11 @@
  * errors logged with the activity id instead of crashing anything.
  */
 import { CloudAdapter, ConfigurationBotFrameworkAuthentication, type TurnContext, type Activity } from 'botbuilder';
+import type { BotFrameworkAuthentication } from 'botframework-connector';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
+import type { ServiceUrlPolicy } from './service-url';
+import { refuseNonTeamsActivity } from './teams-gate';
 
 export interface BotRequest {
   readonly body: unknown;
@@ -19,20 +22,28 @@ export interface BotResponse {
 
 /** CloudAdapter with the authenticated entry point exposed, so errors are ours to log and answer. */
 export class BotAdapter extends CloudAdapter {
+  /** The service-URL allow-list the edge checks before this adapter runs an activity. */
+  constructor(
+    auth: BotFrameworkAuthentication,
+    readonly serviceUrls: ServiceUrlPolicy,
+  ) {
+    super(auth);
+  }
+
   runActivity(authHeader: string, activity: Activity, logic: (context: TurnContext) => Promise<void>) {
     return this.processActivity(authHeader, activity, logic);
   }
 }
 
 /** Creates the adapter from the standard Bot Framework variables (no MicrosoftAppId: local mode). */
-export function createAdapter(config: Config, logger: Logger): BotAdapter {
+export function createAdapter(config: Config, logger: Logger, serviceUrls: ServiceUrlPolicy): BotAdapter {
   const auth = new ConfigurationBotFrameworkAuthentication({
     MicrosoftAppId: config.microsoftAppId ?? '',
     MicrosoftAppPassword: config.microsoftAppPassword ?? '',
     MicrosoftAppType: config.microsoftAppType,
     MicrosoftAppTenantId: config.microsoftAppTenantId ?? '',
   });
-  const adapter = new BotAdapter(auth);
+  const adapter = new BotAdapter(auth, serviceUrls);
   adapter.onTurnError = async (context: TurnContext, error: Error) => {
     logger.error({ err: error, activityId: context.activity?.id, activityType: context.activity?.type, conversationId: context.activity?.conversation?.id }, 'turn failed');
     if (context.activity?.type === 'message') {
@@ -63,6 +74,8 @@ export function activityProblem(body: unknown): string | undefined {
 export async function processBotRequest(adapter: BotAdapter, req: BotRequest, logic: (context: TurnContext) => Promise<void>, logger: Logger): Promise<BotResponse> {
   const problem = activityProblem(req.body);
   if (problem) return { status: 400, body: { error: { code: 'BadRequest', message: problem } } };
+  const refused = refuseNonTeamsActivity(req.body as Activity, adapter.serviceUrls, logger);
+  if (refused) return refused;
   const raw = req.headers.authorization ?? req.headers.Authorization;
   const authHeader = Array.isArray(raw) ? (raw[0] ?? '') : (raw ?? '');
   let started = false;

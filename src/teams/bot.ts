@@ -5,7 +5,7 @@
 import { ActivityTypes, CardFactory, MessageFactory, TeamsInfo, type Activity, type TurnContext } from 'botbuilder';
 import { z } from 'zod';
 import type { Catalog } from '../catalog/catalog.types';
-import type { BindingService } from '../reminders/binding.service';
+import type { BindingService, ServiceUrlTrust } from '../reminders/binding.service';
 import type { Clock } from '../reminders/clock';
 import { DomainError, type InvalidInput } from '../reminders/errors';
 import type { Actor, Occurrence } from '../reminders/occurrence.types';
@@ -20,6 +20,7 @@ import { parseCommand, parseRunArgs, type CommandName } from './commands';
 import { formatDateTime } from './formatting';
 import { t, localeOf } from './i18n';
 import { channelPart } from './teams-poster';
+import { TEAMS_CHANNEL_ID } from './teams-gate';
 
 export type RouteName = 'message' | 'card.action' | 'installed' | 'uninstalled' | 'ignored';
 
@@ -40,6 +41,8 @@ export interface BotDeps {
   readonly fallbackTenantId?: string;
   /** Told each card action's verb, outcome and duration in seconds (metrics). */
   readonly observeCardAction?: (verb: string, outcome: string, seconds: number) => void;
+  /** The service-URL allow-list (the edge applies it first; this is the second line, for any other entry). */
+  readonly trustServiceUrl: ServiceUrlTrust;
 }
 
 /** Which handler an activity goes to. */
@@ -98,6 +101,12 @@ export class SocBot {
     const activity = context.activity;
     const route = routeOf(activity);
     if (route === 'ignored') return;
+    // The edge refuses these before botbuilder runs; here nothing is answered either, since an answer would go
+    // to the activity's serviceUrl with the bot's token.
+    if (activity.channelId !== TEAMS_CHANNEL_ID || !this.deps.trustServiceUrl(activity.serviceUrl).trusted) {
+      this.deps.logger.warn({ activityId: activity.id, route, channelId: String(activity.channelId).slice(0, 64) }, 'activity not from a trusted Microsoft Teams endpoint ignored');
+      return;
+    }
     const tenantId = this.tenantOf(activity);
     if (!tenantId) {
       this.deps.logger.warn({ activityId: activity.id, route }, 'activity without a tenant id ignored');
@@ -113,7 +122,8 @@ export class SocBot {
       return;
     }
     const locale = localeOf(activity.locale, this.deps.defaultLocale);
-    // Teams may move a tenant to another service URL; proactive posts must follow it.
+    // Teams may move a tenant to another service URL; proactive posts must follow it. Only this team's bindings
+    // follow, and only to a trusted URL (checked above, and again where it is stored).
     const teamsTeamId = (activity.channelData as { team?: { id?: unknown } } | undefined)?.team?.id;
     if (typeof teamsTeamId === 'string' && teamsTeamId) await this.deps.bindings.refreshServiceUrl(tenantId, teamsTeamId, activity.serviceUrl);
     switch (route) {

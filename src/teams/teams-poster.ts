@@ -1,7 +1,8 @@
 /**
  * The Teams side of the `ReminderPoster` port: renders the card for the occurrence as it is now and posts it
  * as a new conversation in the bound channel, updates the posted message, or replies in its thread. Teams'
- * HTTP failures are translated into the domain's `DeliveryFailure` kinds.
+ * HTTP failures are translated into the domain's `DeliveryFailure` kinds. Nothing is sent to a service URL off
+ * the allow-list, whoever stored it: botbuilder would send the bot's bearer token along.
  */
 import { CardFactory, MessageFactory, type ConversationReference, type TurnContext } from 'botbuilder';
 import type { ConnectorClient } from 'botframework-connector';
@@ -13,6 +14,7 @@ import { renderDigestCard, renderEscalationCard, renderNudgeCard, renderReminder
 import type { CardViews } from './card-views.builder';
 import { formatDateTime, formatElapsed } from './formatting';
 import { t } from './i18n';
+import type { ServiceUrlPolicy } from './service-url';
 
 export interface TeamsPosterOptions {
   readonly adapter: BotAdapter;
@@ -23,6 +25,8 @@ export interface TeamsPosterOptions {
   /** Language of channel posts (SOC_LOCALE). */
   readonly locale: Locale;
   readonly timezone: string;
+  /** The allow-list every send is checked against. */
+  readonly serviceUrls: Pick<ServiceUrlPolicy, 'check'>;
 }
 
 /** The `19:…@thread…` channel part of a Teams conversation id, without `;messageid=…`. */
@@ -151,9 +155,12 @@ export class TeamsPoster implements ReminderPoster {
 
   /**
    * Runs `logic` in a proactive turn. The adapter hands errors inside the turn to onTurnError, not to the
-   * caller; delivery must know, so they are caught here and rethrown as DeliveryFailure.
+   * caller; delivery must know, so they are caught here and rethrown as DeliveryFailure. Every send goes through
+   * here, so this is where an untrusted service URL is refused: before botbuilder asks for a token or connects.
    */
   private async inConversation(serviceUrl: string, tenantId: string, conversationId: string, logic: (ctx: TurnContext) => Promise<void>): Promise<void> {
+    const verdict = this.opts.serviceUrls.check(serviceUrl);
+    if (!verdict.trusted) throw new DeliveryFailure('untrusted-service-url', `not sent: ${verdict.reason}`, undefined, 'UntrustedServiceUrl');
     const reference: Partial<ConversationReference> = {
       channelId: 'msteams',
       serviceUrl,

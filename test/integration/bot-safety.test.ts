@@ -5,6 +5,7 @@
 import fc from 'fast-check';
 import { listEvents } from '../../src/storage/occurrence.repository';
 import { ALEX, BotHarness, CHANNELS, OTHER_TENANT, TENANT, cardText } from '../support/bot-harness';
+import { FakeBotConnector } from '../support/fake-bot-connector';
 
 const STRANGER = '33333333-3333-3333-3333-333333333333';
 
@@ -142,12 +143,20 @@ describe('tenancy', () => {
 
 describe('authenticated mode (MicrosoftAppId set)', () => {
   let h: BotHarness;
+  let connector: FakeBotConnector;
   beforeAll(async () => {
+    // Authenticated mode trusts only Teams' hosts: the fake connector (on loopback) must be listed to be one.
+    connector = new FakeBotConnector();
+    await connector.start();
     h = await new BotHarness({
-      env: { MicrosoftAppId: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee', MicrosoftAppPassword: 'not-a-real-secret-value', MicrosoftAppType: 'MultiTenant' },
+      connector,
+      env: { MicrosoftAppId: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee', MicrosoftAppPassword: 'not-a-real-secret-value', MicrosoftAppType: 'MultiTenant', SERVICE_URL_ALLOWLIST: new URL(connector.url).origin },
     }).start();
   });
-  afterAll(() => h.stop());
+  afterAll(async () => {
+    await h.stop();
+    await connector.stop();
+  });
 
   it('answers 401 without a valid Bot Framework token and changes nothing', async () => {
     const before = await counts(h);

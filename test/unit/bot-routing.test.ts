@@ -14,6 +14,7 @@ import { WorkloadService } from '../../src/reminders/workload';
 import { openStore, parseDatabaseUrl, type Store } from '../../src/storage/database';
 import { SocBot, routeOf } from '../../src/teams/bot';
 import { CardViews } from '../../src/teams/card-views.builder';
+import { ServiceUrlPolicy, defaultServiceUrlRules } from '../../src/teams/service-url';
 import { parseCommand, parseRunArgs, stripMentions } from '../../src/teams/commands';
 import { cardText } from '../support/bot-harness';
 
@@ -56,6 +57,10 @@ describe('SocBot through TestAdapter', () => {
   let dir: string;
   let bot: SocBot;
   const now = Date.parse('2026-03-09T01:00:00Z');
+  // What Teams sends: its channel id and one of its public-cloud service URLs (TestAdapter's own are 'test' and
+  // https://test.com, which the bot does not serve).
+  const TEAMS = { channelId: 'msteams', serviceUrl: 'https://smba.trafficmanager.net/apac/' } as const;
+  const trustServiceUrl = new ServiceUrlPolicy(defaultServiceUrlRules('public'), { allowLoopback: false }).check;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'soc-routing-'));
@@ -67,13 +72,14 @@ describe('SocBot through TestAdapter', () => {
       catalog,
       clock,
       reminders,
-      bindings: new BindingService({ db: store.db, catalog, clock, reminders }),
+      bindings: new BindingService({ db: store.db, catalog, clock, reminders, trustServiceUrl }),
       workload: new WorkloadService({ db: store.db, catalog, clock }),
       views: new CardViews(catalog),
       logger: createLogger('silent'),
       defaultLocale: 'en',
       allowedTenants: [],
       fallbackTenantId: 'local',
+      trustServiceUrl,
     });
   });
   afterAll(async () => {
@@ -90,7 +96,7 @@ describe('SocBot through TestAdapter', () => {
   const replyText = (a: Partial<Activity>) => (a.text ?? '') + cardText(a.attachments);
 
   const exchange = async (activity: Partial<Activity>): Promise<string> => {
-    const adapter = new TestAdapter((ctx) => bot.onTurn(ctx));
+    const adapter = new TestAdapter((ctx) => bot.onTurn(ctx), TEAMS);
     let reply = '';
     await adapter.send(activity).assertReply((a) => {
       reply = replyText(a);
@@ -134,5 +140,17 @@ describe('SocBot through TestAdapter', () => {
   it('shows my tasks and overdue lists, empty at first', async () => {
     expect(await exchange(personal('tasks'))).toMatch(/You have no acknowledged tasks open/);
     expect(await exchange(personal('overdue'))).toMatch(/Nothing is overdue/);
+  });
+
+  it('answers nothing to an activity from another channel or from an untrusted service URL', async () => {
+    // A forged Teams team in channelData does not make Web Chat traffic Teams traffic.
+    const forged = { ...personal('bind monitoring'), channelData: { team: { id: '19:team@thread.tacv2' }, tenant: { id: 'tenant-1' } } };
+    for (const template of [{ channelId: 'webchat', serviceUrl: TEAMS.serviceUrl }, { channelId: 'msteams', serviceUrl: 'https://attacker.example/' }, { channelId: 'msteams', serviceUrl: 'http://smba.trafficmanager.net/amer/' }]) {
+      const adapter = new TestAdapter((ctx) => bot.onTurn(ctx), template);
+      await adapter.send(forged);
+      expect(adapter.activeQueue).toEqual([]);
+    }
+    const bindings = await store.db.selectFrom('bindings').selectAll().execute();
+    expect(bindings).toEqual([]);
   });
 });
