@@ -75,6 +75,9 @@ const THEMES = {
   },
 };
 
+/** Markdown and HTML in people's text: a display name, a note, a channel name (test/support/people-text.ts). */
+const PEOPLE_TEXT_SAMPLE = '[x](https://evil.example) **bold** <at>x</at> ![i](https://evil.example/p.png) &lt;script&gt;';
+
 const REMINDER_STATUSES = ['pending', 'posted', 'acknowledged', 'snoozed', 'overdue', 'escalated', 'done', 'skipped', 'missed'];
 const OPEN_STATUSES = ['pending', 'posted', 'acknowledged', 'snoozed', 'overdue', 'escalated'];
 
@@ -122,6 +125,8 @@ function buildCases() {
   const TICKET = 'https://jira.soc.example.co.kr/browse/SOC-20431';
   // A ticket link as people paste it: one unbreakable 140-character word.
   const LONG_TICKET = `${TICKET}?focusedCommentId=884213&page=com.atlassian.jira.plugin.system.issuetabpanels%3Acomment-tabpanel#comment-884213`;
+  /** A display name (or note) as an attacker types it: every card must show it as written, never as a link. */
+  const PEOPLE_TEXT = PEOPLE_TEXT_SAMPLE;
   const SKIP_REASON = {
     en: 'Change freeze for the year-end settlement system (CHG-7781): no deployments until 2 December. The scripts are staged in the soc-automation repository and ship in the next change window.',
     ko: '연말 정산 시스템 변경 동결 기간(CHG-7781)이라 12월 2일까지 배포할 수 없습니다. 스크립트는 soc-automation 저장소에 준비되어 있으며 다음 변경 기간에 배포합니다.',
@@ -158,6 +163,11 @@ function buildCases() {
     done: (lo) => ({
       activityId: 'phishing-dlp-campaigns', teamId: 'secops', due: '2026-11-02T18:00',
       statusText: t(lo, 'status.doneNote', { name: '김민지', time: when('2026-11-02T14:02', lo), note: TICKET }),
+    }),
+    'acknowledged-people-text': (lo) => ({
+      ...reminderData.acknowledged(lo),
+      statusText: t(lo, 'status.acknowledged', { name: PEOPLE_TEXT, time: when('2026-11-25T09:12', lo) }),
+      triggerText: t(lo, 'trigger.onDemand', { name: PEOPLE_TEXT }),
     }),
     'done-long-link': (lo) => ({
       ...reminderData.done(lo),
@@ -204,6 +214,7 @@ function buildCases() {
       }
     }
     add('reminder', 'done-long-link', locale, 'light', cards.renderReminderCard, reminderView('done', locale, 'done-long-link'), { status: 'done' });
+    add('reminder', 'acknowledged-people-text', locale, 'light', cards.renderReminderCard, reminderView('acknowledged', locale, 'acknowledged-people-text'), { status: 'acknowledged', peopleText: PEOPLE_TEXT });
     // The forms behind Done, Snooze and Skip, opened.
     const s = cardStrings(locale);
     for (const [button, label] of [['done', s.done], ['snooze', s.snooze], ['skip', s.skip]]) {
@@ -303,6 +314,11 @@ function buildCases() {
         statusText: name ? t(locale, 'status.overdueAck', { time: when(due, locale), name }) : t(locale, 'status.overdue', { time: when(due, locale) }),
       })),
     });
+    add('task-list', 'people-text', locale, theme, cards.renderTaskListCard, {
+      locale, heading: t(locale, 'tasks.title'), emptyText: t(locale, 'tasks.empty'),
+      items: [{ title: title('tvm-remediation-tracking', locale), teamName: teamName('secops', locale), dueText: when('2026-11-25T17:00', locale),
+        statusText: `${s.status.acknowledged} · ${PEOPLE_TEXT}` }],
+    }, { peopleText: PEOPLE_TEXT });
     add('task-list', 'empty', locale, theme, cards.renderTaskListCard, {
       locale, heading: t(locale, 'tasks.title'), emptyText: t(locale, 'tasks.empty'), items: [],
     });
@@ -333,7 +349,9 @@ function buildCases() {
       locale, periodText: t(locale, 'digest.period', { date: when('2026-11-16T00:00', locale) }), rows: [],
     });
 
-    add('message', 'help', locale, theme, cards.renderMessageCard, { locale, title: t(locale, 'help.title'), text: t(locale, 'help.text') });
+    // Help is the only Markdown message (the bot's own words); every other message text is shown as written.
+    add('message', 'help', locale, theme, cards.renderMessageCard, { locale, title: t(locale, 'help.title'), markdown: t(locale, 'help.text') });
+    add('message', 'unknown-people-text', locale, theme, cards.renderMessageCard, { locale, text: t(locale, 'unknown.text', { input: PEOPLE_TEXT }) }, { peopleText: PEOPLE_TEXT });
     add('message', 'welcome', locale, theme, cards.renderMessageCard, {
       locale, title: t(locale, 'welcome.title'),
       text: t(locale, 'welcome.text', {
@@ -517,6 +535,12 @@ function renderInPage(args) {
     stage: { x: stage.x, y: stage.y, width: Math.ceil(stage.width), height: Math.ceil(stage.height) },
     parseProblems,
     text: rendered.innerText,
+    // What Markdown would have made of text: links, images, bold and italic runs.
+    markup: {
+      links: [...rendered.querySelectorAll('a[href]')].map((a) => a.getAttribute('href')),
+      images: rendered.querySelectorAll('img').length,
+      emphasis: rendered.querySelectorAll('strong, b, em, i').length,
+    },
     buttons: topButtons().map((b) => (b.title || b.textContent).trim()),
     visibleButtons: [...rendered.querySelectorAll('button')].filter(visible).map((b) => (b.title || b.textContent).trim()),
     inputs: [...rendered.querySelectorAll('input, select, textarea')].filter(visible).map((i) => i.placeholder || i.id || i.tagName),

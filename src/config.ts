@@ -44,6 +44,11 @@ export interface Config {
   readonly deliveryLeaseMs: number;
   /** Bearer token for GET /metrics in authenticated mode (unset: /metrics is not served there). */
   readonly metricsToken?: string;
+  /**
+   * The wall display's read-only access to the JSON API and the tab (DISPLAY_TOKEN), for one tenant; unset: there
+   * is no such access. Never accepted by /api/messages or /metrics.
+   */
+  readonly display?: { readonly token: string; readonly tenantId: string };
   /** True when no MicrosoftAppId is set: anonymous Bot Framework traffic is accepted (local mode). */
   readonly localMode: boolean;
   /** Tenant that owns occurrences recorded before any tenant installed the bot. */
@@ -133,6 +138,20 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
   const metricsToken = get('METRICS_TOKEN');
   if (metricsToken !== undefined && metricsToken.length < 16) errors.push('METRICS_TOKEN: use at least 16 characters');
 
+  // A secret in a URL (the display's link carries it in the fragment): long enough not to be guessed, made of
+  // characters that survive a URL fragment unencoded, and not a secret that guards something else.
+  const displayToken = get('DISPLAY_TOKEN');
+  let display: Config['display'];
+  if (displayToken !== undefined) {
+    // The home tenant, as for records made before any tenant installed the bot.
+    const home = appTenantId ?? allowedTenants[0];
+    if (displayToken.length < 32 || displayToken.length > 512) errors.push('DISPLAY_TOKEN: use 32 to 512 characters (e.g. the output of: openssl rand -hex 32)');
+    else if (!/^[A-Za-z0-9._~-]+$/.test(displayToken)) errors.push('DISPLAY_TOKEN: use only letters, digits and . _ ~ - (it is put in a URL; e.g. openssl rand -hex 32)');
+    else if (displayToken === metricsToken || displayToken === password) errors.push('DISPLAY_TOKEN: must differ from METRICS_TOKEN and MicrosoftAppPassword (it is shown in the display\'s link)');
+    else if (appId !== undefined && (home === undefined || !GUID.test(home))) errors.push('DISPLAY_TOKEN: names no tenant to show: set MicrosoftAppTenantId, or put the home tenant first in ALLOWED_TENANTS');
+    else display = Object.freeze({ token: displayToken, tenantId: home ?? 'local' });
+  }
+
   const teamsAppId = get('TEAMS_APP_ID');
   if (teamsAppId !== undefined && !GUID.test(teamsAppId)) errors.push('TEAMS_APP_ID: must be a GUID');
   const publicHostname = get('PUBLIC_HOSTNAME');
@@ -197,6 +216,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
     publicHostname,
     teamsAppId,
     metricsToken,
+    display,
     limits,
     deliveryReplicas,
     deliveryMaxAttempts,

@@ -14,6 +14,7 @@ import { openStore, parseDatabaseUrl } from '../storage/database';
 import { listEvents } from '../storage/occurrence.repository';
 import { listOutbox, requeueDead } from '../storage/outbox.repository';
 import { buildAppPackage, packageValuesFrom } from '../teams/app-package/app-package';
+import { csvLine } from './csv';
 
 class UsageError extends Error {}
 class Failure extends Error {}
@@ -46,7 +47,8 @@ Lists every scheduled fire time in [from, from + N days), per team, in each acti
   'audit export': `soc-reminders audit export [--since ISO] [--format csv|json]
 
 Prints every recorded event (who, when, from, to, note) from the database in DATABASE_URL, oldest first.
-Default format: csv.`,
+Default format: csv. A CSV cell that a spreadsheet would run as a formula (it starts with = + - @, a tab or a
+carriage return, also after leading spaces) is written with a leading ' so that it shows as text.`,
   'outbox list': `soc-reminders outbox list [--failed]
 
 Lists deliveries to Teams that are pending, being sent, or (with --failed, only) dead-lettered.`,
@@ -98,11 +100,6 @@ function catalogFrom(file: string | undefined, cfg: Config): Catalog {
 
 function out(text: string): void {
   process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
-}
-
-function csvCell(v: unknown): string {
-  const s = v === undefined || v === null ? '' : String(v);
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
 async function run(argv: string[]): Promise<void> {
@@ -163,7 +160,8 @@ async function run(argv: string[]): Promise<void> {
         }));
         if (values.format === 'json') return out(JSON.stringify(rows, null, 2));
         const header = ['id', 'at', 'tenantId', 'occurrenceId', 'type', 'from', 'to', 'userId', 'aadObjectId', 'name', 'note'] as const;
-        return out([header.join(','), ...rows.map((r) => header.map((h) => csvCell(r[h])).join(','))].join('\n'));
+        // People open this in a spreadsheet: csvLine neutralises cells that would run as formulas.
+        return out([csvLine(header), ...rows.map((r) => csvLine(header.map((h) => r[h])))].join('\n'));
       } finally {
         await store.close();
       }

@@ -65,8 +65,9 @@ export function registerRoutes(app: App, logger: Logger): void {
     return known.length === 1 ? known[0].tenantId : app.config.homeTenantId;
   };
 
-  // Outside local mode the API needs the tab's Teams SSO token; its tenant is the only one it may read.
-  const auth = createTabAuth(app.config);
+  // Outside local mode the API needs the tab's Teams SSO token, or the wall display's DISPLAY_TOKEN; the token's
+  // tenant (the display's: the home tenant) is the only one it may read, whatever `?tenant=` says.
+  const auth = createTabAuth(app.config, { logger });
 
   server.get('/api/workload', async (req: Request, res: Response) => {
     const who = await auth(req);

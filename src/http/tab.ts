@@ -1,14 +1,15 @@
 /**
  * The Teams tab's side of the HTTP server: its static files (`/tab/*`, built by `scripts/build-tab.js` into
- * `dist/tab`), the catalog it needs to name activities (`/api/catalog`), and the check of the tab's SSO token
- * (`createTabAuth`) that the JSON API uses outside local mode.
+ * `dist/tab`), the catalog it needs to name activities (`/api/catalog`), and the access check (`createTabAuth`)
+ * that the JSON API uses outside local mode: the tab's SSO token, or the wall display's DISPLAY_TOKEN.
  */
-import { createPublicKey, verify as verifySignature, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, timingSafeEqual, verify as verifySignature, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, resolve, sep } from 'node:path';
 import type { Request, Response } from 'restify';
 import type { App } from '../app';
 import type { Config } from '../config';
+import type { Logger } from '../logger';
 import { packageRoot } from '../package-root';
 
 /** Where `scripts/build-tab.js` writes the tab by default. */
@@ -172,18 +173,28 @@ async function serveTabFile(root: string, req: Request, res: Response): Promise<
 // ---------------------------------------------------------------------------------------------------------------
 // The tab's SSO token
 
+/**
+ * How a request was let in: `local` (local mode, nobody is checked), `sso` (a Teams SSO token: a person of that
+ * tenant), `display` (DISPLAY_TOKEN: the wall display, read-only, the home tenant only).
+ */
+export type TabAccess = 'local' | 'sso' | 'display';
+
 /** Who an API request comes from, or why it was refused. */
 export type TabAuthResult =
   | {
       readonly ok: true;
-      /** The token's tenant (`tid`); undefined in local mode, where there is no token. */
+      readonly access: TabAccess;
+      /** The tenant the request may read: the token's (`tid`), the display's; undefined in local mode. */
       readonly tenantId?: string;
-      /** The caller's Azure AD object id (`oid`), when there is a token. */
+      /** The caller's Azure AD object id (`oid`), with an SSO token. */
       readonly userId?: string;
     }
   | { readonly ok: false; readonly status: 401 | 403 | 503; readonly code: string; readonly message: string };
 
-export type TabAuth = (req: Pick<Request, 'header'>) => Promise<TabAuthResult>;
+/** What the check reads of a request: the Authorization header; the path and peer address for the log. */
+export type TabAuthRequest = Pick<Request, 'header'> & { readonly method?: string; readonly url?: string; readonly socket?: { readonly remoteAddress?: string } };
+
+export type TabAuth = (req: TabAuthRequest) => Promise<TabAuthResult>;
 
 /** Finds the public key that signed a token, by its key id (`kid`); undefined when the id is unknown. */
 export type SigningKeys = (kid: string) => Promise<KeyObject | undefined>;
@@ -193,6 +204,20 @@ export interface TabAuthOptions {
   readonly keys?: SigningKeys;
   /** Epoch ms. @default Date.now */
   readonly now?: () => number;
+  /** Told about display access (never the token). @default silent */
+  readonly logger?: Logger;
+}
+
+/** Display reads are logged at info the first time per peer address (then debug), up to this many addresses. */
+const DISPLAY_PEERS_LOGGED = 1000;
+
+/**
+ * Compares a presented bearer with the display token in constant time: both are hashed first, so neither the
+ * content nor the length of the token shows in how long a wrong guess takes.
+ */
+function isDisplayToken(presented: string, token: string): boolean {
+  const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
+  return timingSafeEqual(digest(presented), digest(token));
 }
 
 /** Tolerated clock difference with Entra ID when checking `exp` and `nbf`. */
@@ -200,6 +225,8 @@ const CLOCK_SKEW_MS = 5 * 60_000;
 
 /**
  * The API's access check. In local mode (no MicrosoftAppId) everyone may read. Otherwise the request must carry
+ * either the wall display's DISPLAY_TOKEN (`Authorization: Bearer <DISPLAY_TOKEN>`: read access to the home
+ * tenant, whatever `?tenant=` says; logged as `display` access, without the token), or
  * the tab's Teams SSO token (`Authorization: Bearer …`, from `authentication.getAuthToken()`), and the token must:
  * be an RS256 JWT signed by one of Microsoft's signing keys (`keys`), be addressed to this app (`aud` is
  * `api://<PUBLIC_HOSTNAME>/<MicrosoftAppId>` or the app id itself), come from Entra ID for its own tenant (`iss`),
@@ -211,6 +238,18 @@ const CLOCK_SKEW_MS = 5 * 60_000;
 export function createTabAuth(config: Config, options: TabAuthOptions = {}): TabAuth {
   const keys = options.keys ?? microsoftSigningKeys();
   const now = options.now ?? Date.now;
+  const display = config.display;
+  const loggedPeers = new Set<string>();
+  const logDisplay = (req: TabAuthRequest, tenantId: string) => {
+    const peer = req.socket?.remoteAddress ?? 'unknown';
+    const first = !loggedPeers.has(peer);
+    if (first) {
+      if (loggedPeers.size >= DISPLAY_PEERS_LOGGED) loggedPeers.clear();
+      loggedPeers.add(peer);
+    }
+    const path = req.url?.split('?')[0];
+    options.logger?.[first ? 'info' : 'debug']({ access: 'display', tenantId, peer, path }, first ? 'API read with the display token (first from this address)' : 'API read with the display token');
+  };
   const audiences = new Set<string>();
   if (config.microsoftAppId) {
     audiences.add(config.microsoftAppId);
@@ -219,10 +258,18 @@ export function createTabAuth(config: Config, options: TabAuthOptions = {}): Tab
   const refuse = (status: 401 | 403 | 503, code: string, message: string): TabAuthResult => ({ ok: false, status, code, message });
 
   return async (req) => {
-    if (config.localMode) return { ok: true };
+    if (config.localMode) return { ok: true, access: 'local' };
     const header = req.header('Authorization') ?? '';
+    // Before the JWT checks: a display token may contain dots, and must never reach a key lookup.
+    const bearer = /^Bearer (\S+)$/.exec(header.trim())?.[1];
+    if (display && bearer !== undefined && isDisplayToken(bearer, display.token)) {
+      // The API only reads today; this keeps the display token a reader if a writing route ever uses this check.
+      if (req.method !== undefined && req.method !== 'GET' && req.method !== 'HEAD') return refuse(403, 'Forbidden', 'The display token can only read.');
+      logDisplay(req, display.tenantId);
+      return { ok: true, access: 'display', tenantId: display.tenantId };
+    }
     const match = /^Bearer ([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)$/.exec(header.trim());
-    if (!match) return refuse(401, 'Unauthorized', 'A Teams SSO token is required (Authorization: Bearer …).');
+    if (!match) return refuse(401, 'Unauthorized', display ? 'A Teams SSO token or the display token is required (Authorization: Bearer …).' : 'A Teams SSO token is required (Authorization: Bearer …).');
     const [, rawHeader, rawPayload, rawSignature] = match;
     const jwtHeader = parseJsonPart(rawHeader);
     const claims = parseJsonPart(rawPayload);
@@ -249,7 +296,7 @@ export function createTabAuth(config: Config, options: TabAuthOptions = {}): Tab
     if (typeof claims.exp !== 'number' || claims.exp * 1000 + CLOCK_SKEW_MS < at) return refuse(401, 'Unauthorized', 'The token has expired.');
     if (typeof claims.nbf === 'number' && claims.nbf * 1000 - CLOCK_SKEW_MS > at) return refuse(401, 'Unauthorized', 'The token is not valid yet.');
     if (config.allowedTenants.length > 0 && !config.allowedTenants.includes(tid)) return refuse(403, 'Forbidden', 'This tenant may not use this SOC Reminders instance.');
-    return { ok: true, tenantId: tid, userId: typeof claims.oid === 'string' ? claims.oid : undefined };
+    return { ok: true, access: 'sso', tenantId: tid, userId: typeof claims.oid === 'string' ? claims.oid : undefined };
   };
 }
 

@@ -19,6 +19,7 @@ export interface Strings {
   readonly signInNeeded: string;
   readonly signInFailed: string;
   readonly notAllowed: string;
+  readonly displayTokenRefused: string;
   readonly unknownTeam: string;
   unposted(n: number): string;
 
@@ -86,6 +87,7 @@ const en: Strings = {
   signInNeeded: 'Sign-in is needed: open this tab in Microsoft Teams.',
   signInFailed: 'Signing in through Teams did not work. Reload the tab; if it keeps happening, ask your Teams admin to consent to SOC Reminders.',
   notAllowed: 'Your organization may not use this SOC Reminders server.',
+  displayTokenRefused: 'This display link was not accepted: its token is wrong or has been changed. Open the display with a new link.',
   unknownTeam: 'That SOC team does not exist. Pick one of the teams here.',
   unposted: (n) => `${plural(n, 'task was', 'tasks were')} not posted because this team has no channel yet.`,
 
@@ -161,6 +163,7 @@ const ko: Strings = {
   signInNeeded: '로그인이 필요합니다. Microsoft Teams에서 이 탭을 열어 주세요.',
   signInFailed: 'Teams를 통한 로그인에 실패했습니다. 탭을 다시 불러오고, 계속 실패하면 Teams 관리자에게 SOC Reminders 사용 동의를 요청하세요.',
   notAllowed: '이 조직은 이 SOC Reminders 서버를 사용할 수 없습니다.',
+  displayTokenRefused: '이 디스플레이 링크가 승인되지 않았습니다. 토큰이 틀렸거나 변경되었습니다. 새 링크로 디스플레이를 여세요.',
   unknownTeam: '없는 SOC 팀입니다. 여기에서 팀을 선택하세요.',
   unposted: (n) => `이 팀에 연결된 채널이 없어 ${n}건의 작업을 게시하지 못했습니다.`,
 

@@ -2,10 +2,12 @@
  * The workload tab: counts, overdue and open tasks with who acknowledged them, the next 14 days of scheduled
  * work, and how the team did over the last 8 weeks. In a Teams channel it shows the SOC team bound to that channel
  * (or the one chosen on the config page: `?team=`); in a plain browser, such as a wall display, it offers a team
- * picker. It reloads the workload every minute.
+ * picker, and reads the API with the display token of its link (`#display=…`, see display-token.ts). It reloads
+ * the workload every minute.
  */
 import { ApiClient, ApiError, type CatalogActivity, type CatalogInfo, type SocTeam, type Workload, type WorkloadItem } from './api';
 import { weeklyChart } from './chart';
+import { forgetDisplayToken, takeDisplayToken } from './display-token';
 import { h } from './dom';
 import { Formats } from './format';
 import { setUpPage, teamName, type Page } from './page';
@@ -268,6 +270,8 @@ class WorkloadView {
 }
 
 async function main(): Promise<void> {
+  // First of all, before anything can show or log the address: take the display token out of it.
+  const linkToken = takeDisplayToken();
   const page = await setUpPage();
   const root = document.getElementById('app');
   if (!root) return;
@@ -275,8 +279,15 @@ async function main(): Promise<void> {
   const s = page.strings;
 
   // Local mode needs no token; outside it the API answers 401 and, inside Teams, we ask Teams for the SSO token.
+  // A wall display outside Teams sends its display token from the start (local mode ignores it).
+  let displayToken = page.host.inTeams ? undefined : linkToken;
+  let displayRefused = false;
   let useToken = false;
-  const api = new ApiClient(window.location.origin, async () => (useToken ? teamsSsoToken() : undefined), page.params.get('tenant') ?? undefined);
+  const api = new ApiClient(
+    window.location.origin,
+    async () => displayToken ?? (useToken ? teamsSsoToken() : undefined),
+    page.params.get('tenant') ?? undefined,
+  );
   const withAuth = async <T>(call: () => Promise<T>): Promise<T> => {
     try {
       return await call();
@@ -290,7 +301,13 @@ async function main(): Promise<void> {
   };
   const problem = (err: unknown): string => {
     if (!(err instanceof ApiError)) return s.loadFailed;
-    if (err.status === 401) return page.host.inTeams ? s.signInFailed : s.signInNeeded;
+    if (err.status === 401 && displayToken !== undefined) {
+      // Changed or revoked on the server: keeping it would only send a dead secret every minute.
+      forgetDisplayToken();
+      displayToken = undefined;
+      displayRefused = true;
+    }
+    if (err.status === 401) return displayRefused ? s.displayTokenRefused : page.host.inTeams ? s.signInFailed : s.signInNeeded;
     return err.status === 403 ? s.notAllowed : s.loadFailed;
   };
 

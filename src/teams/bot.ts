@@ -17,7 +17,7 @@ import { CARD_VERBS } from './cards/card-views';
 import { renderMessageCard, renderReminderCard, renderTaskListCard, renderTeamsListCard, renderWorkloadCard, type AdaptiveCardJson } from './cards/card-renderer';
 import type { CardViews } from './card-views.builder';
 import { parseCommand, parseRunArgs, type CommandName } from './commands';
-import { formatDateTime } from './formatting';
+import { formatDateTime, inertText } from './formatting';
 import { t, localeOf } from './i18n';
 import { channelPart } from './teams-poster';
 import { TEAMS_CHANNEL_ID } from './teams-gate';
@@ -212,7 +212,7 @@ export class SocBot {
   }
 
   private helpCard(locale: Locale): AdaptiveCardJson {
-    return renderMessageCard({ locale, title: t(locale, 'help.title'), text: t(locale, 'help.text') });
+    return renderMessageCard(this.deps.views.help(locale));
   }
 
   private teamList(locale: Locale): string {
@@ -314,18 +314,7 @@ export class SocBot {
   }
 
   private taskList(items: Awaited<ReturnType<WorkloadService['overdue']>>, locale: Locale, heading: string, emptyText: string): AdaptiveCardJson {
-    const { views } = this.deps;
-    return renderTaskListCard({
-      locale,
-      heading,
-      emptyText,
-      items: items.slice(0, 30).map((i) => ({
-        title: views.title(i.activityId, locale),
-        teamName: views.teamName(i.teamId, locale),
-        dueText: views.time(i.dueAt, i.activityId, locale),
-        statusText: i.acknowledgedBy ? `${i.status} · ${i.acknowledgedBy.name}` : i.status,
-      })),
-    });
+    return renderTaskListCard(this.deps.views.taskList(items, locale, heading, emptyText));
   }
 
   private async onRun(context: TurnContext, tenantId: string, locale: Locale, args: string): Promise<void> {
@@ -360,7 +349,7 @@ export class SocBot {
     const parsed = actionSchema.safeParse((activity.value as { action?: unknown } | undefined)?.action);
     if (!parsed.success) return messageAnswer(t(locale, 'action.notFound'));
     const { verb, data } = parsed.data;
-    if (!(CARD_VERBS as readonly string[]).includes(verb)) return messageAnswer(t(locale, 'action.unknownVerb', { verb: verb.slice(0, 40) }));
+    if (!(CARD_VERBS as readonly string[]).includes(verb)) return messageAnswer(t(locale, 'action.unknownVerb', { verb: inertText(verb.slice(0, 40)) }));
     const actor = this.actorOf(activity);
     const origin = { isSameConversation: (posted: string) => channelPart(posted) === channelPart(activity.conversation.id) };
     const { reminders } = this.deps;
@@ -391,9 +380,10 @@ export class SocBot {
     }
   }
 
-  /** A domain error as the sentence the person sees. */
+  /** A domain error as the sentence the person sees (an invoke's message answer: people's text made inert). */
   private explain(err: DomainError, locale: Locale): string {
     const e = err as DomainError & Record<string, unknown>;
+    const nameOf = (by: unknown) => inertText((by as Actor | undefined)?.name ?? '?');
     const time = (at: unknown) => (typeof at === 'number' ? formatDateTime(at, this.deps.catalog.timezone, locale) : '');
     switch (err.code) {
       case 'OCCURRENCE_NOT_FOUND':
@@ -401,10 +391,10 @@ export class SocBot {
       case 'NOT_IN_THIS_CONVERSATION':
         return t(locale, 'action.otherConversation');
       case 'ALREADY_ACKNOWLEDGED':
-        return t(locale, 'action.alreadyAcknowledged', { name: (e.by as Actor).name, time: time(e.at) });
+        return t(locale, 'action.alreadyAcknowledged', { name: nameOf(e.by), time: time(e.at) });
       case 'ALREADY_CLOSED':
-        if (e.status === 'done') return t(locale, 'action.alreadyDone', { name: (e.by as Actor | undefined)?.name ?? '?', time: time(e.at) });
-        if (e.status === 'skipped') return t(locale, 'action.alreadySkipped', { name: (e.by as Actor | undefined)?.name ?? '?', time: time(e.at), reason: String(e.note ?? '') });
+        if (e.status === 'done') return t(locale, 'action.alreadyDone', { name: nameOf(e.by), time: time(e.at) });
+        if (e.status === 'skipped') return t(locale, 'action.alreadySkipped', { name: nameOf(e.by), time: time(e.at), reason: inertText(String(e.note ?? '')) });
         return t(locale, 'action.closed', { status: String(e.status) });
       case 'INVALID_INPUT': {
         const input = err as InvalidInput;
@@ -417,8 +407,16 @@ export class SocBot {
     }
   }
 
+  /**
+   * A reply in chat. Sent as a card, not as message text: Teams renders a bot's message text as Markdown and HTML
+   * (a display name `[x](https://evil.example)` would be a link, `<at>…</at>` a mention; what looks like a tag,
+   * such as `<team>` in the bot's own words, is dropped, and text in `{…}` has been hidden: msteams-docs#4956),
+   * and how to escape it is undocumented. A card's TextRun shows the text exactly as written, whatever it echoes
+   * (a channel name, the team someone asked for, their command).
+   */
   private async replyText(context: TurnContext, text: string): Promise<void> {
-    await context.sendActivity(MessageFactory.text(text));
+    const locale = localeOf(context.activity.locale, this.deps.defaultLocale);
+    await this.replyCard(context, renderMessageCard({ locale, text }));
   }
 
   private async replyCard(context: TurnContext, card: AdaptiveCardJson): Promise<void> {

@@ -5,8 +5,8 @@
  */
 import type { Activity, Catalog, SocTeam } from '../catalog/catalog.types';
 import { statusOf, type Occurrence } from '../reminders/occurrence.types';
-import type { TeamWorkload } from '../reminders/workload.types';
-import type { Locale, ReminderCardView, WorkloadCardView } from './cards/card-views';
+import type { TeamWorkload, WorkloadItem } from '../reminders/workload.types';
+import type { BotMarkdown, Locale, MessageCardView, ReminderCardView, TaskListCardView, WorkloadCardView } from './cards/card-views';
 import { formatDateTime, formatElapsed } from './formatting';
 import { cardStrings, t } from './i18n';
 
@@ -132,7 +132,30 @@ export class CardViews {
     };
   }
 
-  private itemStatus(i: TeamWorkload['open'][number], locale: Locale): string {
+  /** `tasks` and `overdue`: at most `max` items, most urgent first as the caller sorted them. */
+  taskList(items: readonly WorkloadItem[], locale: Locale, heading: string, emptyText: string, max = 30): TaskListCardView {
+    return {
+      locale,
+      heading,
+      emptyText,
+      items: items.slice(0, max).map((i) => ({
+        title: this.title(i.activityId, locale),
+        teamName: this.teamName(i.teamId, locale),
+        dueText: this.time(i.dueAt, i.activityId, locale),
+        statusText: this.itemStatus(i, locale),
+      })),
+    };
+  }
+
+  /**
+   * The help card: the one message whose text is Markdown (bold commands, a list). It is the bot's own sentence,
+   * without parameters, so nothing anyone typed is in it.
+   */
+  help(locale: Locale): MessageCardView {
+    return { locale, title: t(locale, 'help.title'), markdown: t(locale, 'help.text') as BotMarkdown };
+  }
+
+  private itemStatus(i: WorkloadItem, locale: Locale): string {
     const name = i.acknowledgedBy?.name;
     const statusWord = cardStrings(locale).status[i.status];
     return name ? `${statusWord} · ${name}` : statusWord;

@@ -42,3 +42,21 @@ export function formatElapsed(ms: number, locale: Locale): string {
   if (hours < 48) return t(locale, 'duration.hours', { h: hours, m: minutes % 60 });
   return t(locale, 'duration.days', { d: Math.floor(hours / 24), h: hours % 24 });
 }
+
+/**
+ * People's text made inert for the one place whose rendering Teams does not document and where a card cannot go:
+ * the `value` of an `application/vnd.microsoft.activity.message` invoke answer, the short note Teams shows on a
+ * card after a button press ("Already done by …"). Whether Teams reads Markdown or HTML there, or neither, the
+ * result reads as typed: a zero-width space (U+200B, invisible) after `<` and `&` keeps `<at>…</at>`, `<img>`,
+ * `<https://…>` and `&lt;` from being markup, a mention or an entity; one after `]` keeps `[x](url)`,
+ * `![i](url)` and `[x]: url` from being a link or an image; line breaks become spaces, and a leading `#`, `>`,
+ * `-`, `+`, `*` or `1.` gets a zero-width space before it, so it starts no heading, quote or list. Not prevented:
+ * emphasis (`**bold**` could turn bold, never into a link). Cards and chat replies need none of this: their
+ * people's text is in TextRuns, which have no Markdown at all.
+ */
+export function inertText(text: string): string {
+  return text
+    .replace(/\s*[\r\n]+\s*/g, ' ')
+    .replace(/[<&\]]/g, '$&\u200B')
+    .replace(/^(?=[#>+\-*]|\d+[.)])/, '\u200B');
+}

@@ -26,6 +26,8 @@ interface Case {
   readonly locale: Locale;
   readonly theme: 'light' | 'dark' | 'contrast';
   readonly expand?: string;
+  /** Set on cases whose view carries Markdown and HTML as people type it: it must show as written. */
+  readonly peopleText?: string;
   readonly view: View;
 }
 
@@ -34,6 +36,7 @@ interface Rendered extends Case {
   readonly error?: string;
   readonly parseProblems: string[];
   readonly text: string;
+  readonly markup: { readonly links: string[]; readonly images: number; readonly emphasis: number };
   readonly buttons: string[];
   readonly visibleButtons: string[];
   readonly overflow: string[];
@@ -97,12 +100,17 @@ function expectedText(c: Case): string[] {
     case 'digest':
       return [s(c).digest.title, str(v['periodText']), ...(list(v['rows']).length ? list(v['rows']).map((r) => str(r['teamName'])) : [s(c).digest.empty])];
     case 'message': {
-      // Teams' card markdown: the bullets and ** disappear in the rendering.
-      const lines = str(v['text'])
-        .split('\n')
-        .map((line) => line.replace(/^\s*- /, '').replaceAll('**', ''))
-        .filter((line) => line.trim());
-      return [...(v['title'] ? [str(v['title'])] : []), ...lines];
+      const title = v['title'] ? [str(v['title'])] : [];
+      // Only the bot's own Markdown (help) is rendered as Markdown: the bullets and ** disappear.
+      if (v['markdown']) {
+        const lines = str(v['markdown'])
+          .split('\n')
+          .map((line) => line.replace(/^\s*- /, '').replaceAll('**', ''))
+          .filter((line) => line.trim());
+        return [...title, ...lines];
+      }
+      // Any other text is shown exactly as written, paragraph by paragraph.
+      return [...title, ...str(v['text']).split(/\n\s*\n/).filter((p) => p.trim())];
     }
   }
 }
@@ -190,6 +198,26 @@ describe.each(cases.map((c) => [c.id, c] as const))('%s', (id, c) => {
     // IHDR: the screenshot holds the card and the message around it.
     expect(bytes.readUInt32BE(16)).toBeGreaterThan(CARD_WIDTH);
     expect(bytes.readUInt32BE(20)).toBeGreaterThan(result(id).height);
+  });
+});
+
+describe("people's text", () => {
+  const withPeopleText = cases.filter((c) => c.peopleText);
+
+  it('is drawn on a reminder card, a task list and a chat reply, in both languages', () => {
+    expect(withPeopleText.map((c) => `${c.kind}-${c.locale}`).sort()).toEqual(['message-en', 'message-ko', 'reminder-en', 'reminder-ko', 'task-list-en', 'task-list-ko']);
+  });
+
+  it.each(withPeopleText.map((c) => [c.id, c] as const))('%s: shows Markdown and HTML as typed: no link, image or emphasis made of it', (id, c) => {
+    const r = result(id);
+    expect(r.markup).toEqual({ links: [], images: 0, emphasis: 0 });
+    expect(flat(r.text)).toContain(flat(c.peopleText!));
+  });
+
+  it("still renders the bot's own Markdown in help", () => {
+    const help = result('message-help-en-light');
+    expect(help.markup.emphasis).toBeGreaterThan(5);
+    expect(flat(help.text)).not.toContain('**');
   });
 });
 

@@ -75,12 +75,14 @@ describe('the Agents Playground web UI (npm run playground)', () => {
     await page.getByRole('treeitem', { name: 'Contoso SOC - SOC Monitoring' }).click();
 
     await postToBot(page, 'bind monitoring');
-    await page.getByRole('paragraph').filter({ hasText: 'This channel now receives the reminders of Monitoring.' }).waitFor({ timeout: 15_000 });
+    // Chat replies are cards (their text shown as written): look for the text wherever the UI draws it.
+    await page.getByText('This channel now receives the reminders of Monitoring.').first().waitFor({ timeout: 15_000 });
 
     await postToBot(page, 'run secure-score-report');
-    await page.getByRole('paragraph').filter({ hasText: 'Started Generate the Secure Score report for Monitoring.' }).waitFor({ timeout: 15_000 });
+    await page.getByText('Started Generate the Secure Score report for Monitoring.').first().waitFor({ timeout: 15_000 });
     // The card comes through the outbox as a new post in the channel (the bot's delivery worker runs on its own).
-    const card = page.locator('.ac-adaptiveCard').filter({ hasText: 'Generate the Secure Score report' }).first();
+    // The reminder card, not the chat reply (a card too) that names the same activity.
+    const card = page.locator('.ac-adaptiveCard').filter({ hasText: 'Generate the Secure Score report' }).filter({ hasText: 'Started by 김민지.' }).first();
     await card.getByRole('button', { name: "I'm on it" }).waitFor({ timeout: 15_000 });
     await expect(card.innerText()).resolves.toMatch(/Open\s*·\s*Waiting for someone to take it/);
     await expect(card.innerText()).resolves.toContain('Started by 김민지.');

@@ -45,6 +45,7 @@ let store: Store;
 let browser: TestBrowser;
 let base: string;
 let dir: string;
+let tabDir: string;
 const clock = { at: NOW, now() { return this.at; } };
 
 type Outcome = 'on-time' | 'late' | 'skip';
@@ -129,7 +130,7 @@ async function seed(): Promise<void> {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'tab-e2e-'));
-  const tabDir = join(dir, 'tab');
+  tabDir = join(dir, 'tab');
   execFileSync(process.execPath, [join(packageRoot(), 'scripts', 'build-tab.js'), '--outdir', tabDir, '--quiet'], { stdio: 'inherit' });
   store = await openStore({ dialect: 'sqlite', target: join(dir, 'soc.db') });
   app = createApp({
@@ -475,6 +476,94 @@ describe('the tab inside Teams (simulated host)', () => {
   });
 });
 
+describe('a wall display in authenticated mode, with the display token in its link', () => {
+  const HOME = '72f988bf-86f1-41af-91ab-2d7cd011db47';
+  const DISPLAY_TOKEN = '9e107d9d372bb6826bd81d3542a419d6e277d4d731479571';
+  let authApp: App;
+  let authStore: Store;
+  let authBase: string;
+
+  beforeAll(async () => {
+    authStore = await openStore({ dialect: 'sqlite', target: join(dir, 'authenticated.db') });
+    authApp = createApp({
+      config: parseConfig({
+        LOG_LEVEL: 'silent',
+        SOC_TIMEZONE: 'Asia/Seoul',
+        MicrosoftAppId: '3f2a8c1e-5b7d-4e9a-8c61-0d4b2f7e9a13',
+        MicrosoftAppPassword: 'x-not-a-real-secret',
+        MicrosoftAppType: 'SingleTenant',
+        MicrosoftAppTenantId: HOME,
+        DISPLAY_TOKEN,
+      }),
+      catalog: loadCatalog({ defaultTimezone: 'Asia/Seoul' }),
+      store: authStore,
+      logger: createLogger('silent'),
+      clock: { now: () => NOW },
+      autoRun: false,
+    });
+    registerTabRoutes(authApp, { root: tabDir });
+    await authApp.reminders.runOnDemand(HOME, 'ir-tabletop-exercise', 'secops', MINJUN);
+    authBase = `http://127.0.0.1:${await authApp.start(0, '127.0.0.1')}`;
+  });
+  afterAll(async () => {
+    await authApp?.stop();
+    await authStore?.close();
+  });
+
+  /** Every API request the page makes: its URL, Authorization and Referer. */
+  function recordApiRequests(page: Page): { url: string; authorization?: string; referer?: string }[] {
+    const seen: { url: string; authorization?: string; referer?: string }[] = [];
+    page.on('request', (req) => {
+      if (new URL(req.url()).pathname.startsWith('/api/')) seen.push({ url: req.url(), authorization: req.headers()['authorization'], referer: req.headers()['referer'] });
+    });
+    return seen;
+  }
+
+  test('shows the workload, takes the token out of the address bar, and sends it only as a bearer', async () => {
+    const page = await browser.context.newPage();
+    const requests = recordApiRequests(page);
+    await page.goto(`${authBase}/tab/index.html?team=secops#display=${DISPLAY_TOKEN}`);
+    await page.locator('[data-stat="open"] .tile-value').waitFor();
+    expect(await page.locator('h1').textContent()).toBe('SecOps workload');
+    expect(await tile(page, 'open')).toBe('1');
+    expect(await page.locator('.panel-open tbody tr .badge').first().textContent()).toBe('Not posted yet');
+    expect(await page.locator('.notice-error').isVisible()).toBe(false);
+    expect(await page.locator('body').innerText()).not.toContain('Sign-in is needed');
+
+    expect(page.url()).toBe(`${authBase}/tab/index.html?team=secops`);
+    expect(await page.evaluate(() => sessionStorage.getItem('soc-reminders.tab.display-token'))).toBe(DISPLAY_TOKEN);
+    expect(requests.map((r) => new URL(r.url).pathname).sort()).toEqual(['/api/catalog', '/api/teams', '/api/workload']);
+    for (const r of requests) {
+      expect(r.authorization).toBe(`Bearer ${DISPLAY_TOKEN}`);
+      expect(r.url).not.toContain(DISPLAY_TOKEN);
+      expect(r.referer ?? '').not.toContain(DISPLAY_TOKEN);
+    }
+
+    // A reload of the display (the address no longer has the token) still reads the workload.
+    await page.reload();
+    await page.locator('[data-stat="open"] .tile-value', { hasText: /^1$/ }).waitFor();
+    expect(await page.locator('.notice-error').isVisible()).toBe(false);
+    await page.screenshot({ path: join(ARTIFACTS, 'tab-wall-display.png'), fullPage: true });
+    await page.close();
+  });
+
+  test('without the token it says sign-in is needed; with a wrong one, that the link was refused, and forgets it', async () => {
+    const bare = await browser.context.newPage();
+    await bare.goto(`${authBase}/tab/index.html?team=secops`);
+    await bare.locator('.notice-error').waitFor();
+    expect(await bare.locator('.notice-error').textContent()).toBe('Sign-in is needed: open this tab in Microsoft Teams.');
+    await bare.close();
+
+    const wrong = await browser.context.newPage();
+    await wrong.goto(`${authBase}/tab/index.html?team=secops#display=${DISPLAY_TOKEN.replace(/^./, 'x')}`);
+    await wrong.locator('.notice-error').waitFor();
+    expect(await wrong.locator('.notice-error').textContent()).toBe('This display link was not accepted: its token is wrong or has been changed. Open the display with a new link.');
+    expect(await wrong.evaluate(() => sessionStorage.getItem('soc-reminders.tab.display-token'))).toBeNull();
+    expect(wrong.url()).toBe(`${authBase}/tab/index.html?team=secops`);
+    await wrong.close();
+  });
+});
+
 describe('the API check of the tab SSO token', () => {
   const APP_ID = '3f2a8c1e-5b7d-4e9a-8c61-0d4b2f7e9a13';
   const TID = '72f988bf-86f1-41af-91ab-2d7cd011db47';
@@ -494,7 +583,7 @@ describe('the API check of the tab SSO token', () => {
   const check = (value?: string) => auth({ header: (name: string) => (name === 'Authorization' ? value : undefined) } as never);
 
   test('accepts a signed token for this app from an allowed tenant, and says whose it is', async () => {
-    expect(await check(`Bearer ${token({})}`)).toEqual({ ok: true, tenantId: TID, userId: 'user-1' });
+    expect(await check(`Bearer ${token({})}`)).toEqual({ ok: true, access: 'sso', tenantId: TID, userId: 'user-1' });
     expect(await check(`Bearer ${token({ aud: APP_ID, iss: `https://sts.windows.net/${TID}/` })}`)).toMatchObject({ ok: true });
   });
 

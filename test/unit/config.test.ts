@@ -58,3 +58,42 @@ describe('parseConfig', () => {
     expect(c.catchupMs).toBe(0);
   });
 });
+
+describe('DISPLAY_TOKEN', () => {
+  const APP = { MicrosoftAppId: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee', MicrosoftAppPassword: 'x-not-a-real-secret' };
+  const HOME = '11111111-2222-3333-4444-555555555555';
+  const TOKEN = '0123456789abcdef0123456789abcdef';
+  const errorsOf = (env: Record<string, string>): string[] => {
+    try {
+      parseConfig(env);
+      return [];
+    } catch (err) {
+      return [...(err as ConfigError).errors];
+    }
+  };
+
+  it('is off when unset', () => {
+    expect(parseConfig({}).display).toBeUndefined();
+    expect(parseConfig({ ...APP, MicrosoftAppTenantId: HOME }).display).toBeUndefined();
+  });
+
+  it('grants the home tenant: MicrosoftAppTenantId, else the first of ALLOWED_TENANTS', () => {
+    expect(parseConfig({ ...APP, MicrosoftAppTenantId: HOME, ALLOWED_TENANTS: '99999999-8888-7777-6666-555555555555', DISPLAY_TOKEN: TOKEN }).display).toEqual({ token: TOKEN, tenantId: HOME });
+    expect(parseConfig({ ...APP, ALLOWED_TENANTS: `${HOME},99999999-8888-7777-6666-555555555555`, DISPLAY_TOKEN: TOKEN }).display).toEqual({ token: TOKEN, tenantId: HOME });
+    // Local mode reads everything anyway; the display's tenant is the local one.
+    expect(parseConfig({ DISPLAY_TOKEN: TOKEN }).display).toEqual({ token: TOKEN, tenantId: 'local' });
+  });
+
+  it.each([
+    ['too short', { DISPLAY_TOKEN: TOKEN.slice(1) }, /DISPLAY_TOKEN: use 32 to 512 characters/],
+    ['not URL-safe', { DISPLAY_TOKEN: `${TOKEN}+/=` }, /DISPLAY_TOKEN: use only letters, digits/],
+    ['with a space', { DISPLAY_TOKEN: `${TOKEN} x` }, /DISPLAY_TOKEN: use only letters, digits/],
+    ['the metrics token', { DISPLAY_TOKEN: TOKEN, METRICS_TOKEN: TOKEN }, /DISPLAY_TOKEN: must differ from METRICS_TOKEN/],
+    ['the app password', { ...APP, MicrosoftAppPassword: TOKEN, MicrosoftAppTenantId: HOME, DISPLAY_TOKEN: TOKEN }, /DISPLAY_TOKEN: must differ/],
+    ['without a home tenant in authenticated mode', { ...APP, DISPLAY_TOKEN: TOKEN }, /DISPLAY_TOKEN: names no tenant to show: set MicrosoftAppTenantId/],
+  ])('is refused %s, naming the variable and never its value', (_name, env, message) => {
+    const errors = errorsOf(env as Record<string, string>);
+    expect(errors).toEqual([expect.stringMatching(message)]);
+    expect(errors.join('\n')).not.toContain(TOKEN.slice(1, 20));
+  });
+});

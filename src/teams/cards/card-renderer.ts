@@ -123,9 +123,17 @@ export function renderDigestCard(view: DigestCardView): AdaptiveCardJson {
   return render('digest.json', view);
 }
 
-/** A titled text: help, welcome, confirmations, errors. The text may use Teams' card markdown (bold, lists). */
+/**
+ * A titled text: help, welcome, chat replies, confirmations, errors. `text` goes into TextRuns, one per paragraph
+ * (a TextRun has no Markdown, so what people typed shows as typed); only the bot's own `markdown` is a TextBlock.
+ */
 export function renderMessageCard(view: MessageCardView): AdaptiveCardJson {
-  return render('message.json', view);
+  const paragraphs = (view.text ?? '')
+    .split(/\n[ \t]*\n/)
+    .map((text) => text.trim())
+    .filter((text) => text !== '')
+    .map((text) => ({ text: breakLongWords(text) }));
+  return render('message.json', { locale: view.locale }, { title: view.title ?? '', markdown: view.markdown ?? '', paragraphs });
 }
 
 const templates = new Map<TemplateName, Template>();

@@ -2,6 +2,15 @@
  * View models of every card the bot sends. Cards are pure functions of these: the caller (teams/) formats
  * times and picks names from the database; the renderer only expands templates from `cards/`.
  * Every string here is data: it is bound into templates, never concatenated into JSON.
+ *
+ * People's text — display names, notes, reasons, Teams team and channel names, what someone typed — reaches
+ * these fields (each says so: "may carry people's text"). Teams reads Markdown (bold, italic, lists, links) in a
+ * TextBlock's text and in a FactSet's titles and values, and `<at>…</at>` mentions there too; a TextRun's text is
+ * never Markdown (Adaptive Cards schema: "Markdown is not supported"). So the templates put every such field in a
+ * TextRun, where `[x](https://evil.example)` is shown as typed, and nowhere else. Escaping Markdown instead was
+ * rejected: Teams' clients disagree about backslash escapes (microsoft/AdaptiveCards#5590, #4677 — the backslash
+ * shows on mobile), so escaped text either misrenders or, where an escape is ignored, still becomes a link.
+ * Titles, descriptions, cadences and SOC team names come from the catalog, which the operator writes.
  */
 import type { OccurrenceStatus } from '../../reminders/occurrence.types';
 
@@ -26,11 +35,11 @@ export interface ReminderCardView {
   /** Due time in the team's time zone, formatted, e.g. "Mon 9 Mar 2026, 17:00 (GMT-4)". */
   readonly dueText: string;
   readonly status: OccurrenceStatus;
-  /** One sentence: who did what when, e.g. "Done by Minji Kim at 14:02 — https://tickets/123". */
+  /** One sentence: who did what when, e.g. "Done by Minji Kim at 14:02 — https://tickets/123". May carry people's text. */
   readonly statusText: string;
   /** Buttons are shown only while the task is open. */
   readonly actionable: boolean;
-  /** Set on a task started late after downtime ("caught up") or by hand ("started by Jae"). */
+  /** Set on a task started late after downtime ("caught up") or by hand ("started by Jae"). May carry people's text. */
   readonly triggerText?: string;
   /** Teams user ids that get the Universal Actions auto-refresh (at most 60, Teams' limit). */
   readonly refreshUserIds: readonly string[];
@@ -51,6 +60,7 @@ export interface EscalationCardView {
   readonly title: string;
   readonly teamName: string;
   readonly dueText: string;
+  /** May carry people's text. */
   readonly statusText: string;
   /** Deep link to the original card's message in Teams, when known. */
   readonly link?: string;
@@ -59,6 +69,7 @@ export interface EscalationCardView {
 export interface WorkloadLine {
   readonly title: string;
   readonly dueText: string;
+  /** e.g. "In progress · Minji Kim". May carry people's text. */
   readonly statusText: string;
   readonly overdue: boolean;
 }
@@ -89,6 +100,7 @@ export interface TaskListCardView {
   readonly heading: string;
   /** Shown when `items` is empty. */
   readonly emptyText: string;
+  /** `statusText`, e.g. "In progress · Minji Kim", may carry people's text. */
   readonly items: readonly { readonly title: string; readonly teamName: string; readonly dueText: string; readonly statusText: string }[];
 }
 
@@ -97,7 +109,7 @@ export interface TeamsListCardView {
   readonly teams: readonly {
     readonly id: string;
     readonly name: string;
-    /** Channel name, or the localized "not bound"; or "inactive: bot removed" etc. */
+    /** Channel name, or the localized "not bound"; or "inactive: bot removed" etc. May carry people's text. */
     readonly channelText: string;
     readonly bound: boolean;
   }[];
@@ -117,8 +129,19 @@ export interface DigestCardView {
   }[];
 }
 
-export interface MessageCardView {
-  readonly locale: Locale;
-  readonly title: string;
-  readonly text: string;
-}
+declare const botMarkdownBrand: unique symbol;
+
+/**
+ * Card Markdown the bot itself wrote: a sentence of cards/strings with no parameters (the help text, with its
+ * bold commands and list). Only `CardViews.help()` makes one; a plain string is not one.
+ */
+export type BotMarkdown = string & { readonly [botMarkdownBrand]: true };
+
+/**
+ * A titled text: help, welcome, replies in chat, confirmations, errors. `text` is shown exactly as written,
+ * paragraph by paragraph (blank lines separate them), and may carry people's text; `markdown` is only ever the
+ * bot's own.
+ */
+export type MessageCardView =
+  | { readonly locale: Locale; readonly title?: string; readonly text: string; readonly markdown?: undefined }
+  | { readonly locale: Locale; readonly title?: string; readonly markdown: BotMarkdown; readonly text?: undefined };
