@@ -46,6 +46,7 @@ import {
 import {
   claimDue,
   enqueue,
+  enqueueMany,
   listOutbox,
   markDead,
   markRetry,
@@ -53,6 +54,7 @@ import {
   outboxDepth,
   releaseClaim,
   requeueDead,
+  singletonKey,
   type OutboxItem,
 } from '../../src/storage/outbox.repository';
 import { advanceCheckpoint, listTenants, readCheckpoint, rememberTenant } from '../../src/storage/scheduler-state.repository';
@@ -573,6 +575,37 @@ describe.each(DIALECTS)('storage on %s', (dialect) => {
       expect(await requeueDead(store.db, T0 + 41)).toBe(1);
       expect(await requeueDead(store.db, T0 + 42)).toBe(0);
       expect(await outboxDepth(store.db)).toEqual({ pending: 4, dead: 0, oldestPendingAt: T0 });
+    });
+
+    it('an item with a singleton key is added once, ever; items without one are unaffected', async () => {
+      const key = singletonKey.digest('tenant-outbox', T0);
+      const item = (n: number, over: { singletonKey?: string } = {}) => ({ tenantId: 'tenant-outbox', conversationKey: 'chan', kind: 'digest.post', payload: { n }, at: T0, ...over });
+      expect(await enqueue(store.db, item(1, { singletonKey: key }))).toBe(true);
+      expect(await enqueue(replica, item(2, { singletonKey: key }))).toBe(false);
+      // In one statement: the taken key and a key listed twice are left out, the rest is added in order.
+      const other = singletonKey.escalation('occ-1');
+      expect(await enqueueMany(store.db, [item(3, { singletonKey: key }), item(4, { singletonKey: other }), item(5), item(6, { singletonKey: other }), item(7)])).toBe(3);
+      expect((await listOutbox(store.db)).map((i) => [i.payload.n, i.singletonKey])).toEqual([
+        [1, key],
+        [4, other],
+        [5, undefined],
+        [7, undefined],
+      ]);
+      // Sent (or dead) is still there: the key keeps the period taken after delivery.
+      const [claimed] = await claimDue(store.db, dialect, 'w', T0, LEASE, 1);
+      expect(await markSent(store.db, claimed.id, 'w', T0)).toBe(true);
+      expect(await enqueue(store.db, item(8, { singletonKey: key }))).toBe(false);
+    });
+
+    it('10 concurrent enqueues of one singleton key from two replicas, in transactions, leave one row', async () => {
+      const key = singletonKey.overdueNudge('occ-race');
+      const results = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          (i % 2 === 0 ? store.db : replica).transaction().execute((trx) => enqueue(trx, { tenantId: 't', conversationKey: 'occ:race', kind: 'reminder.nudge', payload: { i }, at: T0, singletonKey: key })),
+        ),
+      );
+      expect(results.filter(Boolean)).toHaveLength(1);
+      expect((await listOutbox(store.db)).map((i) => i.payload.i)).toEqual([results.indexOf(true)]);
     });
 
     it('two replicas racing over 100 items never claim one twice, claim every head, and deliver in order', async () => {
