@@ -57,7 +57,7 @@ import {
   singletonKey,
   type OutboxItem,
 } from '../../src/storage/outbox.repository';
-import { advanceCheckpoint, listTenants, readCheckpoint, rememberTenant } from '../../src/storage/scheduler-state.repository';
+import { advanceCheckpoint, claimCheckpoint, listTenants, readCheckpoint, rememberTenant } from '../../src/storage/scheduler-state.repository';
 import { createTestDatabase, DIALECTS, openTestStore, type TestStore } from '../support/databases';
 
 /** 2027-01-15T08:00:00Z: well past 2^31, so a 32-bit column or parser would show. */
@@ -439,6 +439,36 @@ describe.each(DIALECTS)('storage on %s', (dialect) => {
       const times = [5, 9, 1, 7, 3, 8, 2, 6, 4, 0].map((i) => T0 + i * 1000);
       await Promise.all(times.map((at, i) => advanceCheckpoint(i % 2 === 0 ? store.db : replica, name, at)));
       expect(await readCheckpoint(store.db, name)).toBe(T0 + 9000);
+    });
+
+    it('claimCheckpoint lets exactly one of 10 concurrent claims of a slot win, across two replicas', async () => {
+      const name = `digest-${++uniq}`;
+      const slot = T0 + HOUR;
+      expect(await claimCheckpoint(store.db, name, slot, slot)).toBe(false); // no checkpoint yet: nothing to claim
+      await advanceCheckpoint(store.db, name, T0);
+      const claims = await Promise.all(Array.from({ length: 10 }, (_, i) => claimCheckpoint(i % 2 === 0 ? store.db : replica, name, slot, slot + 1000 + i)));
+      expect(claims.filter(Boolean)).toHaveLength(1);
+      // The checkpoint is the winner's time, and the slot stays taken: a later claim of it loses, however late.
+      expect(await readCheckpoint(store.db, name)).toBe(slot + 1000 + claims.indexOf(true));
+      expect(await claimCheckpoint(replica, name, slot, slot + HOUR)).toBe(false);
+      // The next slot is free, and a claim never moves the checkpoint back.
+      expect(await claimCheckpoint(replica, name, slot + HOUR, slot + HOUR)).toBe(true);
+      expect(await claimCheckpoint(store.db, name, slot + 500, slot + 500)).toBe(false);
+      expect(await readCheckpoint(store.db, name)).toBe(slot + HOUR);
+      await expect(claimCheckpoint(store.db, name, slot + 2 * HOUR, slot)).rejects.toThrow(RangeError);
+    });
+
+    it('a claim rolled back with its transaction leaves the slot to the next caller', async () => {
+      const name = `digest-${++uniq}`;
+      await advanceCheckpoint(store.db, name, T0);
+      await expect(
+        store.db.transaction().execute(async (trx) => {
+          expect(await claimCheckpoint(trx, name, T0 + HOUR, T0 + HOUR)).toBe(true);
+          throw new Error('crashed before the posts were written');
+        }),
+      ).rejects.toThrow(/crashed/);
+      expect(await readCheckpoint(store.db, name)).toBe(T0);
+      expect(await claimCheckpoint(replica, name, T0 + HOUR, T0 + HOUR + 1)).toBe(true);
     });
   });
 
