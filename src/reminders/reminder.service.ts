@@ -9,7 +9,7 @@ import type { Activity, Catalog } from '../catalog/catalog.types';
 import { OVERSIGHT_TEAM_ID } from '../catalog/catalog.types';
 import type { Database } from '../storage/tables';
 import { findBinding } from '../storage/binding.repository';
-import { enqueue, enqueueMany, type NewOutboxItem } from '../storage/outbox.repository';
+import { enqueue, enqueueMany, singletonKey, type NewOutboxItem } from '../storage/outbox.repository';
 import {
   appendEvent,
   appendEvents,
@@ -25,7 +25,7 @@ import {
   type NewOccurrence,
 } from '../storage/occurrence.repository';
 import type { Clock } from './clock';
-import type { ChannelTarget, DeliveryKind } from './delivery.port';
+import type { ChannelTarget, DeliveryKind, DigestRow } from './delivery.port';
 import {
   AlreadyAcknowledged,
   AlreadyClosed,
@@ -98,6 +98,12 @@ export interface TimerResult {
   readonly woke: number;
   readonly overdue: number;
   readonly escalated: number;
+}
+
+/** One tenant's digest figures, as `WorkloadService.digest` computes them. */
+export interface TenantDigest {
+  readonly tenantId: string;
+  readonly rows: readonly DigestRow[];
 }
 
 export class ReminderService {
@@ -332,14 +338,32 @@ export class ReminderService {
     });
   }
 
-  /** Enqueues a digest post to SOC Oversight's channel, if it is bound. Returns false when it is not. */
-  async enqueueDigest(tenantId: string, periodStart: number, rows: readonly unknown[]): Promise<boolean> {
+  /**
+   * Claim, then act, for the digest of the digest time `digestAt`: runs `claim` first in one transaction and, only
+   * when it wins, enqueues each tenant's digest post to its SOC Oversight channel (tenants without a bound one get
+   * none). The claim and the posts commit together: of racing replicas exactly one enqueues, and a crash between
+   * the two loses nothing. Each post carries the singleton key (tenant, digest, `digestAt`), so even a second winning
+   * claim of the same time adds no row. Returns how many tenants got a digest, or undefined when the claim was lost.
+   */
+  async enqueueDigests(digestAt: number, periodStart: number, digests: readonly TenantDigest[], claim: (trx: Db) => Promise<boolean>): Promise<number | undefined> {
     const now = this.deps.clock.now();
     return this.transact(async (trx) => {
-      const target = await this.channelTarget(trx, tenantId, OVERSIGHT_TEAM_ID);
-      if (!target) return false;
-      await enqueue(trx, { tenantId, conversationKey: `chan:${tenantId}|${target.channelId}`, kind: 'digest.post', payload: { target, periodStart, rows }, at: now });
-      return true;
+      if (!(await claim(trx))) return undefined;
+      let sent = 0;
+      for (const { tenantId, rows } of digests) {
+        const target = await this.channelTarget(trx, tenantId, OVERSIGHT_TEAM_ID);
+        if (!target) continue;
+        const added = await enqueue(trx, {
+          tenantId,
+          conversationKey: `chan:${tenantId}|${target.channelId}`,
+          kind: 'digest.post',
+          payload: { target, periodStart, rows },
+          at: now,
+          singletonKey: singletonKey.digest(tenantId, digestAt),
+        });
+        if (added) sent++;
+      }
+      return sent;
     });
   }
 
