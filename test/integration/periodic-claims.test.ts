@@ -14,7 +14,7 @@ import { parseCatalog } from '../../src/catalog/catalog.loader';
 import { openStore, type DialectName, type Store } from '../../src/storage/database';
 import { rememberTenant } from '../../src/storage/scheduler-state.repository';
 import { DIALECTS, createTestDatabase, openTestStore, type TestDatabase, type TestStore } from '../support/databases';
-import { FakeClock, HOUR, MINUTE, SAME_CONVERSATION, SECOND, actor, bindTeam, simulatePost } from '../support/engine-fixtures';
+import { FakeClock, HOUR, MINUTE, SAME_CONVERSATION, SECOND, actor, bindTeam, makeEngine, simulatePost } from '../support/engine-fixtures';
 import { appReplica, startProcessReplicas, type HeartbeatReplica, type HeartbeatResult, type ReplicaSetup } from '../support/heartbeat-replicas';
 
 const TENANTS = ['tenant-contoso', 'tenant-fabrikam'] as const;
@@ -238,5 +238,27 @@ describe.each(DIALECTS)('claims and singleton keys on %s', (dialect) => {
     // The next digest time is a new period.
     expect(await service.enqueueDigests(at + DAY, at - 6 * DAY, digests, async () => true)).toBe(2);
     expect(await digestRows()).toEqual([TENANTS[0], TENANTS[0], TENANTS[1], TENANTS[1]]);
+  });
+
+  it('a task snoozed twice is nudged at each snooze end: the key is per snooze, not per task', async () => {
+    const tenantId = 'tenant-snoozes';
+    const catalog = parseCatalog(SETUP.catalogYaml, { defaultTimezone: 'UTC' });
+    const clock = new FakeClock(DAY0 + 8 * HOUR);
+    const { scheduler, service } = makeEngine({ store, catalog, clock, homeTenantId: tenantId });
+    await rememberTenant(store.db, tenantId, DAY0);
+    await bindTeam(store.db, tenantId, 'monitoring', DAY0);
+    await scheduler.runDue();
+    clock.set(DAY0 + 9 * HOUR + 5 * SECOND);
+    await scheduler.runDue();
+    const [task] = await store.db.selectFrom('occurrences').select('id').where('tenant_id', '=', tenantId).execute();
+    await simulatePost(store.db, task.id, clock.now());
+    for (let i = 0; i < 2; i++) {
+      await service.snooze(tenantId, task.id, actor('Minji Kim'), 60, SAME_CONVERSATION);
+      clock.advance(61 * MINUTE);
+      expect((await service.processTimers()).woke).toBe(1);
+    }
+    const nudges = await store.db.selectFrom('outbox').select('payload').where('occurrence_id', '=', task.id).where('kind', '=', 'reminder.nudge').execute();
+    // (The second wake-up, past the due time, also makes the task overdue: that nudge is another one.)
+    expect(nudges.map((n) => JSON.parse(n.payload)).filter((p) => p.reason === 'snooze-ended')).toHaveLength(2);
   });
 });
