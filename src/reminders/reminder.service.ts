@@ -9,7 +9,7 @@ import type { Activity, Catalog } from '../catalog/catalog.types';
 import { OVERSIGHT_TEAM_ID } from '../catalog/catalog.types';
 import type { Database } from '../storage/tables';
 import { findBinding } from '../storage/binding.repository';
-import { enqueue, enqueueMany, type NewOutboxItem } from '../storage/outbox.repository';
+import { enqueue, enqueueMany, singletonKey, type NewOutboxItem } from '../storage/outbox.repository';
 import {
   appendEvent,
   appendEvents,
@@ -25,7 +25,7 @@ import {
   type NewOccurrence,
 } from '../storage/occurrence.repository';
 import type { Clock } from './clock';
-import type { ChannelTarget, DeliveryKind } from './delivery.port';
+import type { ChannelTarget, DeliveryKind, DigestRow } from './delivery.port';
 import {
   AlreadyAcknowledged,
   AlreadyClosed,
@@ -100,6 +100,12 @@ export interface TimerResult {
   readonly escalated: number;
 }
 
+/** One tenant's digest figures, as `WorkloadService.digest` computes them. */
+export interface TenantDigest {
+  readonly tenantId: string;
+  readonly rows: readonly DigestRow[];
+}
+
 export class ReminderService {
   private readonly activities: ReadonlyMap<string, Activity>;
 
@@ -150,6 +156,7 @@ export class ReminderService {
         byKey.delete(key); // a slot listed twice was created once
         return o;
       });
+      // Single across replicas: only the rows this insert returned get an event and a post, in this transaction.
       const events: NewEvent[] = [];
       const posts: NewOutboxItem[] = [];
       const targets = new Map<string, ChannelTarget | undefined>();
@@ -292,8 +299,11 @@ export class ReminderService {
 
   /**
    * Runs the timers due at `now`: snoozes that ended (nudge), tasks newly overdue (card updated, nudge),
-   * tasks to escalate (escalation card to SOC Oversight). Safe to run from several replicas: each change is
-   * a guarded UPDATE that only one of them wins.
+   * tasks to escalate (escalation card to SOC Oversight). Safe to run from several replicas at once, which they
+   * do (every replica's heartbeat fires at the same second): each timer reads candidates, then claims each one with
+   * a guarded UPDATE that re-checks the condition the candidate was read by, and enqueues only when that UPDATE
+   * returned the row, in the same transaction (see `timerTransition`). So the read may be stale or shared by every
+   * replica; the row count decides who acts.
    */
   async processTimers(): Promise<TimerResult> {
     const now = this.deps.clock.now();
@@ -301,14 +311,18 @@ export class ReminderService {
     let overdue = 0;
     let escalated = 0;
     for (const o of await findSnoozesEnded(this.deps.db, now)) {
+      // Single: the UPDATE clears snoozed_until only while it is still <= now, so once one caller woke the task the
+      // others match no row (and a snooze taken since, which ends later, is not cut short). One nudge per snooze end.
       const done = await this.timerTransition(o, now, 'woke', { snoozed_until: null, snoozed_by_name: null }, { snoozedUntilAtMost: now }, ['reminder.update', 'reminder.nudge'], 'snooze-ended', 'snoozed');
       if (done) woke++;
     }
     for (const o of await findNewlyOverdue(this.deps.db, now)) {
+      // Single: overdue_at is set once and never cleared; the UPDATE matches only while it is still unset.
       const done = await this.timerTransition(o, now, 'overdue', { overdue_at: now }, { overdueUnset: true }, ['reminder.update', 'reminder.nudge'], 'overdue');
       if (done) overdue++;
     }
     for (const o of await findToEscalate(this.deps.db, now)) {
+      // Single: escalated_at is set once and never cleared; the UPDATE matches only while it is still unset.
       const done = await this.timerTransition(o, now, 'escalated', { escalated_at: now, overdue_at: o.overdueAt ?? now }, { escalatedUnset: true }, ['reminder.update', 'escalation.post']);
       if (done) escalated++;
     }
@@ -332,14 +346,32 @@ export class ReminderService {
     });
   }
 
-  /** Enqueues a digest post to SOC Oversight's channel, if it is bound. Returns false when it is not. */
-  async enqueueDigest(tenantId: string, periodStart: number, rows: readonly unknown[]): Promise<boolean> {
+  /**
+   * Claim, then act, for the digest of the digest time `digestAt`: runs `claim` first in one transaction and, only
+   * when it wins, enqueues each tenant's digest post to its SOC Oversight channel (tenants without a bound one get
+   * none). The claim and the posts commit together: of racing replicas exactly one enqueues, and a crash between
+   * the two loses nothing. Each post carries the singleton key (tenant, digest, `digestAt`), so even a second winning
+   * claim of the same time adds no row. Returns how many tenants got a digest, or undefined when the claim was lost.
+   */
+  async enqueueDigests(digestAt: number, periodStart: number, digests: readonly TenantDigest[], claim: (trx: Db) => Promise<boolean>): Promise<number | undefined> {
     const now = this.deps.clock.now();
     return this.transact(async (trx) => {
-      const target = await this.channelTarget(trx, tenantId, OVERSIGHT_TEAM_ID);
-      if (!target) return false;
-      await enqueue(trx, { tenantId, conversationKey: `chan:${tenantId}|${target.channelId}`, kind: 'digest.post', payload: { target, periodStart, rows }, at: now });
-      return true;
+      if (!(await claim(trx))) return undefined;
+      let sent = 0;
+      for (const { tenantId, rows } of digests) {
+        const target = await this.channelTarget(trx, tenantId, OVERSIGHT_TEAM_ID);
+        if (!target) continue;
+        const added = await enqueue(trx, {
+          tenantId,
+          conversationKey: `chan:${tenantId}|${target.channelId}`,
+          kind: 'digest.post',
+          payload: { target, periodStart, rows },
+          at: now,
+          singletonKey: singletonKey.digest(tenantId, digestAt),
+        });
+        if (added) sent++;
+      }
+      return sent;
     });
   }
 
@@ -395,11 +427,14 @@ export class ReminderService {
     // A snooze that has run out no longer reads as "snoozed" from the row; the caller knows better.
     from: OccurrenceEvent['fromStatus'] = statusOf(o, now),
   ): Promise<boolean> {
+    // Claim, then act: the guarded UPDATE is the claim, and the event and the messages are written only when it
+    // returned the row, in its transaction. The nudge and the escalation also carry a singleton key, so a claim
+    // that should not have been won (a guard loosened one day) still cannot put a second one in the outbox.
     return this.transact(async (trx) => {
       const row = await updateOpenOccurrence(trx, o.tenantId, o.id, patch, guard);
       if (!row) return false;
       await this.event(trx, row, type, from, SYSTEM_ACTOR, now);
-      for (const kind of kinds) await this.enqueueFor(trx, row, kind, now, nudgeReason ? { reason: nudgeReason } : {});
+      for (const kind of kinds) await this.enqueueFor(trx, row, kind, now, nudgeReason ? { reason: nudgeReason } : {}, timerSingletonKey(kind, o, nudgeReason));
       return true;
     });
   }
@@ -422,15 +457,15 @@ export class ReminderService {
     return true;
   }
 
-  private async enqueueFor(trx: Db, o: Occurrence, kind: DeliveryKind, now: number, extra: Record<string, unknown> = {}): Promise<void> {
+  private async enqueueFor(trx: Db, o: Occurrence, kind: DeliveryKind, now: number, extra: Record<string, unknown> = {}, onceKey?: string): Promise<void> {
     if (kind === 'escalation.post') {
       const target = await this.channelTarget(trx, o.tenantId, OVERSIGHT_TEAM_ID);
       if (!target) return;
-      await enqueue(trx, { tenantId: o.tenantId, conversationKey: `chan:${o.tenantId}|${target.channelId}`, kind, occurrenceId: o.id, payload: { target }, at: now });
+      await enqueue(trx, { tenantId: o.tenantId, conversationKey: `chan:${o.tenantId}|${target.channelId}`, kind, occurrenceId: o.id, payload: { target }, at: now, singletonKey: onceKey });
       return;
     }
     // Updates and nudges only make sense for a card that was posted or is queued to be.
-    await enqueue(trx, { tenantId: o.tenantId, conversationKey: occurrenceKey(o.id), kind, occurrenceId: o.id, payload: extra, at: now });
+    await enqueue(trx, { tenantId: o.tenantId, conversationKey: occurrenceKey(o.id), kind, occurrenceId: o.id, payload: extra, at: now, singletonKey: onceKey });
   }
 
   private transact<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
@@ -442,6 +477,18 @@ export class ReminderService {
         return result;
       });
   }
+}
+
+/**
+ * The singleton key of a message a timer enqueues for the candidate `o` (as read, before the claim): one escalation
+ * and one overdue nudge per occurrence, one nudge per snooze end. Card updates get none: they render the card as it
+ * is at send time, so a second one would change nothing people see.
+ */
+function timerSingletonKey(kind: DeliveryKind, o: Occurrence, nudgeReason: 'snooze-ended' | 'overdue' | undefined): string | undefined {
+  if (kind === 'escalation.post') return singletonKey.escalation(o.id);
+  if (kind !== 'reminder.nudge') return undefined;
+  if (nudgeReason === 'overdue') return singletonKey.overdueNudge(o.id);
+  return o.snoozedUntil === undefined ? undefined : singletonKey.snoozeEndNudge(o.id, o.snoozedUntil);
 }
 
 /** Outbox key of everything about one occurrence: its post, updates and nudges go out in order. */

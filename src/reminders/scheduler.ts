@@ -127,6 +127,12 @@ export class Scheduler {
   /**
    * Creates every occurrence due since the checkpoint, by the catch-up rule, and moves the checkpoint to now.
    * Runs are serialised within the process; across processes the unique key keeps them idempotent.
+   *
+   * Why this read-then-write needs no claim (unlike the digest): every replica may compute the same fire times
+   * from the same checkpoint, and that is fine, because the insert is the claim. `createScheduledMany` inserts
+   * with ON CONFLICT DO NOTHING on (tenant, activity, team, scheduled time) and enqueues a post only for the rows
+   * that insert returned, in the same transaction: a replica that loses a slot gets no row and posts nothing.
+   * The checkpoint only bounds what is computed, so `advanceCheckpoint` (forward-only, no winner) is enough.
    */
   runDue(): Promise<RunResult> {
     const run = this.running.catch(() => undefined).then(() => this.runDueNow());

@@ -23,6 +23,7 @@ export interface OutboxItem {
   readonly lastError?: string;
   readonly createdAt: number;
   readonly sentAt?: number;
+  readonly singletonKey?: string;
 }
 
 function toItem(r: OutboxRow): OutboxItem {
@@ -40,6 +41,7 @@ function toItem(r: OutboxRow): OutboxItem {
     lastError: r.last_error ?? undefined,
     createdAt: Number(r.created_at),
     sentAt: r.sent_at === null ? undefined : Number(r.sent_at),
+    singletonKey: r.singleton_key ?? undefined,
   };
 }
 
@@ -50,16 +52,39 @@ export interface NewOutboxItem {
   readonly occurrenceId?: string;
   readonly payload: Record<string, unknown>;
   readonly at: number;
+  /** For a message that must exist once at most (see `singletonKey`): a second item with the same key is not added. */
+  readonly singletonKey?: string;
 }
 
-export async function enqueue(db: Db, item: NewOutboxItem): Promise<void> {
-  await enqueueMany(db, [item]);
+/**
+ * Singleton keys of the messages periodic jobs enqueue: one per (tenant, job, period). The unique index on
+ * `singleton_key` turns a second insert of a key into nothing, whoever makes it, so even two callers that both
+ * believe they won a claim (a bug, a checkpoint moved back by hand) leave one row, as pg-boss's singleton keys do.
+ */
+export const singletonKey = {
+  /** The digest of the digest time `digestAt` to one tenant. */
+  digest: (tenantId: string, digestAt: number): string => `digest|${tenantId}|${digestAt}`,
+  /** The escalation of an occurrence: it escalates once. */
+  escalation: (occurrenceId: string): string => `escalation|${occurrenceId}`,
+  /** The "overdue" nudge of an occurrence: it becomes overdue once. */
+  overdueNudge: (occurrenceId: string): string => `nudge:overdue|${occurrenceId}`,
+  /** The nudge of one snooze's end: a task may be snoozed again, and each snooze ends at its own time. */
+  snoozeEndNudge: (occurrenceId: string, snoozedUntil: number): string => `nudge:snooze-ended|${occurrenceId}|${snoozedUntil}`,
+} as const;
+
+/** Enqueues one item; false when its singleton key was taken already (nothing was added). */
+export async function enqueue(db: Db, item: NewOutboxItem): Promise<boolean> {
+  return (await enqueueMany(db, [item])) === 1;
 }
 
-/** Enqueues several items in one statement; ids (and so the order within a conversation) follow the list. */
-export async function enqueueMany(db: Db, items: readonly NewOutboxItem[]): Promise<void> {
-  if (items.length === 0) return;
-  await db
+/**
+ * Enqueues several items in one statement; ids (and so the order within a conversation) follow the list. Items
+ * whose singleton key is taken (by an earlier row, or an earlier item of the list) are left out. Returns how many
+ * were added.
+ */
+export async function enqueueMany(db: Db, items: readonly NewOutboxItem[]): Promise<number> {
+  if (items.length === 0) return 0;
+  const added = await db
     .insertInto('outbox')
     .values(
       items.map((item) => ({
@@ -73,9 +98,14 @@ export async function enqueueMany(db: Db, items: readonly NewOutboxItem[]): Prom
         next_attempt_at: item.at,
         created_at: item.at,
         updated_at: item.at,
+        singleton_key: item.singletonKey ?? null,
       })),
     )
+    // The conflict target names the partial index's condition, or PostgreSQL would not infer that index.
+    .onConflict((oc) => oc.column('singleton_key').where('singleton_key', 'is not', null).doNothing())
+    .returning('id')
     .execute();
+  return added.length;
 }
 
 /**

@@ -105,6 +105,8 @@ export interface OutboxTable {
   created_at: number;
   updated_at: number;
   sent_at: number | null;
+  /** Set on a message that must exist once at most (a digest, an escalation, a timer's nudge); unique where set. */
+  singleton_key: string | null;
 }
 
 export interface Database {

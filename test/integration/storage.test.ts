@@ -46,6 +46,7 @@ import {
 import {
   claimDue,
   enqueue,
+  enqueueMany,
   listOutbox,
   markDead,
   markRetry,
@@ -53,9 +54,10 @@ import {
   outboxDepth,
   releaseClaim,
   requeueDead,
+  singletonKey,
   type OutboxItem,
 } from '../../src/storage/outbox.repository';
-import { advanceCheckpoint, listTenants, readCheckpoint, rememberTenant } from '../../src/storage/scheduler-state.repository';
+import { advanceCheckpoint, claimCheckpoint, listTenants, readCheckpoint, rememberTenant } from '../../src/storage/scheduler-state.repository';
 import { createTestDatabase, DIALECTS, openTestStore, type TestStore } from '../support/databases';
 
 /** 2027-01-15T08:00:00Z: well past 2^31, so a 32-bit column or parser would show. */
@@ -438,6 +440,36 @@ describe.each(DIALECTS)('storage on %s', (dialect) => {
       await Promise.all(times.map((at, i) => advanceCheckpoint(i % 2 === 0 ? store.db : replica, name, at)));
       expect(await readCheckpoint(store.db, name)).toBe(T0 + 9000);
     });
+
+    it('claimCheckpoint lets exactly one of 10 concurrent claims of a slot win, across two replicas', async () => {
+      const name = `digest-${++uniq}`;
+      const slot = T0 + HOUR;
+      expect(await claimCheckpoint(store.db, name, slot, slot)).toBe(false); // no checkpoint yet: nothing to claim
+      await advanceCheckpoint(store.db, name, T0);
+      const claims = await Promise.all(Array.from({ length: 10 }, (_, i) => claimCheckpoint(i % 2 === 0 ? store.db : replica, name, slot, slot + 1000 + i)));
+      expect(claims.filter(Boolean)).toHaveLength(1);
+      // The checkpoint is the winner's time, and the slot stays taken: a later claim of it loses, however late.
+      expect(await readCheckpoint(store.db, name)).toBe(slot + 1000 + claims.indexOf(true));
+      expect(await claimCheckpoint(replica, name, slot, slot + HOUR)).toBe(false);
+      // The next slot is free, and a claim never moves the checkpoint back.
+      expect(await claimCheckpoint(replica, name, slot + HOUR, slot + HOUR)).toBe(true);
+      expect(await claimCheckpoint(store.db, name, slot + 500, slot + 500)).toBe(false);
+      expect(await readCheckpoint(store.db, name)).toBe(slot + HOUR);
+      await expect(claimCheckpoint(store.db, name, slot + 2 * HOUR, slot)).rejects.toThrow(RangeError);
+    });
+
+    it('a claim rolled back with its transaction leaves the slot to the next caller', async () => {
+      const name = `digest-${++uniq}`;
+      await advanceCheckpoint(store.db, name, T0);
+      await expect(
+        store.db.transaction().execute(async (trx) => {
+          expect(await claimCheckpoint(trx, name, T0 + HOUR, T0 + HOUR)).toBe(true);
+          throw new Error('crashed before the posts were written');
+        }),
+      ).rejects.toThrow(/crashed/);
+      expect(await readCheckpoint(store.db, name)).toBe(T0);
+      expect(await claimCheckpoint(replica, name, T0 + HOUR, T0 + HOUR + 1)).toBe(true);
+    });
   });
 
   describe('outbox', () => {
@@ -573,6 +605,37 @@ describe.each(DIALECTS)('storage on %s', (dialect) => {
       expect(await requeueDead(store.db, T0 + 41)).toBe(1);
       expect(await requeueDead(store.db, T0 + 42)).toBe(0);
       expect(await outboxDepth(store.db)).toEqual({ pending: 4, dead: 0, oldestPendingAt: T0 });
+    });
+
+    it('an item with a singleton key is added once, ever; items without one are unaffected', async () => {
+      const key = singletonKey.digest('tenant-outbox', T0);
+      const item = (n: number, over: { singletonKey?: string } = {}) => ({ tenantId: 'tenant-outbox', conversationKey: 'chan', kind: 'digest.post', payload: { n }, at: T0, ...over });
+      expect(await enqueue(store.db, item(1, { singletonKey: key }))).toBe(true);
+      expect(await enqueue(replica, item(2, { singletonKey: key }))).toBe(false);
+      // In one statement: the taken key and a key listed twice are left out, the rest is added in order.
+      const other = singletonKey.escalation('occ-1');
+      expect(await enqueueMany(store.db, [item(3, { singletonKey: key }), item(4, { singletonKey: other }), item(5), item(6, { singletonKey: other }), item(7)])).toBe(3);
+      expect((await listOutbox(store.db)).map((i) => [i.payload.n, i.singletonKey])).toEqual([
+        [1, key],
+        [4, other],
+        [5, undefined],
+        [7, undefined],
+      ]);
+      // Sent (or dead) is still there: the key keeps the period taken after delivery.
+      const [claimed] = await claimDue(store.db, dialect, 'w', T0, LEASE, 1);
+      expect(await markSent(store.db, claimed.id, 'w', T0)).toBe(true);
+      expect(await enqueue(store.db, item(8, { singletonKey: key }))).toBe(false);
+    });
+
+    it('10 concurrent enqueues of one singleton key from two replicas, in transactions, leave one row', async () => {
+      const key = singletonKey.overdueNudge('occ-race');
+      const results = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          (i % 2 === 0 ? store.db : replica).transaction().execute((trx) => enqueue(trx, { tenantId: 't', conversationKey: 'occ:race', kind: 'reminder.nudge', payload: { i }, at: T0, singletonKey: key })),
+        ),
+      );
+      expect(results.filter(Boolean)).toHaveLength(1);
+      expect((await listOutbox(store.db)).map((i) => i.payload.i)).toEqual([results.indexOf(true)]);
     });
 
     it('two replicas racing over 100 items never claim one twice, claim every head, and deliver in order', async () => {
