@@ -43,10 +43,11 @@ export function stripMentions(text: string): string {
     .replace(/<at[^>]*>[\s\S]*?<\/at>/gi, ' ')
     .replace(/<[^>]+>/g, ' ')
     .replace(/&nbsp;/gi, ' ')
-    .replace(/&amp;/gi, '&')
     .replace(/&lt;/gi, '<')
     .replace(/&gt;/gi, '>')
     .replace(/&quot;/gi, '"')
+    // Last: what a person typed as "&lt;" arrives as "&amp;lt;" and must stay "&lt;", not become "<".
+    .replace(/&amp;/gi, '&')
     .replace(/\s+/g, ' ')
     .trim();
 }

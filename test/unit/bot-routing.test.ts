@@ -43,6 +43,8 @@ describe('command parsing', () => {
     expect(parseCommand('업무량 모니터링')).toMatchObject({ name: 'workload', args: '모니터링' });
     expect(parseCommand('bindings please').name).toBeUndefined();
     expect(stripMentions('<at>SOC Reminders</at>')).toBe('');
+    // Teams escapes what people type once: decoding must not run twice over it.
+    expect(stripMentions('<at>SOC Reminders</at> run &amp;lt;b&amp;gt; &amp;amp; &lt;i&gt;')).toBe('run &lt;b&gt; &amp; <i>');
   });
 
   it('reads "run <activity> for <team>" and the Korean "대상"', () => {
