@@ -3,7 +3,9 @@
  * a 400 for a body that is not an activity, a 401 for a request that could not be authenticated, and turn
  * errors logged with the activity id instead of crashing anything.
  */
+import { ConfidentialClientApplication } from '@azure/msal-node';
 import { CloudAdapter, ConfigurationBotFrameworkAuthentication, type TurnContext, type Activity } from 'botbuilder';
+import { MsalServiceClientCredentialsFactory, type ServiceClientCredentialsFactory } from 'botframework-connector';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
 
@@ -24,14 +26,21 @@ export class BotAdapter extends CloudAdapter {
   }
 }
 
-/** Creates the adapter from the standard Bot Framework variables (no MicrosoftAppId: local mode). */
+/**
+ * Creates the adapter from the standard Bot Framework variables (no MicrosoftAppId: local mode) and the cloud's
+ * endpoints (config.botFrameworkAuth, always complete, so botbuilder never mixes its defaults with ours).
+ */
 export function createAdapter(config: Config, logger: Logger): BotAdapter {
-  const auth = new ConfigurationBotFrameworkAuthentication({
-    MicrosoftAppId: config.microsoftAppId ?? '',
-    MicrosoftAppPassword: config.microsoftAppPassword ?? '',
-    MicrosoftAppType: config.microsoftAppType,
-    MicrosoftAppTenantId: config.microsoftAppTenantId ?? '',
-  });
+  const auth = new ConfigurationBotFrameworkAuthentication(
+    {
+      MicrosoftAppId: config.microsoftAppId ?? '',
+      MicrosoftAppPassword: config.microsoftAppPassword ?? '',
+      MicrosoftAppType: config.microsoftAppType,
+      MicrosoftAppTenantId: config.microsoftAppTenantId ?? '',
+      ...config.botFrameworkAuth,
+    },
+    privateCloudCredentials(config),
+  );
   const adapter = new BotAdapter(auth);
   adapter.onTurnError = async (context: TurnContext, error: Error) => {
     logger.error({ err: error, activityId: context.activity?.id, activityType: context.activity?.type, conversationId: context.activity?.conversation?.id }, 'turn failed');
@@ -81,4 +90,25 @@ export async function processBotRequest(adapter: BotAdapter, req: BotRequest, lo
     logger.error({ err, activityId: (req.body as Activity).id }, 'turn failed');
     return { status: 500, body: { error: { code: 'InternalError', message: 'The bot failed to handle the activity.' } } };
   }
+}
+
+/** Login hosts under which botbuilder builds its own MSAL client (AuthenticationConstants/GovernmentConstants prefixes). */
+const BOTBUILDER_LOGIN_PREFIXES = ['https://login.microsoftonline.com/', 'https://login.microsoftonline.us/'];
+
+/**
+ * Outbound-token credentials for a login URL outside login.microsoftonline.com/.us (21Vianet, a private cloud, a
+ * local stand-in), or undefined to keep botbuilder's own. For such a URL botbuilder 4.23 builds an MSAL client that
+ * first asks https://login.microsoftonline.com/common/discovery/instance whether the host is a real authority:
+ * where the public cloud is unreachable the bot then never gets a token. The operator named the host, so it is
+ * trusted as a known authority instead (MSAL still fetches its OpenID metadata and posts the client credentials
+ * there, over https). Managed identity does not use a login URL and keeps botbuilder's path.
+ */
+function privateCloudCredentials(config: Config): ServiceClientCredentialsFactory | undefined {
+  const loginUrl = config.botFrameworkAuth.ToChannelFromBotLoginUrl;
+  if (config.localMode || config.microsoftAppType === 'UserAssignedMSI') return undefined;
+  if (BOTBUILDER_LOGIN_PREFIXES.some((prefix) => loginUrl.toLowerCase().startsWith(prefix))) return undefined;
+  const client = new ConfidentialClientApplication({
+    auth: { clientId: config.microsoftAppId!, clientSecret: config.microsoftAppPassword!, authority: loginUrl, knownAuthorities: [new URL(loginUrl).host] },
+  });
+  return new MsalServiceClientCredentialsFactory(config.microsoftAppId!, client);
 }
