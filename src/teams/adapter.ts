@@ -21,6 +21,22 @@ export interface BotResponse {
 
 /** CloudAdapter with the authenticated entry point exposed, so errors are ours to log and answer. */
 export class BotAdapter extends CloudAdapter {
+  /**
+   * @param channelTokenIssuer the only `iss` an inbound token may carry (ToBotFromChannelTokenIssuer); undefined in
+   *   local mode, where requests are not authenticated at all.
+   */
+  constructor(
+    auth: ConfigurationBotFrameworkAuthentication,
+    private readonly channelTokenIssuer?: string,
+  ) {
+    super(auth);
+  }
+
+  /** Why the Authorization header is refused before botbuilder sees it, or undefined (see channelTokenProblem). */
+  tokenRefusal(authHeader: string): string | undefined {
+    return this.channelTokenIssuer === undefined ? undefined : channelTokenProblem(authHeader, this.channelTokenIssuer);
+  }
+
   runActivity(authHeader: string, activity: Activity, logic: (context: TurnContext) => Promise<void>) {
     return this.processActivity(authHeader, activity, logic);
   }
@@ -41,7 +57,7 @@ export function createAdapter(config: Config, logger: Logger): BotAdapter {
     },
     privateCloudCredentials(config),
   );
-  const adapter = new BotAdapter(auth);
+  const adapter = new BotAdapter(auth, config.localMode ? undefined : config.botFrameworkAuth.ToBotFromChannelTokenIssuer);
   adapter.onTurnError = async (context: TurnContext, error: Error) => {
     logger.error({ err: error, activityId: context.activity?.id, activityType: context.activity?.type, conversationId: context.activity?.conversation?.id }, 'turn failed');
     if (context.activity?.type === 'message') {
@@ -74,6 +90,11 @@ export async function processBotRequest(adapter: BotAdapter, req: BotRequest, lo
   if (problem) return { status: 400, body: { error: { code: 'BadRequest', message: problem } } };
   const raw = req.headers.authorization ?? req.headers.Authorization;
   const authHeader = Array.isArray(raw) ? (raw[0] ?? '') : (raw ?? '');
+  const refusal = adapter.tokenRefusal(authHeader);
+  if (refusal) {
+    logger.warn({ reason: refusal, activityId: (req.body as Activity).id }, 'rejected unauthenticated Bot Framework request');
+    return { status: 401, body: { error: { code: 'Unauthorized', message: 'The request is not authenticated as Bot Framework traffic.' } } };
+  }
   let started = false;
   try {
     const invoke = await adapter.runActivity(authHeader, req.body as Activity, async (context) => {
@@ -111,4 +132,43 @@ function privateCloudCredentials(config: Config): ServiceClientCredentialsFactor
     auth: { clientId: config.microsoftAppId!, clientSecret: config.microsoftAppPassword!, authority: loginUrl, knownAuthorities: [new URL(loginUrl).host] },
   });
   return new MsalServiceClientCredentialsFactory(config.microsoftAppId!, client);
+}
+
+const SIGNING_ALGORITHMS = new Set(['RS256', 'RS384', 'RS512']);
+
+/**
+ * What botbuilder does not check on an inbound token, checked before it runs (on the decoded, not yet verified
+ * token: these checks can only refuse more; botbuilder still verifies the signature, audience, times, endorsements
+ * and the serviceurl claim):
+ *  - `exp` must be there: jsonwebtoken only checks an expiry that is present, so a token without one was accepted
+ *    for ever;
+ *  - `iss` must be the channel's (ToBotFromChannelTokenIssuer). botbuilder picks its validation path from the
+ *    unverified token: a Microsoft Entra issuer sends it down the Emulator (or skill) path, which authenticates any
+ *    Entra-signed token whose `appid` is this bot, whatever its audience — such as the bot's own outbound token,
+ *    which it hands to every serviceUrl it talks to (measured: only a later step, building the reply connector
+ *    from an audience that is not an app id, then stopped the turn). Teams sends channel tokens only.
+ *  - an RSA signature algorithm (`alg: none` and HMAC never reach key lookup).
+ * Returns a reason for the log (never the token), or undefined.
+ */
+export function channelTokenProblem(authHeader: string, issuer: string): string | undefined {
+  if (authHeader.trim() === '') return 'no Authorization header';
+  const m = /^Bearer ([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]*)$/.exec(authHeader);
+  if (!m) return 'the Authorization header is not a Bearer JWT';
+  const header = decodeJsonPart(m[1]!);
+  const payload = decodeJsonPart(m[2]!);
+  if (!header || !payload) return 'the token is not a JWT';
+  if (typeof header.alg !== 'string' || !SIGNING_ALGORITHMS.has(header.alg)) return 'the token is not RSA-signed (RS256, RS384 or RS512)';
+  if (typeof payload.exp !== 'number' || !Number.isFinite(payload.exp)) return 'the token has no exp claim';
+  if (payload.iss !== issuer) return 'the token was not issued by the Bot Framework channel service';
+  // The times themselves are botbuilder's to check (with its five-minute clock skew allowance).
+  return undefined;
+}
+
+function decodeJsonPart(part: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
 }
