@@ -13,11 +13,12 @@
  * changes no row of any table, and is logged as a warning with its reason and without the token.
  */
 import SqliteDatabase from 'better-sqlite3';
+import { EmulatorValidation } from 'botframework-connector';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BotFrameworkOpenIdStandIn } from '../support/bot-framework-openid.stand-in';
-import { cardText, CHANNELS, TEAM_ID, TENANT } from '../support/bot-harness';
+import { BotHarness, cardText, CHANNELS, TEAM_ID, TENANT } from '../support/bot-harness';
 import { EntraIdStandIn } from '../support/entra-id.stand-in';
 import { FakeBotConnector } from '../support/fake-bot-connector';
 import { decodeJwt, newRsaKeyPair, type JwtClaims } from '../support/jwt';
@@ -305,5 +306,35 @@ describe('authenticated mode with stand-ins for the Bot Framework, Entra ID and 
     const out = service.output();
     expect(out).not.toContain(APP_SECRET);
     for (const g of entra.grants) if (g.accessToken) expect(out).not.toContain(g.accessToken);
+  });
+});
+
+describe('authenticated mode in-process: what botbuilder keeps between requests', () => {
+  let openId: BotFrameworkOpenIdStandIn;
+  let h: BotHarness;
+
+  beforeAll(async () => {
+    openId = new BotFrameworkOpenIdStandIn([{ kid: 'teams-signing-key', endorsements: ['msteams'] }]);
+    await openId.start();
+    h = await new BotHarness({ env: { MicrosoftAppId: APP_ID, MicrosoftAppPassword: APP_SECRET, ToBotFromChannelOpenIdMetadataUrl: openId.metadataUrl } }).start();
+  });
+  afterAll(async () => {
+    await h?.stop();
+    await openId?.stop();
+  });
+
+  it('does not let unauthenticated requests with made-up tenant ids grow a process-wide list', async () => {
+    const issuers = EmulatorValidation.ToBotFromEmulatorTokenValidationParameters.issuer as string[];
+    const before = issuers.length;
+    const now = Math.floor(Date.now() / 1000);
+    const unpublished = newRsaKeyPair();
+    for (let i = 0; i < 50; i++) {
+      // Well formed, channel issuer, exp present: past the gate, then refused by botbuilder (unknown key).
+      const token = openId.sign({ serviceurl: h.connector.url, nbf: now - 60, exp: now + 3600, iss: CHANNEL_ISSUER, aud: APP_ID, tid: `made-up-tenant-${i}` }, { kid: 'unknown-kid', keyPair: unpublished });
+      const res = await h.post(h.activity({ type: 'message', text: 'teams' }), { authorization: `Bearer ${token}` });
+      expect(res.status).toBe(401);
+    }
+    expect(issuers.length).toBe(before);
+    expect(h.connector.posts()).toHaveLength(0);
   });
 });
