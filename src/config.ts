@@ -58,6 +58,8 @@ export interface Config {
    * else the Teams service hosts of the `ChannelService` cloud. Local mode adds loopback (see teams/service-url.ts).
    */
   readonly serviceUrlAllowlist: readonly ServiceUrlRule[];
+  /** Bot Framework endpoints (public cloud, a sovereign cloud, or local stand-ins), complete: see BotFrameworkAuthSettings. */
+  readonly botFrameworkAuth: BotFrameworkAuthSettings;
 }
 
 export class ConfigError extends Error {
@@ -197,6 +199,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
       `SERVICE_URL_ALLOWLIST: required because ChannelService "${channelService}" is not a cloud with known Teams service hosts (unset: public, ${CHANNEL_SERVICES.usgov}: US Government, ${CHANNEL_SERVICES.china}: China); list its Teams service hosts`,
     );
   }
+  const botFrameworkAuth = parseBotFrameworkAuth(get, errors);
 
   if (errors.length > 0) throw new ConfigError(errors);
   return Object.freeze({
@@ -224,6 +227,134 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
     localMode: appId === undefined,
     homeTenantId: appTenantId ?? allowedTenants[0] ?? 'local',
     serviceUrlAllowlist,
+    botFrameworkAuth: botFrameworkAuth!,
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Bot Framework endpoints (sovereign clouds)
+// ---------------------------------------------------------------------------------------------------------------
+
+/**
+ * The endpoint settings botbuilder's ConfigurationBotFrameworkAuthentication reads, under its own names (which are
+ * also the environment variables), always complete. botbuilder 4.23 uses its built-in public or US Government
+ * constants only when NONE of them is set; set one and it takes every other as given, so a lone
+ * ToBotFromChannelOpenIdMetadataUrl would leave the issuer and the login URL undefined. Filling the unset ones from
+ * the cloud ChannelService names keeps a partial override safe.
+ */
+export interface BotFrameworkAuthSettings {
+  /** '' (public cloud), `https://botframework.azure.us` (US Government), or another cloud's value (everything set by hand). */
+  readonly ChannelService: string;
+  /** Where the bot gets its outbound token (Entra ID authority). Under login.microsoftonline.com/.us botbuilder puts MicrosoftAppTenantId (or its default tenant) after the host; elsewhere the URL is the authority as written. */
+  readonly ToChannelFromBotLoginUrl: string;
+  /** Audience of the bot's outbound token. @default https://api.botframework.com */
+  readonly ToChannelFromBotOAuthScope: string;
+  /** The only `iss` accepted on inbound channel tokens. @default https://api.botframework.com */
+  readonly ToBotFromChannelTokenIssuer: string;
+  /** OpenID metadata whose keys sign inbound channel tokens. @default https://login.botframework.com/v1/.well-known/openidconfiguration */
+  readonly ToBotFromChannelOpenIdMetadataUrl: string;
+  /** Emulator and skill tokens' metadata (this bot refuses those tokens; botbuilder still wants the value). */
+  readonly ToBotFromEmulatorOpenIdMetadataUrl?: string;
+  /** Bot Framework token service (user sign-in; unused by this bot, passed on for completeness). */
+  readonly OAuthUrl?: string;
+  /** `callerId` botbuilder stamps on authenticated activities. @default urn:botframework:azure */
+  readonly CallerId?: string;
+  /** Passed on to botbuilder, which in 4.23 stores it and never uses it (MSAL validates authorities itself). @default true */
+  readonly ValidateAuthority: boolean;
+}
+
+/** botframework-connector's AuthenticationConstants / GovernmentConstants and CallerIdConstants (4.23.3). */
+const PUBLIC_CLOUD: Omit<BotFrameworkAuthSettings, 'ValidateAuthority'> = {
+  ChannelService: '',
+  ToChannelFromBotLoginUrl: 'https://login.microsoftonline.com/botframework.com',
+  ToChannelFromBotOAuthScope: 'https://api.botframework.com',
+  ToBotFromChannelTokenIssuer: 'https://api.botframework.com',
+  ToBotFromChannelOpenIdMetadataUrl: 'https://login.botframework.com/v1/.well-known/openidconfiguration',
+  ToBotFromEmulatorOpenIdMetadataUrl: 'https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration',
+  OAuthUrl: 'https://api.botframework.com',
+  CallerId: 'urn:botframework:azure',
+};
+const US_GOVERNMENT_CHANNEL_SERVICE = 'https://botframework.azure.us';
+const US_GOVERNMENT_CLOUD: Omit<BotFrameworkAuthSettings, 'ValidateAuthority'> = {
+  ChannelService: US_GOVERNMENT_CHANNEL_SERVICE,
+  ToChannelFromBotLoginUrl: 'https://login.microsoftonline.us/MicrosoftServices.onmicrosoft.us',
+  ToChannelFromBotOAuthScope: 'https://api.botframework.us',
+  ToBotFromChannelTokenIssuer: 'https://api.botframework.us',
+  ToBotFromChannelOpenIdMetadataUrl: 'https://login.botframework.azure.us/v1/.well-known/openidconfiguration',
+  ToBotFromEmulatorOpenIdMetadataUrl: 'https://login.microsoftonline.us/cab8a31a-1906-4287-a0d8-4eef66b95f6e/v2.0/.well-known/openid-configuration',
+  OAuthUrl: 'https://api.botframework.azure.us',
+  CallerId: 'urn:botframework:azureusgov',
+};
+
+/** Loopback hosts may be plain http: local stand-ins. Anything the bot fetches elsewhere must be https. */
+function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
+}
+
+function parseBotFrameworkAuth(get: (name: string) => string | undefined, errors: string[]): BotFrameworkAuthSettings | undefined {
+  const rawService = get('ChannelService');
+  const service = rawService?.replace(/\/+$/, '').toLowerCase();
+  const base = service === undefined ? PUBLIC_CLOUD : service === US_GOVERNMENT_CHANNEL_SERVICE ? US_GOVERNMENT_CLOUD : undefined;
+  // A trailing slash is the same cloud (botbuilder compares ChannelService after normalising it, too).
+  const serviceUrlShape = /^https:\/\/[^\s/]+\/*$/i;
+  if (rawService !== undefined && base === undefined && !serviceUrlShape.test(rawService)) {
+    errors.push(`ChannelService: "${rawService}" is not a cloud's channel service URL (e.g. ${US_GOVERNMENT_CHANNEL_SERVICE}; unset for the public cloud)`);
+  }
+  // An endpoint the bot fetches (metadata, authority): https, or http on a loopback host for a local stand-in. MSAL
+  // refuses an http authority, so the login URL is https even there.
+  const fetched = (name: string, alias?: string, httpsOnly = false): string | undefined => {
+    const used = get(name) !== undefined || alias === undefined || get(alias) === undefined ? name : alias;
+    const raw = get(used);
+    if (raw === undefined) return undefined;
+    let url: URL | undefined;
+    try {
+      url = new URL(raw);
+    } catch {
+      url = undefined;
+    }
+    if (!url || !(url.protocol === 'https:' || (!httpsOnly && url.protocol === 'http:' && isLoopbackHost(url.hostname)))) {
+      errors.push(`${used}: "${raw}" must be an https:// URL${httpsOnly ? '' : ' (http:// only on a loopback host, for a local stand-in)'}`);
+    }
+    return raw;
+  };
+  // An identifier compared as a string (issuer, audience): an absolute https URI, as every Microsoft cloud uses.
+  const identifier = (name: string): string | undefined => {
+    const raw = get(name);
+    if (raw !== undefined && !/^https:\/\/[^\s/]+(\/\S*)?$/i.test(raw)) errors.push(`${name}: "${raw}" must be an https:// URI such as https://api.botframework.us`);
+    return raw;
+  };
+  const given = {
+    ToChannelFromBotLoginUrl: fetched('ToChannelFromBotLoginUrl', undefined, true),
+    ToChannelFromBotOAuthScope: identifier('ToChannelFromBotOAuthScope'),
+    ToBotFromChannelTokenIssuer: identifier('ToBotFromChannelTokenIssuer'),
+    // BotOpenIdMetadata and OAuthApiEndpoint are botbuilder's older names; the newer ones win, as in botbuilder.
+    ToBotFromChannelOpenIdMetadataUrl: fetched('ToBotFromChannelOpenIdMetadataUrl', 'BotOpenIdMetadata'),
+    ToBotFromEmulatorOpenIdMetadataUrl: fetched('ToBotFromEmulatorOpenIdMetadataUrl'),
+    OAuthUrl: fetched('OAuthUrl', 'OAuthApiEndpoint'),
+  };
+  const callerId = get('CallerId');
+  if (callerId !== undefined && !/^urn:\S+$/.test(callerId)) errors.push(`CallerId: "${callerId}" must be a URN such as urn:botframework:azureusgov`);
+  const rawValidate = get('ValidateAuthority')?.toLowerCase();
+  if (rawValidate !== undefined && rawValidate !== 'true' && rawValidate !== 'false') errors.push(`ValidateAuthority: "${get('ValidateAuthority')}" must be true or false`);
+
+  if (base === undefined && rawService !== undefined && serviceUrlShape.test(rawService)) {
+    // A cloud botbuilder has no constants for (21Vianet, a private cloud): nothing may be guessed from the public one.
+    const required = ['ToChannelFromBotLoginUrl', 'ToChannelFromBotOAuthScope', 'ToBotFromChannelTokenIssuer', 'ToBotFromChannelOpenIdMetadataUrl'] as const;
+    const missing = required.filter((k) => given[k] === undefined);
+    if (missing.length > 0) errors.push(`ChannelService: "${rawService}" is not the public or US Government cloud, so set ${missing.join(', ')} too`);
+  }
+  if (errors.length > 0) return undefined;
+  const defaults: Partial<BotFrameworkAuthSettings> = base ?? {};
+  return Object.freeze({
+    ChannelService: base?.ChannelService ?? rawService!,
+    ToChannelFromBotLoginUrl: (given.ToChannelFromBotLoginUrl ?? defaults.ToChannelFromBotLoginUrl)!,
+    ToChannelFromBotOAuthScope: (given.ToChannelFromBotOAuthScope ?? defaults.ToChannelFromBotOAuthScope)!,
+    ToBotFromChannelTokenIssuer: (given.ToBotFromChannelTokenIssuer ?? defaults.ToBotFromChannelTokenIssuer)!,
+    ToBotFromChannelOpenIdMetadataUrl: (given.ToBotFromChannelOpenIdMetadataUrl ?? defaults.ToBotFromChannelOpenIdMetadataUrl)!,
+    ToBotFromEmulatorOpenIdMetadataUrl: given.ToBotFromEmulatorOpenIdMetadataUrl ?? defaults.ToBotFromEmulatorOpenIdMetadataUrl,
+    OAuthUrl: given.OAuthUrl ?? defaults.OAuthUrl,
+    CallerId: callerId ?? defaults.CallerId,
+    ValidateAuthority: rawValidate !== 'false',
   });
 }
 

@@ -1,10 +1,12 @@
 /**
- * The Bot Framework adapter, and the handling of POST /api/messages around it: authentication (or local mode),
- * a 400 for a body that is not an activity, a 401 for a request that could not be authenticated, and turn
- * errors logged with the activity id instead of crashing anything.
+ * The Bot Framework adapter, and the handling of POST /api/messages around it: a 400 for a body that is not an
+ * activity, a 403 for one that is not Teams traffic from a Teams host (teams-gate.ts), authentication (or local
+ * mode) with a 401 for a request that could not be authenticated, and turn errors logged with the activity id
+ * instead of crashing anything.
  */
+import { ConfidentialClientApplication } from '@azure/msal-node';
 import { CloudAdapter, ConfigurationBotFrameworkAuthentication, type TurnContext, type Activity } from 'botbuilder';
-import type { BotFrameworkAuthentication } from 'botframework-connector';
+import { EmulatorValidation, MsalServiceClientCredentialsFactory, type ServiceClientCredentialsFactory } from 'botframework-connector';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
 import type { ServiceUrlPolicy } from './service-url';
@@ -22,28 +24,62 @@ export interface BotResponse {
 
 /** CloudAdapter with the authenticated entry point exposed, so errors are ours to log and answer. */
 export class BotAdapter extends CloudAdapter {
-  /** The service-URL allow-list the edge checks before this adapter runs an activity. */
+  /**
+   * @param serviceUrls the service-URL allow-list the edge checks before this adapter runs an activity.
+   * @param channelTokenIssuer the only `iss` an inbound token may carry (ToBotFromChannelTokenIssuer); undefined in
+   *   local mode, where requests are not authenticated at all.
+   */
   constructor(
-    auth: BotFrameworkAuthentication,
+    auth: ConfigurationBotFrameworkAuthentication,
     readonly serviceUrls: ServiceUrlPolicy,
+    private readonly channelTokenIssuer?: string,
   ) {
     super(auth);
   }
 
-  runActivity(authHeader: string, activity: Activity, logic: (context: TurnContext) => Promise<void>) {
-    return this.processActivity(authHeader, activity, logic);
+  /** Why the Authorization header is refused before botbuilder sees it, or undefined (see channelTokenProblem). */
+  tokenRefusal(authHeader: string): string | undefined {
+    return this.channelTokenIssuer === undefined ? undefined : channelTokenProblem(authHeader, this.channelTokenIssuer);
+  }
+
+  async runActivity(authHeader: string, activity: Activity, logic: (context: TurnContext) => Promise<void>) {
+    try {
+      return await this.processActivity(authHeader, activity, logic);
+    } finally {
+      forgetEmulatorIssuers();
+    }
   }
 }
 
-/** Creates the adapter from the standard Bot Framework variables (no MicrosoftAppId: local mode). */
+/**
+ * botbuilder 4.23 runs EmulatorValidation.isTokenFromEmulator on every request before any signature is checked, and
+ * it appends four issuers to a process-wide list for each `tid` of the unverified token it has not seen: one
+ * request per made-up tid grows memory, and every later lookup, for as long as the process runs (measured: 1,000
+ * requests, 9 → 4,009 entries). This bot takes no Emulator tokens (channelTokenProblem), so the list goes back to
+ * botbuilder's own after each request.
+ */
+const EMULATOR_ISSUERS = EmulatorValidation.ToBotFromEmulatorTokenValidationParameters.issuer;
+const EMULATOR_ISSUER_COUNT = Array.isArray(EMULATOR_ISSUERS) ? EMULATOR_ISSUERS.length : 0;
+function forgetEmulatorIssuers(): void {
+  if (Array.isArray(EMULATOR_ISSUERS) && EMULATOR_ISSUERS.length > EMULATOR_ISSUER_COUNT) EMULATOR_ISSUERS.length = EMULATOR_ISSUER_COUNT;
+}
+
+/**
+ * Creates the adapter from the standard Bot Framework variables (no MicrosoftAppId: local mode) and the cloud's
+ * endpoints (config.botFrameworkAuth, always complete, so botbuilder never mixes its defaults with ours).
+ */
 export function createAdapter(config: Config, logger: Logger, serviceUrls: ServiceUrlPolicy): BotAdapter {
-  const auth = new ConfigurationBotFrameworkAuthentication({
-    MicrosoftAppId: config.microsoftAppId ?? '',
-    MicrosoftAppPassword: config.microsoftAppPassword ?? '',
-    MicrosoftAppType: config.microsoftAppType,
-    MicrosoftAppTenantId: config.microsoftAppTenantId ?? '',
-  });
-  const adapter = new BotAdapter(auth, serviceUrls);
+  const auth = new ConfigurationBotFrameworkAuthentication(
+    {
+      MicrosoftAppId: config.microsoftAppId ?? '',
+      MicrosoftAppPassword: config.microsoftAppPassword ?? '',
+      MicrosoftAppType: config.microsoftAppType,
+      MicrosoftAppTenantId: config.microsoftAppTenantId ?? '',
+      ...config.botFrameworkAuth,
+    },
+    privateCloudCredentials(config),
+  );
+  const adapter = new BotAdapter(auth, serviceUrls, config.localMode ? undefined : config.botFrameworkAuth.ToBotFromChannelTokenIssuer);
   adapter.onTurnError = async (context: TurnContext, error: Error) => {
     logger.error({ err: error, activityId: context.activity?.id, activityType: context.activity?.type, conversationId: context.activity?.conversation?.id }, 'turn failed');
     if (context.activity?.type === 'message') {
@@ -78,6 +114,11 @@ export async function processBotRequest(adapter: BotAdapter, req: BotRequest, lo
   if (refused) return refused;
   const raw = req.headers.authorization ?? req.headers.Authorization;
   const authHeader = Array.isArray(raw) ? (raw[0] ?? '') : (raw ?? '');
+  const refusal = adapter.tokenRefusal(authHeader);
+  if (refusal) {
+    logger.warn({ reason: refusal, activityId: (req.body as Activity).id }, 'rejected unauthenticated Bot Framework request');
+    return { status: 401, body: { error: { code: 'Unauthorized', message: 'The request is not authenticated as Bot Framework traffic.' } } };
+  }
   let started = false;
   try {
     const invoke = await adapter.runActivity(authHeader, req.body as Activity, async (context) => {
@@ -93,5 +134,65 @@ export async function processBotRequest(adapter: BotAdapter, req: BotRequest, lo
     }
     logger.error({ err, activityId: (req.body as Activity).id }, 'turn failed');
     return { status: 500, body: { error: { code: 'InternalError', message: 'The bot failed to handle the activity.' } } };
+  }
+}
+
+/** Login hosts under which botbuilder builds its own MSAL client (AuthenticationConstants/GovernmentConstants prefixes). */
+const BOTBUILDER_LOGIN_PREFIXES = ['https://login.microsoftonline.com/', 'https://login.microsoftonline.us/'];
+
+/**
+ * Outbound-token credentials for a login URL outside login.microsoftonline.com/.us (21Vianet, a private cloud, a
+ * local stand-in), or undefined to keep botbuilder's own. For such a URL botbuilder 4.23 builds an MSAL client that
+ * first asks https://login.microsoftonline.com/common/discovery/instance whether the host is a real authority:
+ * where the public cloud is unreachable the bot then never gets a token. The operator named the host, so it is
+ * trusted as a known authority instead (MSAL still fetches its OpenID metadata and posts the client credentials
+ * there, over https). Managed identity does not use a login URL and keeps botbuilder's path.
+ */
+function privateCloudCredentials(config: Config): ServiceClientCredentialsFactory | undefined {
+  const loginUrl = config.botFrameworkAuth.ToChannelFromBotLoginUrl;
+  if (config.localMode || config.microsoftAppType === 'UserAssignedMSI') return undefined;
+  if (BOTBUILDER_LOGIN_PREFIXES.some((prefix) => loginUrl.toLowerCase().startsWith(prefix))) return undefined;
+  const client = new ConfidentialClientApplication({
+    auth: { clientId: config.microsoftAppId!, clientSecret: config.microsoftAppPassword!, authority: loginUrl, knownAuthorities: [new URL(loginUrl).host] },
+  });
+  return new MsalServiceClientCredentialsFactory(config.microsoftAppId!, client);
+}
+
+const SIGNING_ALGORITHMS = new Set(['RS256', 'RS384', 'RS512']);
+
+/**
+ * What botbuilder does not check on an inbound token, checked before it runs (on the decoded, not yet verified
+ * token: these checks can only refuse more; botbuilder still verifies the signature, audience, times, endorsements
+ * and the serviceurl claim):
+ *  - `exp` must be there: jsonwebtoken only checks an expiry that is present, so a token without one was accepted
+ *    for ever;
+ *  - `iss` must be the channel's (ToBotFromChannelTokenIssuer). botbuilder picks its validation path from the
+ *    unverified token: a Microsoft Entra issuer sends it down the Emulator (or skill) path, which authenticates any
+ *    Entra-signed token whose `appid` is this bot, whatever its audience — such as the bot's own outbound token,
+ *    which it hands to every serviceUrl it talks to (measured: only a later step, building the reply connector
+ *    from an audience that is not an app id, then stopped the turn). Teams sends channel tokens only.
+ *  - an RSA signature algorithm (`alg: none` and HMAC never reach key lookup).
+ * Returns a reason for the log (never the token), or undefined.
+ */
+export function channelTokenProblem(authHeader: string, issuer: string): string | undefined {
+  if (authHeader.trim() === '') return 'no Authorization header';
+  const m = /^Bearer ([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]*)$/.exec(authHeader);
+  if (!m) return 'the Authorization header is not a Bearer JWT';
+  const header = decodeJsonPart(m[1]!);
+  const payload = decodeJsonPart(m[2]!);
+  if (!header || !payload) return 'the token is not a JWT';
+  if (typeof header.alg !== 'string' || !SIGNING_ALGORITHMS.has(header.alg)) return 'the token is not RSA-signed (RS256, RS384 or RS512)';
+  if (typeof payload.exp !== 'number' || !Number.isFinite(payload.exp)) return 'the token has no exp claim';
+  if (payload.iss !== issuer) return 'the token was not issued by the Bot Framework channel service';
+  // The times themselves are botbuilder's to check (with its five-minute clock skew allowance).
+  return undefined;
+}
+
+function decodeJsonPart(part: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
   }
 }

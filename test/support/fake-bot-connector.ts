@@ -20,8 +20,12 @@
  *  - Teams' message size limit (about 100 KB of activity JSON → 413 RequestEntityTooLarge), configurable;
  *  - rosters, team details and channel lists, as configured by the test.
  *
+ *  - optionally (`requireBearer`), the Bot Connector's check of the bot's bearer token: RS256, signed by the token
+ *    issuer's key (a stand-in Entra ID's), for the channel's audience, not expired — else 401 Unauthorized.
+ *
  * What it does NOT emulate:
- *  - authentication: the bot's outgoing bearer token is recorded (`requests[].authorization`) but never validated;
+ *  - authentication by default: the bot's outgoing bearer token is recorded (`requests[].authorization`) and only
+ *    checked with `requireBearer`;
  *  - real Teams rendering of messages or Adaptive Cards (cards are stored as sent; see `attachmentsOf`);
  *  - sending anything to the bot (no incoming activities, invokes or conversationUpdate) — that is the test's job;
  *  - batch operations, meetings, attachments upload, conversation history, 1:1 roster semantics beyond a stable id.
@@ -31,8 +35,10 @@
  * are retried with exponential backoff (0.5–1 s, 1–2 s, 2–4 s). Only after the last attempt does botbuilder surface
  * the RestError (statusCode, code, message from the error body). Plan failNext `times` accordingly.
  */
+import type { KeyObject } from 'node:crypto';
 import * as http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { jwtProblem } from './jwt';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Types
@@ -85,6 +91,8 @@ export interface RecordedRequest {
   readonly threadId?: string;
   readonly body: unknown;
   readonly authorization?: string;
+  /** With `requireBearer`: why the bearer token was refused (the request was answered 401). */
+  readonly authProblem?: string;
   readonly headers: Readonly<Record<string, string>>;
   readonly tenantId: string;
   /** Time from the injected clock when the request was handled. */
@@ -198,6 +206,13 @@ export interface FakeBotConnectorOptions {
   conversationTenants?: Record<string, string>;
   /** Delay before each answer, ms (real time). */
   latencyMs?: number;
+  /**
+   * Check every request's `Authorization: Bearer` token as the Bot Connector does: RS256 signed by `publicKey`,
+   * `aud` = `audience` (the bot's ToChannelFromBotOAuthScope), `iss` = `issuer` when given, `exp` present and in the
+   * future (real time), `nbf` passed. Anything else is answered 401 before routing, injected failures and throttling.
+   * Unset: the token is recorded and never checked.
+   */
+  requireBearer?: { publicKey: KeyObject; audience: string; issuer?: string };
 }
 
 /** What a failNext `match` sees. */
@@ -289,6 +304,7 @@ export class FakeBotConnector {
   private readonly unknownActivity: 'reject' | 'accept';
   private throttling: ThrottlingConfig | null;
   private latencyMs: number;
+  private readonly requireBearer?: FakeBotConnectorOptions['requireBearer'];
 
   private readonly membersByThread = new Map<string, FakeMember[]>();
   private defaultMembers: FakeMember[];
@@ -321,6 +337,7 @@ export class FakeBotConnector {
     this.unknownActivity = options.unknownActivity ?? 'reject';
     this.throttling = resolveThrottling(options.throttling ?? true);
     this.latencyMs = options.latencyMs ?? 0;
+    this.requireBearer = options.requireBearer;
     this.defaultMembers = options.defaultMembers ?? [];
     for (const [id, members] of Object.entries(options.members ?? {})) this.setMembers(id, members);
     for (const [id, team] of Object.entries(options.teams ?? {})) this.setTeam(id, team);
@@ -515,6 +532,7 @@ export class FakeBotConnector {
       const segments = this.segmentsOf(rawPath);
       const route = segments ? routeOf(method, segments) : { operation: 'unknown' as const };
       const threadId = this.threadOf(route, body);
+      const authorization = headerOf(req, 'authorization');
       const info: FakeRequestInfo = {
         method,
         rawPath,
@@ -527,14 +545,19 @@ export class FakeBotConnector {
         teamId: route.teamId,
         threadId,
         body,
-        authorization: headerOf(req, 'authorization'),
+        authorization,
+        authProblem: this.bearerProblem(authorization),
         headers: flattenHeaders(req.headers),
         tenantId: this.tenantOf(route, threadId, body),
         time: this.now(),
       };
       record = { seq: ++this.seq, ...info };
       this.requests.push(record);
-      answer = badJson ? errorAnswer(400, 'BadArgument', 'The request body is not valid JSON.') : this.answer(info, route);
+      answer = info.authProblem
+        ? errorAnswer(401, 'Unauthorized', 'Authorization has been denied for this request.')
+        : badJson
+          ? errorAnswer(400, 'BadArgument', 'The request body is not valid JSON.')
+          : this.answer(info, route);
     } catch (err) {
       answer = errorAnswer(500, 'InternalServerError', `FakeBotConnector: ${(err as Error).message}`);
     }
@@ -542,6 +565,15 @@ export class FakeBotConnector {
     this.send(res, answer);
     const waiters = [...this.waiters];
     for (const check of waiters) check();
+  }
+
+  /** With requireBearer: why the Authorization header does not carry a token the Bot Connector would take. */
+  private bearerProblem(authorization: string | undefined): string | undefined {
+    const expect = this.requireBearer;
+    if (!expect) return undefined;
+    const m = /^Bearer (\S+)$/.exec(authorization ?? '');
+    if (!m) return authorization ? 'not a Bearer token' : 'no Authorization header';
+    return jwtProblem(m[1]!, expect);
   }
 
   private send(res: http.ServerResponse, answer: Answer): void {

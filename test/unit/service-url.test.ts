@@ -59,7 +59,15 @@ describe('default allow-list per cloud (ChannelService)', () => {
   });
 
   it('China (https://botframework.azure.cn): the 21Vianet host only', () => {
-    const p = policyOf({ ...APP, ChannelService: 'https://botframework.azure.cn/' });
+    // botbuilder has no 21Vianet constants: its four endpoints are set by hand (README "Sovereign clouds").
+    const p = policyOf({
+      ...APP,
+      ChannelService: 'https://botframework.azure.cn/',
+      ToChannelFromBotLoginUrl: 'https://login.partner.microsoftonline.cn/microsoftservices.partner.onmschina.cn',
+      ToChannelFromBotOAuthScope: 'https://api.botframework.azure.cn',
+      ToBotFromChannelTokenIssuer: 'https://api.botframework.azure.cn',
+      ToBotFromChannelOpenIdMetadataUrl: 'https://login.botframework.azure.cn/v1/.well-known/openidconfiguration',
+    });
     expect(p.isTrusted('https://frontend.botapi.msg.infra.teams.microsoftonline.cn/')).toBe(true);
     expect(p.isTrusted('https://smba.trafficmanager.net/amer/')).toBe(false);
   });
@@ -73,10 +81,18 @@ describe('default allow-list per cloud (ChannelService)', () => {
     expect(defaultServiceUrlRules('public').map((r) => r.kind)).toEqual(['host', 'host', 'host']);
   });
 
+  const PRIVATE_CLOUD_ENDPOINTS = {
+    ToChannelFromBotLoginUrl: 'https://login.botframework.example/tenant',
+    ToChannelFromBotOAuthScope: 'https://api.botframework.example',
+    ToBotFromChannelTokenIssuer: 'https://api.botframework.example',
+    ToBotFromChannelOpenIdMetadataUrl: 'https://login.botframework.example/v1/.well-known/openidconfiguration',
+  };
+
   it('refuses to start with an unknown ChannelService unless SERVICE_URL_ALLOWLIST says which hosts to trust', () => {
     const errors = configErrors({ ...APP, ChannelService: 'https://botframework.example' });
-    expect(errors).toEqual([expect.stringMatching(/^SERVICE_URL_ALLOWLIST: required because ChannelService "https:\/\/botframework\.example" is not a cloud/)]);
-    const p = policyOf({ ...APP, ChannelService: 'https://botframework.example', SERVICE_URL_ALLOWLIST: 'smba.botframework.example' });
+    // The Bot Framework endpoints of such a cloud must be named too (bot-framework-auth.config.test.ts).
+    expect(errors.filter((e) => !e.startsWith('ChannelService:'))).toEqual([expect.stringMatching(/^SERVICE_URL_ALLOWLIST: required because ChannelService "https:\/\/botframework\.example" is not a cloud/)]);
+    const p = policyOf({ ...APP, ...PRIVATE_CLOUD_ENDPOINTS, ChannelService: 'https://botframework.example', SERVICE_URL_ALLOWLIST: 'smba.botframework.example' });
     expect(p.isTrusted('https://smba.botframework.example/x/')).toBe(true);
   });
 });
