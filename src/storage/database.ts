@@ -60,8 +60,25 @@ export function redactUrl(url: string): string {
  * process (another replica, the CLI) simply waits its turn.
  */
 class ImmediateSqliteDriver extends SqliteDriver {
+  constructor(
+    config: SqliteDialectConfig,
+    private readonly sqlite: SqliteDatabase.Database,
+  ) {
+    super(config);
+  }
+
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+
+  /**
+   * After SQLITE_FULL, an I/O error or SQLITE_NOMEM, SQLite has already rolled the transaction back by itself
+   * (at the statement or at COMMIT). Kysely rolls back anyway, SQLite answers "cannot rollback - no transaction
+   * is active", and that error replaces the real one in the caller's hands and in the log. Nothing is left to
+   * undo then, so there is nothing to ask.
+   */
+  override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    if (this.sqlite.inTransaction) await super.rollbackTransaction(connection);
   }
 }
 
@@ -107,13 +124,13 @@ function withStatementCache(db: SqliteDatabase.Database): SqliteDialectConfig['d
 
 class ImmediateSqliteDialect extends SqliteDialect {
   private readonly database: SqliteDialectConfig['database'];
-  constructor(db: SqliteDatabase.Database) {
-    const database = withStatementCache(db);
+  constructor(private readonly sqlite: SqliteDatabase.Database) {
+    const database = withStatementCache(sqlite);
     super({ database });
     this.database = database;
   }
   override createDriver(): Driver {
-    return new ImmediateSqliteDriver({ database: this.database });
+    return new ImmediateSqliteDriver({ database: this.database }, this.sqlite);
   }
   override createAdapter(): DialectAdapter {
     return new TransactionalDdlSqliteAdapter();
