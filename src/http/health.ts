@@ -18,7 +18,7 @@ import type { Clock } from '../reminders/clock';
 import type { Scheduler } from '../reminders/scheduler';
 import type { Store } from '../storage/database';
 import { outboxDepth } from '../storage/outbox.repository';
-import type { StoreHealth } from '../storage/store-faults';
+import { errorMessage, type StoreHealth } from '../storage/store-faults';
 
 export interface HealthDeps {
   readonly store: Pick<Store, 'db' | 'dialect' | 'health'>;
@@ -47,7 +47,7 @@ export function registerHealthRoutes(server: Server, deps: HealthDeps): void {
     try {
       health = await store.health();
     } catch (err) {
-      health = { ok: false, state: 'unreachable', code: 'HEALTH_CHECK_FAILED', reason: err instanceof Error ? err.message : String(err) };
+      health = { ok: false, state: 'unreachable', code: 'HEALTH_CHECK_FAILED', reason: errorMessage(err) };
     }
     if (health.state !== lastState) {
       if (health.ok) logger.info({ previous: lastState }, 'store healthy again');

@@ -22,7 +22,7 @@ import { Pool, types as pgTypes } from 'pg';
 import type { Database } from './tables';
 import { migrateToLatest } from './migrator';
 import { SqliteFaultWatch } from './sqlite-fault-watch';
-import { HEALTHY, markStoreFault, storeFaultCode, type StoreHealth } from './store-faults';
+import { HEALTHY, errorMessage, markStoreFault, storeFaultCode, type StoreHealth } from './store-faults';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -365,10 +365,10 @@ function codeOf(err: unknown): string {
 
 /** An error's message as an operator may see it: a connection string in it loses its password. */
 function messageOf(err: unknown): string {
-  let message = err instanceof Error ? err.message : String(err);
+  let message = errorMessage(err);
   // Node's refused connection to a name with several addresses has an empty message and the causes inside.
   const inner = (err as { errors?: unknown } | null)?.errors;
-  if (!message && Array.isArray(inner)) message = inner.map((e) => (e instanceof Error ? e.message : String(e))).join('; ');
+  if (!message && Array.isArray(inner)) message = inner.map(errorMessage).join('; ');
   if (!message && err instanceof Error) message = err.name;
   return redactUrl(message).slice(0, 500);
 }

@@ -27,7 +27,7 @@
  * until a later write succeeds, and looks at whether the files can be written at all, for /readyz.
  */
 import { accessSync, constants, statSync, statfsSync } from 'node:fs';
-import { HEALTHY, StoreUnavailable, storeFaultCode, type StoreHealth } from './store-faults';
+import { HEALTHY, StoreUnavailable, errorMessage, storeFaultCode, type StoreHealth } from './store-faults';
 
 interface FileIdentity {
   readonly dev: number;
@@ -119,8 +119,7 @@ export class SqliteFaultWatch {
   recordError(err: unknown): void {
     const code = storeFaultCode(err);
     if (!code || err instanceof StoreUnavailable) return;
-    const message = err instanceof Error ? err.message : String(err);
-    this.fault = { code, message, since: this.fault?.code === code ? this.fault.since : this.now() };
+    this.fault = { code, message: errorMessage(err), since: this.fault?.code === code ? this.fault.since : this.now() };
   }
 
   /** A write went through: whatever failed before is over. */

@@ -81,6 +81,15 @@ export function storeFaultCode(err: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * An error's message, read by shape: better-sqlite3's SqliteError can come from another realm (a second copy
+ * of the native module's JS side under jest), where `instanceof Error` is false.
+ */
+export function errorMessage(err: unknown): string {
+  const message = (err as { message?: unknown } | null)?.message;
+  return typeof message === 'string' ? message : String(err);
+}
+
 /** Marks an error that left the store as a store fault when it is one; returns it for `throw`. */
 export function markStoreFault<T>(err: T): T {
   if (typeof err === 'object' && err !== null && storeFaultCode(err) !== undefined && Object.isExtensible(err)) {
