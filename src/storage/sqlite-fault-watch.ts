@@ -9,8 +9,9 @@
  * here, and a one-row write transaction through Kysely went from about 22 to 32 µs with the two checks (at BEGIN
  * and at COMMIT), against 4.3 ms for a card action (p50, bench/RESULTS.md). So the check runs before every write
  * transaction, before its COMMIT, and before each write outside a transaction: a file lost in the middle of a
- * transaction is refused at its commit, and no person is told "done" about a write that went to the lost file. Once lost, the store stays lost: this connection still points at the old file, and only a restart
- * (after the right file is back in place) opens the one at the path.
+ * transaction is refused at its commit, and no person is told "done" about a write that went to the lost file.
+ * Once lost, the store stays lost: this connection still points at the old file, and only a restart (after the
+ * right file is back in place) opens the one at the path.
  *
  * The -wal and -shm count too: with the -wal gone, the changes since the last checkpoint live only in this
  * process; with the -shm gone, a second process (the CLI) would coordinate through another index than ours and
