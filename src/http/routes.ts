@@ -3,14 +3,12 @@
  * integrations). Handlers translate HTTP to calls on the app and back; no logic of their own.
  */
 import restify, { type Request, type Response } from 'restify';
-import { sql } from 'kysely';
 import type { App } from '../app';
-import { catalogSummary } from '../catalog/catalog.loader';
 import type { Logger } from '../logger';
 import { listBindings } from '../storage/binding.repository';
-import { outboxDepth } from '../storage/outbox.repository';
 import { listTenants } from '../storage/scheduler-state.repository';
 import { processBotRequest } from '../teams/adapter';
+import { registerHealthRoutes } from './health';
 import { registerMetricsRoute } from './metrics';
 import { createTabAuth, registerTabRoutes, sendAuthFailure } from './tab';
 
@@ -30,31 +28,14 @@ export function registerRoutes(app: App, logger: Logger): void {
 
   registerMetricsRoute(server, app.metrics, { open: app.config.localMode, token: app.config.metricsToken });
 
-  server.get('/healthz', async (_req: Request, res: Response) => {
-    let databaseOk = true;
-    let outbox: Awaited<ReturnType<typeof outboxDepth>> | undefined;
-    try {
-      await sql`select 1`.execute(app.store.db);
-      outbox = await outboxDepth(app.store.db);
-    } catch (err) {
-      databaseOk = false;
-      logger.error({ err }, 'health check: database unavailable');
-    }
-    const next = app.scheduler.nextFireTime();
-    const now = app.clock.now();
-    res.status(databaseOk ? 200 : 503);
-    res.json({
-      status: databaseOk ? 'ok' : 'degraded',
-      version: app.version,
-      mode: app.config.localMode ? 'local' : 'authenticated',
-      database: { ok: databaseOk, dialect: app.store.dialect },
-      scheduler: { running: app.scheduler.isRunning, lastRun: app.scheduler.lastRun ? new Date(app.scheduler.lastRun).toISOString() : null },
-      catalog: { summary: catalogSummary(app.catalog), activities: app.catalog.activities.length, teams: app.catalog.teams.length, timezone: app.catalog.timezone },
-      nextFire: next ? { activityId: next.activityId, at: new Date(next.at).toISOString() } : null,
-      outbox: outbox
-        ? { pending: outbox.pending, deadLettered: outbox.dead, oldestPendingAgeSeconds: outbox.oldestPendingAt === undefined ? 0 : Math.round((now - outbox.oldestPendingAt) / 1000) }
-        : null,
-    });
+  registerHealthRoutes(server, {
+    store: app.store,
+    scheduler: app.scheduler,
+    catalog: app.catalog,
+    clock: app.clock,
+    version: app.version,
+    mode: app.config.localMode ? 'local' : 'authenticated',
+    logger,
   });
 
   /** Which tenant an API request reads: `?tenant=`, else the only known one, else the home tenant. */

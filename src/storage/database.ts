@@ -11,14 +11,18 @@ import {
   SqliteAdapter,
   SqliteDialect,
   SqliteDriver,
+  sql,
   type DatabaseConnection,
   type SqliteDialectConfig,
+  type SqliteStatement,
   type DialectAdapter,
   type Driver,
 } from 'kysely';
 import { Pool, types as pgTypes } from 'pg';
 import type { Database } from './tables';
 import { migrateToLatest } from './migrator';
+import { SqliteFaultWatch } from './sqlite-fault-watch';
+import { HEALTHY, errorMessage, markStoreFault, storeFaultCode, type StoreHealth } from './store-faults';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -27,6 +31,11 @@ export interface Store {
   readonly dialect: DialectName;
   /** Human-readable location without credentials, for logs and /healthz. */
   readonly location: string;
+  /**
+   * Whether the store can take writes now, and why not: never touches the data, answers within
+   * HEALTH_TIMEOUT_MS. For /readyz and /healthz.
+   */
+  health(): Promise<StoreHealth>;
   close(): Promise<void>;
 }
 
@@ -58,10 +67,41 @@ export function redactUrl(url: string): string {
  * SQLite's default BEGIN is deferred: two processes that both read, then write, can deadlock on the lock
  * upgrade, and busy_timeout does not help there. BEGIN IMMEDIATE takes the write lock up front, so a second
  * process (another replica, the CLI) simply waits its turn.
+ *
+ * It also keeps store faults loud: a write transaction is refused when the file was deleted or replaced, both at
+ * BEGIN and at COMMIT (see SqliteFaultWatch), and the error that ended a transaction is the one that surfaces.
  */
 class ImmediateSqliteDriver extends SqliteDriver {
+  constructor(
+    config: SqliteDialectConfig,
+    private readonly sqlite: SqliteDatabase.Database,
+    private readonly watch: SqliteFaultWatch | undefined,
+  ) {
+    super(config);
+  }
+
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    this.watch?.assertIntact();
     await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+
+  override async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    // A file lost during the transaction: refuse the commit, so Kysely rolls back and nothing lands in the orphan.
+    this.watch?.assertIntact();
+    await connection.executeQuery(CompiledQuery.raw('commit'));
+    this.watch?.recordSuccess();
+  }
+
+  /**
+   * After SQLITE_FULL, an I/O error or SQLITE_NOMEM, SQLite has already rolled the transaction back by itself
+   * (at the statement or at COMMIT). Kysely rolls back anyway, SQLite answers "cannot rollback - no transaction
+   * is active", and that error replaces the real one in the caller's hands and in the log. Nothing is left to
+   * undo then, so there is nothing to ask.
+   */
+  override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    if (this.sqlite.inTransaction) await super.rollbackTransaction(connection);
+    // A commit refused because the file was lost: outside the transaction now, its WAL can be emptied.
+    this.watch?.settle();
   }
 }
 
@@ -82,21 +122,58 @@ const STATEMENT_CACHE_SIZE = 256;
 const STATEMENT_CACHE_MAX_SQL = 4096;
 
 /**
+ * The connection as Kysely sees it: prepared statements kept (below), and every statement watched for store
+ * faults: a write outside a transaction checks the file first (writes inside one were checked at BEGIN), and
+ * SQLite's I/O-class errors are marked as store faults and remembered for /readyz.
+ *
  * Kysely prepares every query again; preparing costs more than running most of ours (a card action spent a
  * fifth of its time there). Keeps the most recently used statements by SQL text. Safe because Kysely runs a
  * statement to completion (`all` or `run`) before the next query; `iterate` (streaming) is never used here.
  */
-function withStatementCache(db: SqliteDatabase.Database): SqliteDialectConfig['database'] {
-  const cache = new Map<string, SqliteDatabase.Statement>();
+function watchedConnection(db: SqliteDatabase.Database, watch: SqliteFaultWatch | undefined): SqliteDialectConfig['database'] {
+  const cache = new Map<string, SqliteStatement>();
+  const failed = (err: unknown): never => {
+    watch?.recordError(err);
+    throw markStoreFault(err);
+  };
+  const watched = (statement: SqliteDatabase.Statement): SqliteStatement => {
+    // SQLite calls BEGIN, COMMIT and ROLLBACK read-only too: the driver checks those.
+    const writes = !statement.readonly;
+    const guarded = <T>(run: () => T): T => {
+      const autocommit = writes && !db.inTransaction;
+      try {
+        if (autocommit) watch?.assertIntact();
+        const result = run();
+        if (autocommit) watch?.recordSuccess();
+        return result;
+      } catch (err) {
+        return failed(err);
+      }
+    };
+    return {
+      reader: statement.reader,
+      all: (parameters) => guarded(() => statement.all(parameters as unknown[])),
+      run: (parameters) => guarded(() => statement.run(parameters as unknown[])),
+      iterate: (parameters) => statement.iterate(parameters as unknown[]),
+    };
+  };
+  const prepare = (sql: string): SqliteStatement => {
+    try {
+      return watched(db.prepare(sql));
+    } catch (err) {
+      // Preparing reads the schema: a corrupt or vanished file fails here first.
+      return failed(err);
+    }
+  };
   return {
     close: () => db.close(),
     prepare(sql: string) {
-      if (sql.length > STATEMENT_CACHE_MAX_SQL) return db.prepare(sql);
+      if (sql.length > STATEMENT_CACHE_MAX_SQL) return prepare(sql);
       let statement = cache.get(sql);
       if (statement) {
         cache.delete(sql); // re-inserted below: the Map's order is the recency order
       } else {
-        statement = db.prepare(sql);
+        statement = prepare(sql);
         if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
       }
       cache.set(sql, statement);
@@ -106,17 +183,59 @@ function withStatementCache(db: SqliteDatabase.Database): SqliteDialectConfig['d
 }
 
 class ImmediateSqliteDialect extends SqliteDialect {
-  private readonly database: SqliteDialectConfig['database'];
-  constructor(db: SqliteDatabase.Database) {
-    const database = withStatementCache(db);
-    super({ database });
-    this.database = database;
+  private readonly config: SqliteDialectConfig;
+  constructor(
+    private readonly sqlite: SqliteDatabase.Database,
+    private readonly watch: SqliteFaultWatch | undefined,
+  ) {
+    const config = { database: watchedConnection(sqlite, watch) };
+    super(config);
+    this.config = config;
   }
   override createDriver(): Driver {
-    return new ImmediateSqliteDriver({ database: this.database });
+    return new ImmediateSqliteDriver(this.config, this.sqlite, this.watch);
   }
   override createAdapter(): DialectAdapter {
     return new TransactionalDdlSqliteAdapter();
+  }
+}
+
+/**
+ * PostgreSQL's driver with the errors that say the server is gone, full or read-only marked as store faults, so
+ * the bot can answer "nothing was recorded" instead of a generic failure. The errors themselves pass unchanged.
+ */
+class FaultMarkingPostgresDialect extends PostgresDialect {
+  override createDriver(): Driver {
+    const inner = super.createDriver();
+    const mark = async <T>(work: () => Promise<T>): Promise<T> => {
+      try {
+        return await work();
+      } catch (err) {
+        throw markStoreFault(err);
+      }
+    };
+    const connections = new WeakMap<DatabaseConnection, DatabaseConnection>();
+    const unwrap = (c: DatabaseConnection) => connections.get(c) ?? c;
+    return {
+      init: () => mark(() => inner.init()),
+      acquireConnection: async () => {
+        const connection = await mark(() => inner.acquireConnection());
+        const wrapped: DatabaseConnection = {
+          executeQuery: (query) => mark(() => connection.executeQuery(query)),
+          streamQuery: (query, chunkSize) => connection.streamQuery(query, chunkSize),
+        };
+        connections.set(wrapped, connection);
+        return wrapped;
+      },
+      beginTransaction: (c, settings) => mark(() => inner.beginTransaction(unwrap(c), settings)),
+      commitTransaction: (c) => mark(() => inner.commitTransaction(unwrap(c))),
+      rollbackTransaction: (c) => mark(() => inner.rollbackTransaction(unwrap(c))),
+      savepoint: inner.savepoint && ((c, name, compile) => mark(() => inner.savepoint!(unwrap(c), name, compile))),
+      rollbackToSavepoint: inner.rollbackToSavepoint && ((c, name, compile) => mark(() => inner.rollbackToSavepoint!(unwrap(c), name, compile))),
+      releaseSavepoint: inner.releaseSavepoint && ((c, name, compile) => mark(() => inner.releaseSavepoint!(unwrap(c), name, compile))),
+      releaseConnection: (c) => inner.releaseConnection(unwrap(c)),
+      destroy: () => inner.destroy(),
+    };
   }
 }
 
@@ -129,23 +248,36 @@ export interface StoreOptions {
   readonly onConnectionError?: (err: Error) => void;
 }
 
+/** How long a SQLite write waits for another process's write lock (the CLI, a second process) before SQLITE_BUSY. */
+const BUSY_TIMEOUT_MS = 10_000;
+
+/**
+ * How long a health check waits for the database. Under an orchestrator's probe timeout (give /readyz 3 s): a
+ * server that does not answer in 2 s is not ready for a person waiting on a card either.
+ */
+export const HEALTH_TIMEOUT_MS = 2000;
+
 /** Opens the store and applies every pending migration; on failure nothing is left open. */
 export async function openStore(location: StoreLocation, options: StoreOptions = {}): Promise<Store> {
   if (location.dialect === 'sqlite') {
-    if (location.target !== ':memory:') mkdirSync(dirname(location.target), { recursive: true });
+    const file = location.target === ':memory:' ? undefined : location.target;
+    if (file) mkdirSync(dirname(file), { recursive: true });
     const sqlite = new SqliteDatabase(location.target);
-    const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect(sqlite) });
+    const watch = file ? new SqliteFaultWatch(file, () => emptyWal(sqlite)) : undefined;
+    const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect(sqlite, watch) });
     try {
       sqlite.pragma('journal_mode = WAL');
-      sqlite.pragma('busy_timeout = 10000');
+      sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
       sqlite.pragma('synchronous = NORMAL');
       sqlite.pragma('foreign_keys = ON');
       await migrateToLatest(db, 'sqlite');
+      // From here on the files are the store's: losing one of them is a fault.
+      watch?.arm();
     } catch (err) {
       await db.destroy();
       throw err;
     }
-    return { db, dialect: 'sqlite', location: location.target, close: () => db.destroy() };
+    return { db, dialect: 'sqlite', location: location.target, health: () => sqliteHealth(db, location.target, watch), close: () => db.destroy() };
   }
   const pool = new Pool({
     connectionString: location.target,
@@ -159,12 +291,84 @@ export async function openStore(location: StoreLocation, options: StoreOptions =
   const onConnectionError =
     options.onConnectionError ?? ((err: Error) => process.emitWarning(`PostgreSQL connection lost (${redactUrl(location.target)}): ${err.message}`));
   pool.on('error', onConnectionError);
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new FaultMarkingPostgresDialect({ pool }) });
   try {
     await migrateToLatest(db, 'postgres');
   } catch (err) {
     await db.destroy();
     throw err;
   }
-  return { db, dialect: 'postgres', location: redactUrl(location.target), close: () => db.destroy() };
+  return { db, dialect: 'postgres', location: redactUrl(location.target), health: () => postgresHealth(db), close: () => db.destroy() };
+}
+
+/**
+ * Copies the WAL into the database file this connection holds and truncates it, without waiting: false (try
+ * later) inside a transaction or while another process reads.
+ */
+function emptyWal(sqlite: SqliteDatabase.Database): boolean {
+  if (sqlite.inTransaction) return false;
+  // busy_timeout would make a checkpoint wait for readers with the event loop blocked.
+  sqlite.pragma('busy_timeout = 0');
+  try {
+    const [result] = sqlite.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>;
+    return result?.busy === 0;
+  } finally {
+    sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  }
+}
+
+async function sqliteHealth(db: Kysely<Database>, path: string, watch: SqliteFaultWatch | undefined): Promise<StoreHealth> {
+  const files = watch?.health() ?? HEALTHY;
+  if (files.state === 'lost') return files;
+  try {
+    await sql`select 1`.execute(db);
+  } catch (err) {
+    return { ok: false, state: 'unreachable', code: storeFaultCode(err) ?? codeOf(err), reason: `SQLite cannot read ${path}: ${messageOf(err)}` };
+  }
+  return files;
+}
+
+/**
+ * Reachable, and a primary that takes writes: after a failover to a standby that is still in recovery, or with
+ * default_transaction_read_only on, every write fails although every read works.
+ */
+async function postgresHealth(db: Kysely<Database>): Promise<StoreHealth> {
+  let row: { recovery: boolean; read_only: string } | undefined;
+  try {
+    const query = sql<{ recovery: boolean; read_only: string }>`select pg_is_in_recovery() as recovery, current_setting('transaction_read_only') as read_only`.execute(db);
+    row = (await withDeadline(query, HEALTH_TIMEOUT_MS)).rows[0];
+  } catch (err) {
+    const code = err instanceof HealthTimeout ? 'TIMEOUT' : (storeFaultCode(err) ?? codeOf(err));
+    return { ok: false, state: 'unreachable', code, reason: `PostgreSQL cannot be reached: ${messageOf(err)}` };
+  }
+  if (row?.recovery) return { ok: false, state: 'unwritable', code: 'IN_RECOVERY', reason: 'the PostgreSQL server is a standby in recovery: it takes no writes' };
+  if (row?.read_only === 'on') return { ok: false, state: 'unwritable', code: '25006', reason: 'PostgreSQL sessions are read-only (default_transaction_read_only is on)' };
+  return HEALTHY;
+}
+
+class HealthTimeout extends Error {}
+
+function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new HealthTimeout(`no answer within ${ms} ms`)), ms);
+  });
+  // The query may still finish (or fail) after the deadline: nobody waits for it then, and that is fine.
+  work.catch(() => undefined);
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+}
+
+function codeOf(err: unknown): string {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code ? code : 'UNKNOWN';
+}
+
+/** An error's message as an operator may see it: a connection string in it loses its password. */
+function messageOf(err: unknown): string {
+  let message = errorMessage(err);
+  // Node's refused connection to a name with several addresses has an empty message and the causes inside.
+  const inner = (err as { errors?: unknown } | null)?.errors;
+  if (!message && Array.isArray(inner)) message = inner.map(errorMessage).join('; ');
+  if (!message && err instanceof Error) message = err.name;
+  return redactUrl(message).slice(0, 500);
 }

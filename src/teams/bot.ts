@@ -12,6 +12,7 @@ import type { Actor, Occurrence } from '../reminders/occurrence.types';
 import type { ReminderService } from '../reminders/reminder.service';
 import type { WorkloadService } from '../reminders/workload';
 import type { Logger } from '../logger';
+import { isStoreFault } from '../storage/store-faults';
 import type { CardVerb, Locale } from './cards/card-views';
 import { CARD_VERBS } from './cards/card-views';
 import { renderMessageCard, renderReminderCard, renderTaskListCard, renderTeamsListCard, renderWorkloadCard, type AdaptiveCardJson } from './cards/card-renderer';
@@ -96,8 +97,24 @@ export class SocBot {
 
   constructor(private readonly deps: BotDeps) {}
 
-  /** Handles one turn. Card actions answer through an invoke response; everything else replies in chat. */
+  /**
+   * Handles one turn. Card actions answer through an invoke response; everything else replies in chat. When the
+   * store refuses (its file lost, the disk full, the server down), the person is told that nothing was recorded;
+   * installation events have nobody to tell, and go to the adapter's turn error.
+   */
   async onTurn(context: TurnContext): Promise<void> {
+    try {
+      await this.route(context);
+    } catch (err) {
+      const route = routeOf(context.activity);
+      if (!isStoreFault(err) || (route !== 'message' && route !== 'card.action')) throw err;
+      this.deps.logger.error({ err, activityId: context.activity.id, route }, 'the store refused; the person is told nothing was recorded');
+      const text = t(localeOf(context.activity.locale, this.deps.defaultLocale), 'store.unavailable');
+      return route === 'card.action' ? this.answerInvoke(context, messageAnswer(text)) : this.replyText(context, text);
+    }
+  }
+
+  private async route(context: TurnContext): Promise<void> {
     const activity = context.activity;
     const route = routeOf(activity);
     if (route === 'ignored') return;
@@ -376,6 +393,7 @@ export class SocBot {
     } catch (err) {
       if (err instanceof DomainError) return messageAnswer(this.explain(err, locale));
       this.deps.logger.error({ err, activityId: activity.id, verb }, 'card action failed');
+      if (isStoreFault(err)) return messageAnswer(t(locale, 'store.unavailable'));
       return messageAnswer(t(locale, 'action.error'));
     }
   }

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { createApp, type App } from '../../src/app';
 import { loadCatalog, parseCatalog } from '../../src/catalog/catalog.loader';
 import { parseConfig } from '../../src/config';
-import { createLogger } from '../../src/logger';
+import { createLogger, type Logger } from '../../src/logger';
 import { openStore, parseDatabaseUrl, type Store } from '../../src/storage/database';
 import { FakeBotConnector, type RecordedPost } from './fake-bot-connector';
 
@@ -48,7 +48,11 @@ export interface HarnessOptions {
   readonly start?: number;
   /** Reuse a database file (restart). */
   readonly dbFile?: string;
+  /** A DATABASE_URL instead of a SQLite file (e.g. a PostgreSQL test database). */
+  readonly databaseUrl?: string;
   readonly connector?: FakeBotConnector;
+  /** The app's logger. @default silent */
+  readonly logger?: Logger;
 }
 
 export class BotHarness {
@@ -85,8 +89,8 @@ export class BotHarness {
     }
     const config = parseConfig({ SOC_TIMEZONE: 'Asia/Seoul', LOG_LEVEL: 'silent', ...this.options.env });
     const catalog = this.options.catalogYaml ? parseCatalog(this.options.catalogYaml, { defaultTimezone: config.timezone }) : loadCatalog({ defaultTimezone: config.timezone });
-    this.store = await openStore(parseDatabaseUrl(this.dbFile));
-    this.app = createApp({ config, catalog, store: this.store, logger: createLogger('silent'), clock: this.clock, autoRun: false });
+    this.store = await openStore(parseDatabaseUrl(this.options.databaseUrl ?? this.dbFile));
+    this.app = createApp({ config, catalog, store: this.store, logger: this.options.logger ?? createLogger('silent'), clock: this.clock, autoRun: false });
     this.port = await this.app.start(0, '127.0.0.1');
     return this;
   }

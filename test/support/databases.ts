@@ -71,6 +71,10 @@ function chooseDialects(): DialectName[] {
 function findPostgres(): PostgresSource {
   const url = process.env.TEST_DATABASE_URL;
   if (url) return { kind: 'url', url };
+  return findLocalPostgres();
+}
+
+function findLocalPostgres(): Exclude<PostgresSource, { kind: 'url' }> {
   const binDir = findBinDir();
   if (!binDir) {
     return { kind: 'missing', reason: 'no initdb and pg_ctl in $TEST_PG_BIN, /usr/lib/postgresql/*/bin or on the PATH' };
@@ -188,17 +192,8 @@ async function startCluster(binDir: string, runAs: Cluster['runAs']): Promise<Cl
     await run(...tool(binDir, runAs, 'initdb', ['-D', join(dir, 'data'), '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-locale', '--no-sync']));
     for (let attempt = 1; ; attempt++) {
       const port = await freePort();
-      const options = [
-        `-p ${port}`,
-        `-k '${dir}'`,
-        '-c listen_addresses=127.0.0.1',
-        // Durability is worthless for a database deleted after the run; these make writes cheap.
-        '-c fsync=off',
-        '-c synchronous_commit=off',
-        '-c full_page_writes=off',
-      ].join(' ');
       try {
-        await run(...tool(binDir, runAs, 'pg_ctl', ['-D', join(dir, 'data'), '-l', join(dir, 'server.log'), '-w', '-t', '30', '-o', options, 'start']));
+        await pgCtlStart({ ...partial, port });
         return { ...partial, port };
       } catch (err) {
         // Another process took the port between our probe and the server's bind: try another one.
@@ -215,6 +210,57 @@ async function startCluster(binDir: string, runAs: Cluster['runAs']): Promise<Cl
     const message = err instanceof Error ? err.message : String(err);
     throw new Error(`could not start a throwaway PostgreSQL cluster with ${binDir}: ${message}${log ? `\nserver log:\n${log}` : ''}`);
   }
+}
+
+/** Starts the cluster's server (again) on its port. */
+async function pgCtlStart(cluster: Cluster): Promise<void> {
+  const { dir, port, binDir, runAs } = cluster;
+  const options = [
+    `-p ${port}`,
+    `-k '${dir}'`,
+    '-c listen_addresses=127.0.0.1',
+    // Durability is worthless for a database deleted after the run; these make writes cheap.
+    '-c fsync=off',
+    '-c synchronous_commit=off',
+    '-c full_page_writes=off',
+  ].join(' ');
+  await run(...tool(binDir, runAs, 'pg_ctl', ['-D', join(dir, 'data'), '-l', join(dir, 'server.log'), '-w', '-t', '30', '-o', options, 'start']));
+}
+
+/**
+ * A PostgreSQL server of one test's own, which it may stop and start again to stand for an outage (the shared
+ * cluster must stay up for the other test files). Needs the server binaries, whatever TEST_DATABASE_URL says.
+ */
+export interface DedicatedPostgres {
+  /** Connection string of its `postgres` database. */
+  readonly url: string;
+  /** Stops the server as an administrator would (`pg_ctl stop -m fast`: sessions are ended). */
+  stop(): Promise<void>;
+  /** Starts it again on the same port and data. */
+  start(): Promise<void>;
+  /** Stops it and deletes it. */
+  dispose(): Promise<void>;
+}
+
+export async function startDedicatedPostgres(): Promise<DedicatedPostgres> {
+  const local = SOURCE.kind === 'local' ? SOURCE : findLocalPostgres();
+  if (local.kind !== 'local') throw new Error(`a dedicated PostgreSQL server cannot be started: ${local.reason}`);
+  const cluster = await startCluster(local.binDir, local.runAs);
+  // If the test dies before dispose(), the process's exit still stops it (the watchdog covers a kill).
+  const atExit = () => stopClusterSync(cluster);
+  const realProcess = runInThisContext('process') as NodeJS.Process;
+  realProcess.once('exit', atExit);
+  return {
+    url: `postgres://postgres@127.0.0.1:${cluster.port}/postgres`,
+    async stop() {
+      await run(...tool(cluster.binDir, cluster.runAs, 'pg_ctl', ['-D', join(cluster.dir, 'data'), '-m', 'fast', '-w', '-t', '30', 'stop']));
+    },
+    start: () => pgCtlStart(cluster),
+    async dispose() {
+      realProcess.removeListener('exit', atExit);
+      stopClusterSync(cluster);
+    },
+  };
 }
 
 function tool(binDir: string, runAs: Cluster['runAs'], name: string, args: string[]): [string, string[], { timeout: number }] {
@@ -338,6 +384,7 @@ function testStore(primary: Store, location: StoreLocation, dispose: () => Promi
     db: primary.db,
     dialect: primary.dialect,
     location: primary.location,
+    health: () => primary.health(),
     async connect() {
       const store = await openStore(location);
       const tracked: Store = {

@@ -31,10 +31,15 @@ export interface ServiceProcess {
   exited: Promise<number | null>;
 }
 
-/** Starts the service and waits for its "started" log line (which carries the bound port). */
-export async function startService(env: Record<string, string>, cwd = ROOT, timeoutMs = 20_000): Promise<ServiceProcess> {
+/**
+ * Starts the service and waits for its "started" log line (which carries the bound port). `launcher` runs it
+ * through another program that ends by exec'ing node (e.g. `unshare -m sh -c '…; exec "$@"' sh`), so the
+ * child's pid is still the service's.
+ */
+export async function startService(env: Record<string, string>, cwd = ROOT, timeoutMs = 20_000, launcher: readonly string[] = []): Promise<ServiceProcess> {
   requireBuild();
-  const child = spawn(process.execPath, [SERVICE], { env: cleanEnv({ PORT: '0', ...env }), cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  const [command, ...args] = [...launcher, process.execPath, SERVICE];
+  const child = spawn(command, args, { env: cleanEnv({ PORT: '0', ...env }), cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
