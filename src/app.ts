@@ -4,7 +4,7 @@
  */
 import type { Catalog } from './catalog/catalog.types';
 import { catalogSummary } from './catalog/catalog.loader';
-import type { Config } from './config';
+import { isLoopbackHost, type Config } from './config';
 import { createHttpServer, type HttpServer } from './http/server';
 import { Metrics } from './http/metrics';
 import { registerRoutes } from './http/routes';
@@ -54,7 +54,7 @@ export interface App {
   readonly digest: DigestJob;
   readonly metrics: Metrics;
   readonly version: string;
-  /** Listens on `port` (default config.port); returns the bound port. */
+  /** Listens on `port` and `host` (default config.port and config.host); returns the bound port. */
   start(port?: number, host?: string): Promise<number>;
   stop(): Promise<void>;
 }
@@ -129,16 +129,24 @@ export function createApp(options: AppOptions): App {
     digest,
     metrics,
     version,
-    async start(port = config.port, host?: string) {
+    async start(port = config.port, host = config.host) {
       registerRoutes(app, logger);
       if (autoRun) {
         await scheduler.start();
         worker!.start();
       }
       const bound = await http.listen(port, host);
+      if (config.localMode && !isLoopbackHost(host)) {
+        // Said at every start, not once: this is a deliberate choice that stays dangerous for as long as it is made.
+        logger.warn(
+          { host, port: bound },
+          `LOCAL MODE ON THE NETWORK: listening on ${host} without authentication. Anyone who can reach port ${bound} can forge Teams traffic: act as any user, complete or skip any task, bind channels. Set MicrosoftAppId for authenticated mode, or HOST=127.0.0.1.`,
+        );
+      }
       logger.info(
         {
           port: bound,
+          host,
           version,
           database: `${store.dialect} ${store.location}`,
           catalog: catalogSummary(catalog),

@@ -3,6 +3,7 @@
  * error, and freezes the result. `.env` is read through dotenv first (real environment variables win).
  */
 import { config as loadDotenv } from 'dotenv';
+import { isIP } from 'node:net';
 import { cronProblem } from './catalog/catalog.schema';
 import { parseDuration } from './catalog/duration';
 import { TEAMS_LIMITS, parseLimits, type PacerLimits, type RateLimit } from './reminders/pacer';
@@ -13,6 +14,13 @@ export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' |
 
 export interface Config {
   readonly port: number;
+  /**
+   * Address the HTTP server listens on (HOST). Default: 127.0.0.1 in local mode, 0.0.0.0 in authenticated mode.
+   * In local mode it is a loopback address unless `localModeOnNetwork` is set.
+   */
+  readonly host: string;
+  /** LOCAL_MODE_ON_NETWORK=true: local mode may listen beyond loopback (start-up then warns every time). */
+  readonly localModeOnNetwork: boolean;
   /** Raw DATABASE_URL (may hold a password: never log it; see storage's redactUrl). */
   readonly databaseUrl?: string;
   readonly catalogFile?: string;
@@ -110,6 +118,17 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
   if (appId !== undefined && appType !== 'MultiTenant' && appTenantId === undefined) errors.push(`MicrosoftAppTenantId: required with MicrosoftAppType=${appType}`);
   if (appId === undefined && password !== undefined) errors.push('MicrosoftAppPassword: set without MicrosoftAppId');
 
+  // Local mode accepts anyone's Bot Framework traffic unauthenticated, so it listens on this machine only unless
+  // the operator says otherwise in so many words; authenticated mode must be reachable by Teams.
+  const rawOnNetwork = get('LOCAL_MODE_ON_NETWORK')?.toLowerCase();
+  if (rawOnNetwork !== undefined && rawOnNetwork !== 'true' && rawOnNetwork !== 'false') errors.push(`LOCAL_MODE_ON_NETWORK: "${get('LOCAL_MODE_ON_NETWORK')}" must be true or false`);
+  const localModeOnNetwork = rawOnNetwork === 'true';
+  const host = get('HOST') ?? (appId === undefined ? '127.0.0.1' : '0.0.0.0');
+  if (!isHostAddress(host)) errors.push(`HOST: "${host}" is not an IP address or host name to listen on (e.g. 127.0.0.1, 0.0.0.0, ::1)`);
+  else if (appId === undefined && !localModeOnNetwork && !isLoopbackHost(host)) {
+    errors.push(`HOST: "${host}" is not a loopback address, and local mode (no MicrosoftAppId) accepts unauthenticated Bot Framework traffic from anyone who reaches it; use 127.0.0.1, or set LOCAL_MODE_ON_NETWORK=true to accept that`);
+  }
+
   const allowedTenants = (get('ALLOWED_TENANTS') ?? '')
     .split(',')
     .map((s) => s.trim())
@@ -156,6 +175,8 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
   if (errors.length > 0) throw new ConfigError(errors);
   return Object.freeze({
     port,
+    host,
+    localModeOnNetwork,
     databaseUrl: get('DATABASE_URL'),
     catalogFile: get('SOC_CATALOG_FILE'),
     timezone,
@@ -178,6 +199,20 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
     localMode: appId === undefined,
     homeTenantId: appTenantId ?? allowedTenants[0] ?? 'local',
   });
+}
+
+/** An IP address (v4 or v6, without brackets) or an RFC 1123 host name. */
+function isHostAddress(host: string): boolean {
+  if (isIP(host) !== 0) return true;
+  return host.length <= 253 && /^(?=.*[a-z])[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i.test(host);
+}
+
+/** True for addresses only this machine can reach: 127.0.0.0/8 (also as ::ffff:127.x.x.x), ::1, and `localhost`. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase();
+  if (h === 'localhost' || h === '::1' || h === '0:0:0:0:0:0:0:1') return true;
+  const v4 = h.startsWith('::ffff:') ? h.slice(7) : h;
+  return isIP(v4) === 4 && v4.startsWith('127.');
 }
 
 /** Reads `.env` (if present) and the process environment. */
