@@ -23,9 +23,10 @@ export interface JsonBodyLimits {
   /** Largest body in bytes, as sent (nothing is inflated). @default 512 KiB */
   readonly maxBytes: number;
   /**
-   * Deepest nesting of objects and arrays. V8's JSON.parse itself survives a million levels, but every recursive
-   * walker after it (JSON.stringify in a logger, structuredClone, a schema check) throws RangeError at a few
-   * thousand. A Teams activity nests about 6 levels; an Adaptive Card carried in one 20 to 30. @default 64
+   * Deepest nesting of objects and arrays. V8's JSON.parse itself survives a million levels (in 0.2 s), but the
+   * recursive walkers after it throw RangeError far sooner (measured on Node 20: JSON.stringify at 4,175 levels,
+   * structuredClone at 3,292, a recursive zod schema at 2,123). A Teams activity nests about 6 levels; an
+   * Adaptive Card carried in one 20 to 30. @default 64
    */
   readonly maxDepth: number;
   /**
