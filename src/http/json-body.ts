@@ -14,7 +14,9 @@
  * answered (the parsed activity lives that long). Each holds at most `maxBytes` of raw body and, thanks to the
  * shape limits, a parsed value of a few MB (measured: a 512 KB array of `0`s parses to 2.1 MB; 10,000 empty
  * objects take 0.6 MB). With the defaults that is 32 × (0.5 MB + ~3 MB) ≈ 110 MB at the very worst, however
- * many requests arrive; the next one is answered 503 without being read.
+ * many requests arrive. Further requests wait, unread, for a slot (a burst of card actions is absorbed: each
+ * takes milliseconds); one that waits `maxQueueMs` is answered 503. A waiting request costs Node's 16 KB read
+ * buffer and its socket, and connections are capped in server.ts.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
@@ -34,8 +36,14 @@ export interface JsonBodyLimits {
    * heap per byte of `[{},{},…]`); a Teams activity has tens of them, a large card a few hundred. @default 10000
    */
   readonly maxContainers: number;
-  /** Requests that may hold a body at once (reading or being handled); more get 503. @default 32 */
+  /** Requests that may hold a body at once (reading or being handled); more wait for a slot. @default 32 */
   readonly maxInFlight: number;
+  /**
+   * How long a request waits for a slot before it is answered 503. Slots held by real traffic free up within
+   * milliseconds; a longer wait means they are held by slow uploads, and Teams wants its answer within seconds.
+   * @default 2000
+   */
+  readonly maxQueueMs: number;
   /**
    * A refused body (too large, wrong type) is still read and dropped up to this many bytes, without keeping them,
    * so that the sender gets to read the answer; past that the connection is closed. @default 4 MiB
@@ -49,6 +57,7 @@ export const DEFAULT_JSON_BODY_LIMITS: JsonBodyLimits = Object.freeze({
   maxDepth: 64,
   maxContainers: 10_000,
   maxInFlight: 32,
+  maxQueueMs: 2000,
   maxDrainBytes: 4 * 1024 * 1024,
 });
 
@@ -242,29 +251,60 @@ export function sendBodyError(res: ServerResponse, err: BodyError, close: boolea
 
 export interface JsonBodyReader {
   /**
-   * Reads the request's JSON body and runs `handler` with it; a refused body gets its 4xx (or 503 when too many
-   * bodies are in flight) and the handler is not run. The slot is held until the handler has settled.
+   * Reads the request's JSON body and runs `handler` with it; a refused body gets its 4xx (or 503 when no slot
+   * came free in time) and the handler is not run. The slot is held until the handler has settled.
    */
   handle(req: IncomingMessage, res: ServerResponse, handler: (body: unknown) => Promise<void>): Promise<void>;
-  /** Requests holding a body now (for tests and metrics). */
+  /** Requests holding a body now, and waiting for a slot (for tests and metrics). */
   readonly inFlight: number;
+  readonly waiting: number;
 }
 
 /** A body reader with its own in-flight limit (one per server). `onRefused` hears every refusal (for the log). */
 export function createJsonBodyReader(limits: Partial<JsonBodyLimits> = {}, onRefused?: (err: BodyError) => void): JsonBodyReader {
   const l: JsonBodyLimits = { ...DEFAULT_JSON_BODY_LIMITS, ...limits };
   let inFlight = 0;
+  /** Waiting requests in arrival order; a release hands its slot straight to the first. */
+  const queue: (() => void)[] = [];
   const refuse = (res: ServerResponse, err: BodyError, close: boolean) => {
     onRefused?.(err);
     sendBodyError(res, err, close);
+  };
+  /** True once the request holds a slot; false when it waited too long or went away meanwhile. */
+  const acquire = (req: IncomingMessage): Promise<boolean> | boolean => {
+    if (inFlight < l.maxInFlight) {
+      inFlight++;
+      return true;
+    }
+    return new Promise<boolean>((resolve) => {
+      const leave = (granted: boolean) => {
+        clearTimeout(timer);
+        req.removeListener('close', gone);
+        const at = queue.indexOf(grant);
+        if (at >= 0) queue.splice(at, 1);
+        resolve(granted);
+      };
+      const grant = () => leave(true);
+      const gone = () => leave(false);
+      const timer = setTimeout(gone, l.maxQueueMs);
+      req.once('close', gone);
+      queue.push(grant);
+    });
+  };
+  const release = () => {
+    const next = queue.shift();
+    if (next) next();
+    else inFlight--;
   };
   return {
     get inFlight() {
       return inFlight;
     },
+    get waiting() {
+      return queue.length;
+    },
     async handle(req, res, handler) {
-      if (inFlight >= l.maxInFlight) return refuse(res, new BodyError(503, 'ServiceUnavailable', 'Too many requests are being handled; retry shortly.'), true);
-      inFlight++;
+      if (!(await acquire(req))) return refuse(res, new BodyError(503, 'ServiceUnavailable', 'Too many requests are being handled; retry shortly.'), true);
       try {
         try {
           checkJsonHeaders(req.headers, l.maxBytes);
@@ -288,7 +328,7 @@ export function createJsonBodyReader(limits: Partial<JsonBodyLimits> = {}, onRef
         }
         await handler(body);
       } finally {
-        inFlight--;
+        release();
       }
     },
   };

@@ -32,7 +32,7 @@ const TABLES = ['tenants', 'occurrences', 'occurrence_events', 'scheduler_state'
 /**
  * Peak resident memory may grow at most this much over the process's size after start-up. json-body.ts bounds
  * bodies at ~110 MB in the worst case (32 in flight × (512 KB + ~3 MB parsed)); this test's worst moment holds
- * 32 bodies of 400 KB. On main, one 199 KB gzip bomb added 600 MB.
+ * 32 bodies of 400 KB and 16 waiting. On main, one 199 KB gzip bomb added 600 MB.
  */
 const RSS_GROWTH_BOUND_MB = 150;
 
@@ -274,12 +274,16 @@ describe('the HTTP edge of the running service', () => {
       { numRuns: 150, seed: 20261202 },
     );
 
-    // 48 bodies of 400 KB at once: at most 32 are read (json-body's in-flight limit), the rest get 503 unread.
+    // Bodies of 400 KB sent in two halves, all at once: 32 are read at a time (json-body's in-flight limit), the
+    // others wait, unread, up to 2 s for a slot.
     const padded = JSON.stringify({ pad: 'q'.repeat(400 * 1024) });
     const half = 200 * 1024;
-    const together = await Promise.all(
-      Array.from({ length: 48 }, () => rawExchange(svc.port, [head('POST', '/api/messages', { ...J, 'Content-Length': padded.length }), padded.slice(0, half), { pauseMs: 1500 }, padded.slice(half)], 10_000)),
-    );
+    const stalled = (count: number, pauseMs: number) =>
+      Promise.all(Array.from({ length: count }, () => rawExchange(svc.port, [head('POST', '/api/messages', { ...J, 'Content-Length': padded.length }), padded.slice(0, half), { pauseMs }, padded.slice(half)], 10_000)));
+    // 40 that stall 1 s: the 8 past the limit get their slot when the first 32 finish; none is turned away.
+    expect((await stalled(40, 1000)).map((x) => x.statuses[0])).toEqual(Array(40).fill(400));
+    // 48 that stall 3 s: the 16 past the limit wait 2 s and get 503.
+    const together = await stalled(48, 3000);
     const answers = together.map((x) => x.statuses[0]);
     expect(answers.every((s) => s === 400 || s === 503)).toBe(true);
     expect(answers.filter((s) => s === 400).length).toBeLessThanOrEqual(32);
