@@ -241,6 +241,9 @@ async function main() {
   const botEnv = {
     ...process.env,
     PORT: String(botPort),
+    // The playground reaches the bot on 127.0.0.1; a HOST from .env (say 0.0.0.0) would make local mode refuse to start.
+    HOST: '127.0.0.1',
+    LOCAL_MODE_ON_NETWORK: '',
     DATABASE_URL: database,
     LOG_LEVEL: process.env.LOG_LEVEL || 'info',
     // Local mode whatever .env says (set-but-empty variables are not overridden by dotenv).

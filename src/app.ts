@@ -9,6 +9,7 @@ import { createHttpServer, type HttpServer } from './http/server';
 import { Metrics } from './http/metrics';
 import { registerRoutes } from './http/routes';
 import type { Logger } from './logger';
+import { isLoopbackHost } from './loopback';
 import { packageVersion } from './package-root';
 import { BindingService } from './reminders/binding.service';
 import { systemClock, type Clock } from './reminders/clock';
@@ -55,7 +56,7 @@ export interface App {
   readonly digest: DigestJob;
   readonly metrics: Metrics;
   readonly version: string;
-  /** Listens on `port` (default config.port); returns the bound port. */
+  /** Listens on `port` and `host` (default config.port and config.host); returns the bound port. */
   start(port?: number, host?: string): Promise<number>;
   stop(): Promise<void>;
 }
@@ -133,16 +134,24 @@ export function createApp(options: AppOptions): App {
     digest,
     metrics,
     version,
-    async start(port = config.port, host?: string) {
+    async start(port = config.port, host = config.host) {
       registerRoutes(app, logger);
       if (autoRun) {
         await scheduler.start();
         worker!.start();
       }
       const bound = await http.listen(port, host);
+      if (config.localMode && !isLoopbackHost(host)) {
+        // Said at every start, not once: this is a deliberate choice that stays dangerous for as long as it is made.
+        logger.warn(
+          { host, port: bound },
+          `LOCAL MODE ON THE NETWORK: listening on ${host} without authentication. Anyone who can reach port ${bound} can forge Teams traffic: act as any user, complete or skip any task, bind channels. Set MicrosoftAppId for authenticated mode, or HOST=127.0.0.1.`,
+        );
+      }
       logger.info(
         {
           port: bound,
+          host,
           version,
           database: `${store.dialect} ${store.location}`,
           catalog: catalogSummary(catalog),

@@ -3,8 +3,10 @@
  * error, and freezes the result. `.env` is read through dotenv first (real environment variables win).
  */
 import { config as loadDotenv } from 'dotenv';
+import { isIP } from 'node:net';
 import { cronProblem } from './catalog/catalog.schema';
 import { parseDuration } from './catalog/duration';
+import { isLoopbackHost } from './loopback';
 import { TEAMS_LIMITS, parseLimits, type PacerLimits, type RateLimit } from './reminders/pacer';
 import { CHANNEL_SERVICES, cloudOfChannelService, defaultServiceUrlRules, parseServiceUrlEntry, type ServiceUrlRule } from './teams/service-url';
 
@@ -14,6 +16,13 @@ export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' |
 
 export interface Config {
   readonly port: number;
+  /**
+   * Address the HTTP server listens on (HOST). Default: 127.0.0.1 in local mode, 0.0.0.0 in authenticated mode.
+   * In local mode it is a loopback address unless `localModeOnNetwork` is set.
+   */
+  readonly host: string;
+  /** LOCAL_MODE_ON_NETWORK=true: local mode may listen beyond loopback (start-up then warns every time). */
+  readonly localModeOnNetwork: boolean;
   /** Raw DATABASE_URL (may hold a password: never log it; see storage's redactUrl). */
   readonly databaseUrl?: string;
   readonly catalogFile?: string;
@@ -123,6 +132,17 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
   if (appId !== undefined && appType !== 'MultiTenant' && appTenantId === undefined) errors.push(`MicrosoftAppTenantId: required with MicrosoftAppType=${appType}`);
   if (appId === undefined && password !== undefined) errors.push('MicrosoftAppPassword: set without MicrosoftAppId');
 
+  // Local mode accepts anyone's Bot Framework traffic unauthenticated, so it listens on this machine only unless
+  // the operator says otherwise in so many words; authenticated mode must be reachable by Teams.
+  const rawOnNetwork = get('LOCAL_MODE_ON_NETWORK')?.toLowerCase();
+  if (rawOnNetwork !== undefined && rawOnNetwork !== 'true' && rawOnNetwork !== 'false') errors.push(`LOCAL_MODE_ON_NETWORK: "${get('LOCAL_MODE_ON_NETWORK')}" must be true or false`);
+  const localModeOnNetwork = rawOnNetwork === 'true';
+  const host = get('HOST') ?? (appId === undefined ? '127.0.0.1' : '0.0.0.0');
+  if (!isHostAddress(host)) errors.push(`HOST: "${host}" is not an IP address or host name to listen on (e.g. 127.0.0.1, 0.0.0.0, ::1)`);
+  else if (appId === undefined && !localModeOnNetwork && !isLoopbackHost(host)) {
+    errors.push(`HOST: "${host}" is not a loopback address, and local mode (no MicrosoftAppId) accepts unauthenticated Bot Framework traffic from anyone who reaches it; use 127.0.0.1, or set LOCAL_MODE_ON_NETWORK=true to accept that`);
+  }
+
   const allowedTenants = (get('ALLOWED_TENANTS') ?? '')
     .split(',')
     .map((s) => s.trim())
@@ -204,6 +224,8 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
   if (errors.length > 0) throw new ConfigError(errors);
   return Object.freeze({
     port,
+    host,
+    localModeOnNetwork,
     databaseUrl: get('DATABASE_URL'),
     catalogFile: get('SOC_CATALOG_FILE'),
     timezone,
@@ -286,11 +308,6 @@ const US_GOVERNMENT_CLOUD: Omit<BotFrameworkAuthSettings, 'ValidateAuthority'> =
   CallerId: 'urn:botframework:azureusgov',
 };
 
-/** Loopback hosts may be plain http: local stand-ins. Anything the bot fetches elsewhere must be https. */
-function isLoopbackHost(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
-}
-
 function parseBotFrameworkAuth(get: (name: string) => string | undefined, errors: string[]): BotFrameworkAuthSettings | undefined {
   const rawService = get('ChannelService');
   const service = rawService?.replace(/\/+$/, '').toLowerCase();
@@ -357,6 +374,13 @@ function parseBotFrameworkAuth(get: (name: string) => string | undefined, errors
     ValidateAuthority: rawValidate !== 'false',
   });
 }
+
+/** An IP address (v4 or v6, without brackets) or an RFC 1123 host name. */
+function isHostAddress(host: string): boolean {
+  if (isIP(host) !== 0) return true;
+  return host.length <= 253 && /^(?=.*[a-z])[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i.test(host);
+}
+
 
 /** Reads `.env` (if present) and the process environment. */
 export function readConfig(): Config {

@@ -34,7 +34,7 @@ async function main(): Promise<void> {
     onConnectionError: (err) => logger.warn({ err }, 'PostgreSQL connection lost; the pool reconnects on next use'),
   });
   const app = createApp({ config, catalog, store, logger });
-  await app.start();
+  await app.start(config.port, config.host);
 
   let stopping = false;
   const shutdown = (signal: string) => {

@@ -2,28 +2,29 @@
  * HTTP routes: the Bot Framework endpoint, health, and the JSON API of the workload (for the tab and
  * integrations). Handlers translate HTTP to calls on the app and back; no logic of their own.
  */
-import restify, { type Request, type Response } from 'restify';
+import type { Request, Response } from 'restify';
 import type { App } from '../app';
 import type { Logger } from '../logger';
 import { listBindings } from '../storage/binding.repository';
 import { listTenants } from '../storage/scheduler-state.repository';
 import { processBotRequest } from '../teams/adapter';
 import { registerHealthRoutes } from './health';
+import { createJsonBodyReader } from './json-body';
 import { registerMetricsRoute } from './metrics';
 import { createTabAuth, registerTabRoutes, sendAuthFailure } from './tab';
 
-/** Largest activity body accepted (Teams' own message limit is ~100 KB). */
-const MAX_BODY_BYTES = 512 * 1024;
-
 export function registerRoutes(app: App, logger: Logger): void {
   const server = app.http.server;
-  const jsonBody = restify.plugins.bodyParser({ maxBodySize: MAX_BODY_BYTES, mapParams: false, rejectUnknown: true });
+  // Uncompressed UTF-8 JSON only, bounded in size and shape (see json-body.ts); no restify bodyParser anywhere.
+  const bodies = createJsonBodyReader({}, (err) => logger.debug({ status: err.status, code: err.code, reason: err.message }, 'refused request body'));
 
-  server.post('/api/messages', jsonBody, async (req: Request, res: Response) => {
-    const answer = await processBotRequest(app.adapter, { body: req.body, headers: req.headers }, (ctx) => app.bot.onTurn(ctx), logger);
-    res.status(answer.status);
-    if (answer.body !== undefined) res.json(answer.body);
-    else res.end();
+  server.post('/api/messages', async (req: Request, res: Response) => {
+    await bodies.handle(req, res, async (body) => {
+      const answer = await processBotRequest(app.adapter, { body, headers: req.headers }, (ctx) => app.bot.onTurn(ctx), logger);
+      res.status(answer.status);
+      if (answer.body !== undefined) res.json(answer.body);
+      else res.end();
+    });
   });
 
   registerMetricsRoute(server, app.metrics, { open: app.config.localMode, token: app.config.metricsToken });

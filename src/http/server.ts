@@ -1,9 +1,58 @@
 /**
- * The restify server: routes are registered by the composition root; this file owns listening, JSON errors
- * and a clean stop.
+ * The restify server: routes are registered by the composition root; this file owns listening, the limits and
+ * timeouts every connection lives under, JSON errors, and a clean stop.
+ *
+ * No restify body parser is installed, here or on any route: bodies are read by `json-body.ts`, which accepts
+ * uncompressed JSON only. A handler that throws or rejects is answered 500 by restify (after `restifyError`
+ * below); a path with no route 404, a route with another method 405; a request Node cannot parse (junk method,
+ * bad framing, conflicting Content-Length and Transfer-Encoding) gets Node's own 400 and the connection closed.
  */
+import type { Socket } from 'node:net';
 import restify, { type Server } from 'restify';
 import type { Logger } from '../logger';
+
+/**
+ * Limits on every connection, chosen for Bot Framework traffic: one small JSON POST per activity, sent whole and
+ * fast by Microsoft's service, which gives up on a bot after 15 seconds anyway. A slower client is not a client
+ * we need to wait for.
+ */
+export const CONNECTION_LIMITS = Object.freeze({
+  /**
+   * The request line and headers must arrive within 10 s of the first byte (Node's default 60 s lets one
+   * machine hold hundreds of sockets open by trickling a header byte at a time: slowloris). Answer: 408.
+   */
+  headersTimeoutMs: 10_000,
+  /**
+   * The whole request, body included, within 30 s: 512 KB at 20 KB/s still fits, and Bot Framework has stopped
+   * waiting long before (Node's default is 5 minutes). Counts receiving only, not the handler's work. Answer: 408.
+   */
+  requestTimeoutMs: 30_000,
+  /** How often Node checks the two timeouts above (default 30 s, which would triple the 10 s). */
+  connectionsCheckingIntervalMs: 1_000,
+  /**
+   * An idle keep-alive connection is closed after 5 s (Node's default, kept on purpose): Bot Framework opens
+   * connections as it needs them, and idle sockets are what an attacker would pile up. Behind a proxy that reuses
+   * connections for longer (Azure Application Gateway, nginx), set its upstream idle timeout below 5 s.
+   */
+  keepAliveTimeoutMs: 5_000,
+  /**
+   * A socket with no traffic either way for 60 s is destroyed, also while a response is being written: a client
+   * that stops reading its answer does not keep the answer in memory for ever (Node's default: no limit).
+   */
+  socketIdleTimeoutMs: 60_000,
+  /**
+   * Request line plus headers at most 16 KiB (Node's default, stated here on purpose): a Bot Framework request
+   * carries a ~1-2 KB bearer token and a dozen headers. Larger: 431.
+   */
+  maxHeaderBytes: 16 * 1024,
+  /** Headers past the 100th are dropped unparsed (Node's default 2000); Bot Framework sends about 15. */
+  maxHeadersCount: 100,
+  /**
+   * Open connections at most; further ones are closed as soon as they are accepted. Each costs a socket, a parser
+   * and up to 16 KiB of headers (~50 KB), so this keeps connections under ~50 MB and below the descriptor limit.
+   */
+  maxConnections: 1024,
+});
 
 export interface HttpServer {
   readonly server: Server;
@@ -11,14 +60,38 @@ export interface HttpServer {
   stop(): Promise<void>;
 }
 
+/** What a 5xx says: the error's own message (an SQL error, a stack) stays in the log. */
+const INTERNAL_ERROR = Object.freeze({ error: Object.freeze({ code: 'InternalError', message: 'The server failed to handle the request.' }) });
+
+/** Answer to a WebSocket or h2c upgrade request: nothing here speaks another protocol. */
+const UPGRADE_REFUSED_BODY = JSON.stringify({ error: { code: 'BadRequest', message: 'Protocol upgrades are not supported here.' } });
+const UPGRADE_REFUSED =
+  `HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(UPGRADE_REFUSED_BODY)}\r\n\r\n` +
+  UPGRADE_REFUSED_BODY;
+
 export function createHttpServer(logger: Logger): HttpServer {
   const server = restify.createServer({ name: 'soc-reminders', handleUncaughtExceptions: false });
+  applyConnectionLimits(server);
   server.use(restify.plugins.queryParser({ mapParams: false }));
   server.on('restifyError', (req, res, err, cb) => {
     const status = (err as { statusCode?: number }).statusCode ?? 500;
-    if (status >= 500) logger.error({ err, url: req.url }, 'request failed');
+    if (status >= 500) {
+      logger.error({ err, url: req.url }, 'request failed');
+      // restify would send `String(err)` as the message of any error that is not one of its own. Sent through
+      // restify (res.json), which marks the response sent so that restify does not try to answer again.
+      if (!res.headersSent) {
+        res.status(500);
+        res.json(INTERNAL_ERROR);
+      }
+    }
     cb();
-    void res;
+  });
+  // restify listens for 'upgrade' on Node's server (to re-emit it), so Node hands such requests over instead of
+  // routing them; with nobody taking them, the socket stayed open with no answer and no timeout.
+  server.on('upgrade', (_req: unknown, socket: Socket) => {
+    socket.on('error', () => undefined);
+    socket.end(UPGRADE_REFUSED);
+    socket.setTimeout(1000, () => socket.destroy());
   });
   return {
     server,
@@ -45,4 +118,20 @@ export function createHttpServer(logger: Logger): HttpServer {
       });
     },
   };
+}
+
+/** Sets CONNECTION_LIMITS on Node's server under restify (which creates it without options). Before listen(). */
+function applyConnectionLimits(server: Server): void {
+  const http = server.server;
+  http.headersTimeout = CONNECTION_LIMITS.headersTimeoutMs;
+  http.requestTimeout = CONNECTION_LIMITS.requestTimeoutMs;
+  http.keepAliveTimeout = CONNECTION_LIMITS.keepAliveTimeoutMs;
+  http.maxHeadersCount = CONNECTION_LIMITS.maxHeadersCount;
+  http.maxConnections = CONNECTION_LIMITS.maxConnections;
+  http.setTimeout(CONNECTION_LIMITS.socketIdleTimeoutMs);
+  // Not in @types/node as writable properties, but read by Node 20's server: the checking interval when it starts
+  // listening, the header size limit for each new connection (lib/_http_server.js).
+  const untyped = http as unknown as { connectionsCheckingInterval: number; maxHeaderSize: number };
+  untyped.connectionsCheckingInterval = CONNECTION_LIMITS.connectionsCheckingIntervalMs;
+  untyped.maxHeaderSize = CONNECTION_LIMITS.maxHeaderBytes;
 }

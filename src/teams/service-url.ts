@@ -11,6 +11,7 @@
  *
  * No botbuilder here: config.ts parses the setting with these functions.
  */
+import { isLoopbackHost } from '../loopback';
 
 /** One entry of the allow-list. */
 export type ServiceUrlRule =
@@ -128,11 +129,7 @@ export type ServiceUrlVerdict =
       readonly reason: string;
     };
 
-/** Whether a WHATWG-parsed host name is a loopback address or `localhost`. */
-export function isLoopbackHost(hostname: string): boolean {
-  // URL normalises IPv4 (127.1, 2130706433 → 127.0.0.1) and brackets IPv6.
-  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
-}
+export { isLoopbackHost };
 
 export interface ServiceUrlPolicyOptions {
   /** Local mode: also trust loopback URLs, http or https, any port. */

@@ -119,7 +119,8 @@ describe('DISPLAY_TOKEN (authenticated mode)', () => {
       type: 'message',
       id: 'a1',
       channelId: 'msteams',
-      serviceUrl: 'http://127.0.0.1:9/',
+      // A Teams service host, so the request reaches authentication (an off-list one is refused with 403 before it).
+      serviceUrl: 'https://smba.trafficmanager.net/amer/',
       from: { id: '29:mallory', name: 'Mallory' },
       recipient: { id: `28:${APP_ID}` },
       conversation: { id: '19:c@thread.tacv2', tenantId: HOME },

@@ -97,3 +97,46 @@ describe('DISPLAY_TOKEN', () => {
     expect(errors.join('\n')).not.toContain(TOKEN.slice(1, 20));
   });
 });
+
+describe('HOST and LOCAL_MODE_ON_NETWORK', () => {
+  const AUTHENTICATED = { MicrosoftAppId: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee', MicrosoftAppPassword: 'p' };
+  const problems = (env: Record<string, string>): readonly string[] => {
+    try {
+      parseConfig(env);
+      return [];
+    } catch (err) {
+      return (err as ConfigError).errors;
+    }
+  };
+
+  it('listens on loopback in local mode and on every interface in authenticated mode, by default', () => {
+    expect(parseConfig({})).toMatchObject({ host: '127.0.0.1', localMode: true, localModeOnNetwork: false });
+    expect(parseConfig(AUTHENTICATED)).toMatchObject({ host: '0.0.0.0', localMode: false });
+  });
+
+  it('accepts any loopback address in local mode', () => {
+    for (const host of ['127.0.0.1', '127.1.2.3', '::1', 'localhost', 'LOCALHOST', '::ffff:127.0.0.1']) expect(parseConfig({ HOST: host }).host).toBe(host);
+  });
+
+  it('refuses a network address in local mode, naming HOST and the way out', () => {
+    for (const host of ['0.0.0.0', '::', '10.0.0.5', 'soc.contoso.com', '128.0.0.1']) {
+      const errors = problems({ HOST: host });
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatch(new RegExp(`^HOST: "${host.replace(/\./g, '\\.')}" is not a loopback address.*LOCAL_MODE_ON_NETWORK=true`));
+    }
+  });
+
+  it('allows local mode on the network only when LOCAL_MODE_ON_NETWORK=true says so', () => {
+    expect(parseConfig({ HOST: '0.0.0.0', LOCAL_MODE_ON_NETWORK: 'true' })).toMatchObject({ host: '0.0.0.0', localMode: true, localModeOnNetwork: true });
+    expect(parseConfig({ HOST: '0.0.0.0', LOCAL_MODE_ON_NETWORK: 'TRUE' }).localModeOnNetwork).toBe(true);
+    expect(problems({ HOST: '0.0.0.0', LOCAL_MODE_ON_NETWORK: 'false' })[0]).toMatch(/^HOST: /);
+    expect(problems({ HOST: '0.0.0.0', LOCAL_MODE_ON_NETWORK: 'yes' }).map((e) => e.split(':')[0])).toEqual(['LOCAL_MODE_ON_NETWORK', 'HOST']);
+  });
+
+  it('takes any address in authenticated mode, and refuses what is not an address', () => {
+    expect(parseConfig({ ...AUTHENTICATED, HOST: '10.0.0.5' }).host).toBe('10.0.0.5');
+    expect(parseConfig({ ...AUTHENTICATED, HOST: '::' }).host).toBe('::');
+    expect(parseConfig({ ...AUTHENTICATED, HOST: 'bot.internal' }).host).toBe('bot.internal');
+    for (const host of ['http://0.0.0.0', '0.0.0.0:3978', 'a b', '999.1.1.1', '[::1]']) expect(problems({ ...AUTHENTICATED, HOST: host })[0]).toMatch(/^HOST: .* is not an IP address or host name/);
+  });
+});
