@@ -19,7 +19,7 @@ import type { CardViews } from './card-views.builder';
 import { parseCommand, parseRunArgs, type CommandName } from './commands';
 import { formatDateTime, inertText } from './formatting';
 import { t, localeOf } from './i18n';
-import { channelPart } from './teams-poster';
+import { channelPart } from './conversation-id';
 import { TEAMS_CHANNEL_ID } from './teams-gate';
 
 export type RouteName = 'message' | 'card.action' | 'installed' | 'uninstalled' | 'ignored';
