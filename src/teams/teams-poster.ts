@@ -12,6 +12,7 @@ import type { BotAdapter } from './adapter';
 import type { Locale } from './cards/card-views';
 import { renderDigestCard, renderEscalationCard, renderNudgeCard, renderReminderCard, type AdaptiveCardJson } from './cards/card-renderer';
 import type { CardViews } from './card-views.builder';
+import { channelPart } from './conversation-id';
 import { formatDateTime, formatElapsed } from './formatting';
 import { t } from './i18n';
 import type { ServiceUrlPolicy } from './service-url';
@@ -27,12 +28,6 @@ export interface TeamsPosterOptions {
   readonly timezone: string;
   /** The allow-list every send is checked against. */
   readonly serviceUrls: Pick<ServiceUrlPolicy, 'check'>;
-}
-
-/** The `19:…@thread…` channel part of a Teams conversation id, without `;messageid=…`. */
-export function channelPart(conversationId: string): string {
-  const i = conversationId.indexOf(';');
-  return i < 0 ? conversationId : conversationId.slice(0, i);
 }
 
 function header(err: Record<string, unknown>, name: string): string | undefined {

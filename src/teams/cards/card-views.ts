@@ -20,6 +20,11 @@ export type Locale = 'en' | 'ko';
 export type CardVerb = 'ack' | 'done' | 'snooze' | 'skip' | 'refresh';
 export const CARD_VERBS: readonly CardVerb[] = ['ack', 'done', 'snooze', 'skip', 'refresh'];
 
+/** True for a verb the reminder card sends (a card's `data` comes from outside: check before routing it). */
+export function isCardVerb(verb: string): verb is CardVerb {
+  return (CARD_VERBS as readonly string[]).includes(verb);
+}
+
 /** Snooze choices offered on the card, in minutes. */
 export const SNOOZE_CHOICES: readonly number[] = [60, 240, 1440];
 

@@ -1,0 +1,168 @@
+/**
+ * The one place where a failure becomes what a person sees: the note on a pressed card (an invoke's message
+ * answer) or the reply to a chat command, in the person's language. Nothing else in teams/ catches to explain.
+ *
+ * Domain errors carry typed fields (reminders/errors.ts). `isCodedDomainError` narrows an error to the subclass
+ * its code names, so a `switch (err.code)` reads `err.by` or `err.activityId` with their types, not through a
+ * cast. A new DomainErrorCode fails to compile in DOMAIN_ERROR_TYPES and in both switches until it has answers.
+ *
+ * Faults that are nobody's doing (the store unreachable, say) belong here too: `answerCardActionFailure` and
+ * `replyToCommandFailure` are the spots, before their generic answers.
+ */
+import { isStoreFault } from '../storage/store-faults';
+import type { Catalog } from '../catalog/catalog.types';
+import type { Actor } from '../reminders/occurrence.types';
+import {
+  AlreadyAcknowledged,
+  AlreadyClosed,
+  DomainError,
+  InvalidInput,
+  NotInThisConversation,
+  NotOnDemand,
+  OccurrenceNotFound,
+  TeamNotAssigned,
+  UnknownActivity,
+  UnknownTeam,
+  UntrustedServiceUrl,
+  type DomainErrorCode,
+} from '../reminders/errors';
+import type { Logger } from '../logger';
+import type { Locale } from './cards/card-views';
+import type { CardViews } from './card-views.builder';
+import { formatOnDemandList, formatTeamList } from './catalog-lists';
+import type { CommandName } from './commands';
+import { formatDateTime, inertText } from './formatting';
+import { t } from './i18n';
+import { answerWithMessage, type InvokeAnswer } from './invoke-answers';
+
+/** The subclass that carries each code's fields. */
+const DOMAIN_ERROR_TYPES = {
+  OCCURRENCE_NOT_FOUND: OccurrenceNotFound,
+  ALREADY_CLOSED: AlreadyClosed,
+  ALREADY_ACKNOWLEDGED: AlreadyAcknowledged,
+  NOT_IN_THIS_CONVERSATION: NotInThisConversation,
+  INVALID_INPUT: InvalidInput,
+  UNKNOWN_ACTIVITY: UnknownActivity,
+  UNKNOWN_TEAM: UnknownTeam,
+  NOT_ON_DEMAND: NotOnDemand,
+  TEAM_NOT_ASSIGNED: TeamNotAssigned,
+  UNTRUSTED_SERVICE_URL: UntrustedServiceUrl,
+} as const satisfies { readonly [C in DomainErrorCode]: new (...args: never[]) => DomainError };
+
+/** A domain error whose `code` tells its subclass: switching on `code` narrows to it. */
+export type CodedDomainError = { [C in DomainErrorCode]: InstanceType<(typeof DOMAIN_ERROR_TYPES)[C]> & { readonly code: C } }[DomainErrorCode];
+
+/** True for a DomainError that is an instance of the subclass its code names (every one the domain throws). */
+export function isCodedDomainError(err: unknown): err is CodedDomainError {
+  return err instanceof DomainError && Object.hasOwn(DOMAIN_ERROR_TYPES, err.code) && err instanceof DOMAIN_ERROR_TYPES[err.code];
+}
+
+/**
+ * The note Teams shows on a pressed card for a domain error. People's names, notes and reasons are made inert:
+ * this text is not a card, so Markdown in it is not known to be shown as typed.
+ * @param timezone where the times of "already done at …" are read (the catalog's)
+ */
+export function explainToCardAction(err: CodedDomainError, locale: Locale, timezone: string): string {
+  const nameOf = (by: Actor | undefined) => inertText(by?.name ?? '?');
+  const time = (at: number | undefined) => (at === undefined ? '' : formatDateTime(at, timezone, locale));
+  switch (err.code) {
+    case 'OCCURRENCE_NOT_FOUND':
+      return t(locale, 'action.notFound');
+    case 'NOT_IN_THIS_CONVERSATION':
+      return t(locale, 'action.otherConversation');
+    case 'ALREADY_ACKNOWLEDGED':
+      return t(locale, 'action.alreadyAcknowledged', { name: nameOf(err.by), time: time(err.at) });
+    case 'ALREADY_CLOSED':
+      if (err.status === 'done') return t(locale, 'action.alreadyDone', { name: nameOf(err.by), time: time(err.at) });
+      if (err.status === 'skipped') return t(locale, 'action.alreadySkipped', { name: nameOf(err.by), time: time(err.at), reason: inertText(err.note ?? '') });
+      return t(locale, 'action.closed', { status: err.status });
+    case 'INVALID_INPUT':
+      return explainInvalidInput(err, locale);
+    case 'UNKNOWN_ACTIVITY':
+    case 'UNKNOWN_TEAM':
+    case 'NOT_ON_DEMAND':
+    case 'TEAM_NOT_ASSIGNED':
+    case 'UNTRUSTED_SERVICE_URL':
+      // Errors of `run` and `bind`, which no card action meets: should one ever, the generic sentence.
+      return t(locale, 'action.error');
+  }
+}
+
+function explainInvalidInput(err: InvalidInput, locale: Locale): string {
+  switch (err.reason) {
+    case 'reason-required':
+      return t(locale, 'action.reasonRequired');
+    case 'bad-snooze':
+      return t(locale, 'action.badSnooze');
+    case 'note-too-long':
+      return t(locale, 'action.noteTooLong', { length: Number(err.detail.length), max: Number(err.detail.max) });
+  }
+}
+
+/** What the card-action route needs to answer a failure. */
+export interface CardActionFailureContext {
+  readonly locale: Locale;
+  /** The catalog's time zone. */
+  readonly timezone: string;
+  readonly logger: Logger;
+  readonly activityId: string | undefined;
+  readonly verb: string;
+}
+
+/** The invoke answer to a card action that threw: a domain error's sentence, else (logged) the generic one. */
+export function answerCardActionFailure(err: unknown, context: CardActionFailureContext): InvokeAnswer {
+  const { locale } = context;
+  if (isCodedDomainError(err)) return answerWithMessage(explainToCardAction(err, locale, context.timezone));
+  context.logger.error({ err, activityId: context.activityId, verb: context.verb }, 'card action failed');
+  // The store refused (its file lost, the disk full, the server down): say that nothing was recorded.
+  if (isStoreFault(err)) return answerWithMessage(t(locale, 'store.unavailable'));
+  return answerWithMessage(t(locale, 'action.error'));
+}
+
+/** The catalog and names the command replies quote. */
+export interface CommandErrorWording {
+  readonly catalog: Pick<Catalog, 'teams' | 'activities'>;
+  readonly views: Pick<CardViews, 'activity' | 'title' | 'teamName'>;
+}
+
+/**
+ * The chat reply to a command that met a domain error, or undefined where that command has no answer for it:
+ * the error then fails the turn, and the adapter logs it and apologises ("nothing was recorded").
+ */
+export function replyToCommandError(err: CodedDomainError, command: CommandName, locale: Locale, wording: CommandErrorWording): string | undefined {
+  const { catalog, views } = wording;
+  switch (err.code) {
+    case 'UNKNOWN_TEAM':
+      if (command === 'bind') return t(locale, 'bind.unknownTeam', { input: err.input.slice(0, 100), teamList: formatTeamList(catalog, locale) });
+      if (command === 'run') return t(locale, 'run.unknownTeam', { input: err.input.slice(0, 100), teamList: formatTeamList(catalog, locale) });
+      return undefined;
+    case 'UNKNOWN_ACTIVITY':
+      if (command !== 'run') return undefined;
+      return t(locale, 'run.unknownActivity', { input: err.input.slice(0, 100), activityList: formatOnDemandList(catalog, locale) });
+    case 'NOT_ON_DEMAND': {
+      if (command !== 'run') return undefined;
+      const activity = views.activity(err.activityId);
+      const cadence = activity ? (locale === 'ko' ? activity.cadence_ko : activity.cadence) : '';
+      return t(locale, 'run.notOnDemand', { activity: views.title(err.activityId, locale), cadence });
+    }
+    case 'TEAM_NOT_ASSIGNED':
+      if (command !== 'run') return undefined;
+      return t(locale, 'run.teamNotAssigned', { activity: views.title(err.activityId, locale), team: views.teamName(err.teamId, locale) });
+    case 'OCCURRENCE_NOT_FOUND':
+    case 'ALREADY_CLOSED':
+    case 'ALREADY_ACKNOWLEDGED':
+    case 'NOT_IN_THIS_CONVERSATION':
+    case 'INVALID_INPUT':
+    case 'UNTRUSTED_SERVICE_URL':
+      // Card-action errors, and a service URL the gates have already refused: no command has words for them.
+      return undefined;
+  }
+}
+
+/** The chat reply to a command that threw, or undefined to let the error fail the turn. */
+export function replyToCommandFailure(err: unknown, command: CommandName, locale: Locale, wording: CommandErrorWording): string | undefined {
+  if (isCodedDomainError(err)) return replyToCommandError(err, command, locale, wording);
+  // The store refused: the person is told nothing was recorded (the fault is logged by the message route).
+  if (isStoreFault(err)) return t(locale, 'store.unavailable');
+  return undefined;
+}

@@ -1,0 +1,115 @@
+/**
+ * The card-action family: an `adaptiveCard/action` invoke (Action.Execute) from the reminder card. The card's
+ * `data` is parsed, never trusted: it names an occurrence, and everything else about it comes from the
+ * database. The verb table in route-table.ts names each verb's handler; each asks the domain for one change and
+ * the answer is the card as the task now stands, or a note saying why nothing changed.
+ */
+import { z } from 'zod';
+import type { Catalog } from '../../catalog/catalog.types';
+import type { Clock } from '../../reminders/clock';
+import type { Actor, Occurrence } from '../../reminders/occurrence.types';
+import type { ActionOrigin, ReminderService } from '../../reminders/reminder.service';
+import type { Logger } from '../../logger';
+import { isCardVerb, type CardVerb } from '../cards/card-views';
+import { renderReminderCard } from '../cards/card-renderer';
+import type { CardViews } from '../card-views.builder';
+import { channelPart } from '../conversation-id';
+import { answerCardActionFailure } from '../error-answers';
+import { inertText } from '../formatting';
+import { t } from '../i18n';
+import { answerWithCard, answerWithMessage, type InvokeAnswer } from '../invoke-answers';
+import { actorOf, type RoutedTurn } from './routed-turn';
+
+// Generous: the domain enforces the real limits with a clear answer; this only bounds what is parsed.
+const MAX_INPUT = 20_000;
+/** The card's `data` and inputs, as much as we accept of them: everything else comes from the database. */
+const actionSchema = z.object({
+  type: z.literal('Action.Execute').optional(),
+  verb: z.string().max(64),
+  data: z
+    .object({
+      occurrenceId: z.string().min(1).max(64),
+      note: z.string().max(MAX_INPUT).optional(),
+      reason: z.string().max(MAX_INPUT).optional(),
+      minutes: z.union([z.string().max(8), z.number()]).optional(),
+    })
+    .passthrough(),
+});
+
+/** One press, parsed: who, on which task, from where, with what the card's inputs held. */
+export interface CardActionRequest {
+  readonly tenantId: string;
+  readonly occurrenceId: string;
+  readonly actor: Actor;
+  /** Lets the domain refuse a press on a card copied to another conversation. */
+  readonly origin: ActionOrigin;
+  readonly note?: string;
+  readonly reason?: string;
+  readonly minutes?: string | number;
+}
+
+/** One verb's handler: the occurrence as the domain left it. Domain errors are answered by `answerCardAction`. */
+export type CardVerbHandler = (request: CardActionRequest) => Promise<Occurrence>;
+
+export type CardVerbTable = { readonly [V in CardVerb]: CardVerbHandler };
+
+/** What the verb handlers ask of the domain, together. */
+export interface CardVerbDeps {
+  readonly reminders: Pick<ReminderService, 'acknowledge' | 'complete' | 'snooze' | 'skip' | 'forAction'>;
+}
+
+/** `ack` (I'm on it). */
+export function acknowledgeTask(reminders: Pick<ReminderService, 'acknowledge'>, r: CardActionRequest): Promise<Occurrence> {
+  return reminders.acknowledge(r.tenantId, r.occurrenceId, r.actor, r.origin);
+}
+
+/** `done`, with the optional note (a ticket link). */
+export function completeTask(reminders: Pick<ReminderService, 'complete'>, r: CardActionRequest): Promise<Occurrence> {
+  return reminders.complete(r.tenantId, r.occurrenceId, r.actor, r.note, r.origin);
+}
+
+/** `snooze` for the chosen minutes (the domain refuses a length it does not offer). */
+export function snoozeTask(reminders: Pick<ReminderService, 'snooze'>, r: CardActionRequest): Promise<Occurrence> {
+  return reminders.snooze(r.tenantId, r.occurrenceId, r.actor, Number(r.minutes), r.origin);
+}
+
+/** `skip`, with its required reason. */
+export function skipTask(reminders: Pick<ReminderService, 'skip'>, r: CardActionRequest): Promise<Occurrence> {
+  return reminders.skip(r.tenantId, r.occurrenceId, r.actor, r.reason, r.origin);
+}
+
+/** `refresh` (Universal Actions auto-refresh, or a press on a stale card): the task as it is, unchanged. */
+export function refreshTask(reminders: Pick<ReminderService, 'forAction'>, r: CardActionRequest): Promise<Occurrence> {
+  return reminders.forAction(r.tenantId, r.occurrenceId, r.origin);
+}
+
+export interface CardActionDeps {
+  readonly views: Pick<CardViews, 'reminder'>;
+  /** The domain's clock: a card shows status as of the same "now" the domain decided with. */
+  readonly clock: Clock;
+  readonly catalog: Pick<Catalog, 'timezone'>;
+  readonly logger: Logger;
+}
+
+export async function answerCardAction(turn: RoutedTurn, verbs: CardVerbTable, deps: CardActionDeps): Promise<InvokeAnswer> {
+  const { activity, locale } = turn;
+  const parsed = actionSchema.safeParse((activity.value as { action?: unknown } | undefined)?.action);
+  if (!parsed.success) return answerWithMessage(t(locale, 'action.notFound'));
+  const { verb, data } = parsed.data;
+  if (!isCardVerb(verb)) return answerWithMessage(t(locale, 'action.unknownVerb', { verb: inertText(verb.slice(0, 40)) }));
+  const request: CardActionRequest = {
+    tenantId: turn.tenantId,
+    occurrenceId: data.occurrenceId,
+    actor: actorOf(activity),
+    origin: { isSameConversation: (posted: string) => channelPart(posted) === channelPart(activity.conversation.id) },
+    note: data.note,
+    reason: data.reason,
+    minutes: data.minutes,
+  };
+  try {
+    const o = await verbs[verb](request);
+    return answerWithCard(renderReminderCard(deps.views.reminder(o, deps.clock.now(), locale)));
+  } catch (err) {
+    return answerCardActionFailure(err, { locale, timezone: deps.catalog.timezone, logger: deps.logger, activityId: activity.id, verb });
+  }
+}
