@@ -5,6 +5,7 @@
 import type { Catalog } from './catalog/catalog.types';
 import { catalogSummary } from './catalog/catalog.loader';
 import type { Config } from './config';
+import { registerAccessLog } from './http/access-log';
 import { createHttpServer, type HttpServer } from './http/server';
 import { Metrics } from './http/metrics';
 import { registerRoutes } from './http/routes';
@@ -112,6 +113,7 @@ export function createApp(options: AppOptions): App {
     observeCardAction: (verb, outcome, seconds) => metrics.cardAction(verb, outcome, seconds),
   });
   const http = createHttpServer(logger);
+  registerAccessLog(http.server, logger, metrics);
   const version = packageVersion();
   const app: App = {
     config,
