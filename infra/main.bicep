@@ -224,11 +224,13 @@ resource teamsChannel 'Microsoft.BotService/botServices/channels@2022-09-15' = {
   }
 }
 
+// Upper-case names: the Agents Toolkit's arm/deploy writes each output to env/.env.<env> under its own name.
 @description('Host name to give `npm run package` (PUBLIC_HOSTNAME) and the Entra app registration (api://<host>/<appId>).')
-output publicHostname string = host
+output PUBLIC_HOSTNAME string = host
 @description('Messaging endpoint configured on the Azure Bot.')
-output messagingEndpoint string = 'https://${host}/api/messages'
-@description('Web app name, for `az webapp deploy --name`.')
-output webAppName string = site.name
-output keyVaultName string = vault.name
-output postgresServer string = postgres.properties.fullyQualifiedDomainName
+output MESSAGING_ENDPOINT string = 'https://${host}/api/messages'
+@description('The web app, for `az webapp deploy --ids` and the toolkit\'s azureAppService/zipDeploy.')
+output BOT_AZURE_APP_SERVICE_RESOURCE_ID string = site.id
+output WEB_APP_NAME string = site.name
+output KEY_VAULT_NAME string = vault.name
+output POSTGRES_SERVER string = postgres.properties.fullyQualifiedDomainName
