@@ -27,11 +27,22 @@ function supportedNode(version: string): boolean {
   return (major === 22 && minor >= 12) || major === 24;
 }
 
+export interface DoctorOptions {
+  /**
+   * Base URL of the running deployment (e.g. https://soc-reminders.contoso.com): its /healthz is read to see
+   * that it answers, in the mode and at the version these settings describe. Unset: not checked, since the
+   * place doctor runs may not reach the public host.
+   */
+  readonly url?: string;
+  /** @default 10 s */
+  readonly timeoutMs?: number;
+}
+
 /**
  * Runs every check. `config` is what readConfig returned without requiring the client secret, or the
  * ConfigError it threw; `nodeVersion` is process.versions.node.
  */
-export async function runDoctor(config: Config | ConfigError, nodeVersion: string): Promise<Finding[]> {
+export async function runDoctor(config: Config | ConfigError, nodeVersion: string, options: DoctorOptions = {}): Promise<Finding[]> {
   const findings: Finding[] = [];
   const ok = (text: string) => findings.push({ level: 'ok', text });
   const warn = (text: string) => findings.push({ level: 'warn', text });
@@ -113,7 +124,35 @@ export async function runDoctor(config: Config | ConfigError, nodeVersion: strin
     );
   }
   if (!config.localMode && !config.metricsToken) note('METRICS_TOKEN is not set: /metrics is not served in authenticated mode');
+  if (options.url) findings.push(...(await probeDeployment(options.url, config, options.timeoutMs ?? 10_000)));
   return findings;
+}
+
+/** Reads <url>/healthz of a running deployment and compares it with these settings. */
+async function probeDeployment(url: string, config: Config, timeoutMs: number): Promise<Finding[]> {
+  let base: URL;
+  try {
+    base = new URL(url);
+  } catch {
+    return [{ level: 'fail', text: `--url "${url}" is not a URL (e.g. https://soc-reminders.contoso.com)` }];
+  }
+  const health = new URL('/healthz', base);
+  let res: Response;
+  try {
+    res = await fetch(health, { signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    return [{ level: 'fail', text: `${health.href} did not answer within ${timeoutMs / 1000}s (${cause?.code ?? cause?.message ?? (err as Error).message}): Teams could not reach it either` }];
+  }
+  const body = (await res.json().catch(() => undefined)) as { status?: string; mode?: string; version?: string } | undefined;
+  if (!body || typeof body.mode !== 'string') return [{ level: 'fail', text: `${health.href} answered ${res.status} but not as SOC Reminders: is the host name pointing at this service?` }];
+  const found: Finding[] = [];
+  if (res.status !== 200) found.push({ level: 'fail', text: `${health.href} answered ${res.status} (${body.status ?? 'no status'}): the service is up but not healthy; see its logs and /healthz` });
+  else found.push({ level: 'ok', text: `${health.href} answers: ${body.status}, ${body.mode} mode, version ${body.version ?? 'unknown'}` });
+  const expected = config.localMode ? 'local' : 'authenticated';
+  if (body.mode !== expected) found.push({ level: 'fail', text: `the service at ${base.host} runs in ${body.mode} mode, these settings are for ${expected} mode: it was started with other settings` });
+  if (base.protocol !== 'https:') found.push({ level: 'warn', text: `${base.origin} is not HTTPS: Teams only calls https:// endpoints` });
+  return found;
 }
 
 const LABEL: Record<FindingLevel, string> = { ok: 'ok  ', warn: 'warn', fail: 'FAIL', note: 'note' };

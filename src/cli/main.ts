@@ -32,7 +32,7 @@ Commands:
   outbox list [--failed]                           deliveries waiting or dead-lettered
   outbox retry <id> | --all-failed                 send dead-lettered deliveries again
   package [--out FILE]                             build the Teams app package (build/appPackage.zip)
-  doctor                                           check this deployment's settings and database
+  doctor [--url URL]                               check this deployment's settings and database
 
 Run 'soc-reminders <command> --help' for details. Configuration comes from the environment and .env
 (see .env.example).`,
@@ -60,13 +60,14 @@ Makes dead-lettered deliveries pending again; a running bot sends them within se
 Validates the manifest in manifest/ (filled from TEAMS_APP_ID, MicrosoftAppId and PUBLIC_HOSTNAME) and the
 icons, then writes the Teams app package (default build/appPackage.zip). Prints every error and exits 1 if
 anything is invalid. Needs MicrosoftAppId, not its client secret.`,
-  doctor: `soc-reminders doctor
+  doctor: `soc-reminders doctor [--url URL]
 
 Checks the settings the service would start with (environment and .env) and says in plain words what is wrong:
 local mode, the app id, type and tenant, the client secret (present, not verified), ALLOWED_TENANTS, the
 public host and the messaging endpoint, the database (reachable, migrations applied, SQLite on a network
 share), and what the tab's sign-in needs in Entra ID. Changes nothing. Exit 0, or 1 when a problem would stop
-the deployment from working.`,
+the deployment from working. --url (e.g. https://soc-reminders.contoso.com) also reads the running service's
+/healthz and checks that it answers, healthy, in the mode these settings describe.`,
 };
 
 /** "2026-03-02T09:00:00-05:00": the instant as local time in `timeZone` with its offset. */
@@ -224,7 +225,7 @@ async function run(argv: string[]): Promise<void> {
       return out(`wrote ${file} (${zip.length} bytes)`);
     }
     case 'doctor': {
-      parseArgs({ args: rest, options: {}, strict: true });
+      const { values } = parseArgs({ args: rest, options: { url: { type: 'string' } }, strict: true });
       let cfg: Config | ConfigError;
       try {
         cfg = readConfig({ requireAppPassword: false });
@@ -232,7 +233,7 @@ async function run(argv: string[]): Promise<void> {
         if (!(err instanceof ConfigError)) throw err;
         cfg = err;
       }
-      const { text, failed } = formatFindings(await runDoctor(cfg, process.versions.node));
+      const { text, failed } = formatFindings(await runDoctor(cfg, process.versions.node, { url: values.url }));
       out(`soc-reminders doctor: the settings in the environment and .env\n${text}`);
       if (failed) throw new Failure('doctor found problems (FAIL above)');
       return;

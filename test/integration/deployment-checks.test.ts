@@ -10,7 +10,24 @@ import { unzipSync } from 'fflate';
 import { openStore, parseDatabaseUrl } from '../../src/storage/database';
 import { BotHarness } from '../support/bot-harness';
 import { DIALECTS, createTestDatabase } from '../support/databases';
-import { runCli } from '../support/process';
+import { spawn } from 'node:child_process';
+import { ROOT, cleanEnv, runCli } from '../support/process';
+
+/** runCli, without blocking this process: the service it probes runs in here. */
+function runCliAsync(args: string[], env: Record<string, string>, cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(ROOT, 'bin', 'soc-reminders.js'), ...args], { env: cleanEnv(env), cwd });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
 
 const APP_ID = 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee';
 const TENANT = '11111111-2222-3333-4444-555555555555';
@@ -105,6 +122,45 @@ describe('soc-reminders doctor', () => {
         await db.drop();
       }
     });
+  });
+});
+
+describe('soc-reminders doctor --url', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'soc-doctor-url-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reads the running service\'s /healthz and checks its mode against the settings', async () => {
+    const settings = deployed(dir, { DATABASE_URL: join(dir, 'cli.db') });
+    const authenticated = await new BotHarness({ env: { MicrosoftAppId: APP_ID, MicrosoftAppPassword: SECRET, MicrosoftAppType: 'SingleTenant', MicrosoftAppTenantId: TENANT } }).start();
+    try {
+      const r = await runCliAsync(['doctor', '--url', `http://127.0.0.1:${authenticated.port}`], settings, dir);
+      expect(r.stdout).toMatch(new RegExp(`ok {4}http://127\\.0\\.0\\.1:${authenticated.port}/healthz answers: ok, authenticated mode, version \\d+\\.\\d+\\.\\d+`));
+      expect(r.stdout).toMatch(/warn {2}http:\/\/127\.0\.0\.1:\d+ is not HTTPS: Teams only calls https:\/\/ endpoints/);
+      expect(r.code).toBe(0);
+    } finally {
+      await authenticated.stop();
+    }
+    const local = await new BotHarness().start();
+    try {
+      const r = await runCliAsync(['doctor', '--url', `http://127.0.0.1:${local.port}`], settings, dir);
+      expect(r.stdout).toMatch(/FAIL {2}the service at 127\.0\.0\.1:\d+ runs in local mode, these settings are for authenticated mode/);
+      expect(r.code).toBe(1);
+    } finally {
+      await local.stop();
+    }
+  });
+
+  it('says when nothing answers there', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as { port: number };
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const r = await runCliAsync(['doctor', '--url', `http://127.0.0.1:${port}`], deployed(dir), dir);
+    expect(r.stdout).toMatch(new RegExp(`FAIL {2}http://127\\.0\\.0\\.1:${port}/healthz did not answer within 10s \\(ECONNREFUSED\\): Teams could not reach it either`));
+    expect(r.code).toBe(1);
   });
 });
 
