@@ -34,7 +34,7 @@ const DEFAULT_OUT = join(ROOT, 'test-artifacts', 'cards');
  */
 const DEFAULT_WIDTH = 450;
 
-const CHROMIUM_PATH = '/usr/bin/chromium';
+const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 // The same flags as test/support/browser.ts: without the networking ones Chromium floods a closed network.
 const CHROMIUM_FLAGS = [
   '--headless',

@@ -5,6 +5,8 @@
 import type { Catalog } from './catalog/catalog.types';
 import { catalogSummary } from './catalog/catalog.loader';
 import type { Config } from './config';
+import { registerAccessLog } from './http/access-log';
+import { registerLegalPages } from './http/legal';
 import { createHttpServer, type HttpServer } from './http/server';
 import { Metrics } from './http/metrics';
 import { registerRoutes } from './http/routes';
@@ -117,6 +119,8 @@ export function createApp(options: AppOptions): App {
     trustServiceUrl: serviceUrls.check,
   });
   const http = createHttpServer(logger);
+  registerAccessLog(http.server, logger, metrics);
+  registerLegalPages(http.server);
   const version = packageVersion();
   const app: App = {
     config,

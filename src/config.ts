@@ -13,6 +13,8 @@ import { CHANNEL_SERVICES, cloudOfChannelService, defaultServiceUrlRules, parseS
 export type Locale = 'en' | 'ko';
 export type AppType = 'MultiTenant' | 'SingleTenant' | 'UserAssignedMSI';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+/** `pino`: numeric levels and epoch-millisecond times (pino's tools read these); `iso`: level names and ISO 8601 times. */
+export type LogFormat = 'pino' | 'iso';
 
 export interface Config {
   readonly port: number;
@@ -37,6 +39,12 @@ export interface Config {
   /** Empty: every tenant is allowed. */
   readonly allowedTenants: readonly string[];
   readonly logLevel: LogLevel;
+  /** LOG_FORMAT. @default 'pino' */
+  readonly logFormat: LogFormat;
+  /** SHUTDOWN_TIMEOUT: how long a stop may take before the process exits anyway (ms). @default 20 s */
+  readonly shutdownTimeoutMs: number;
+  /** DATABASE_CONNECT_TIMEOUT: how long opening a PostgreSQL connection may take (ms). @default 10 s */
+  readonly databaseConnectTimeoutMs: number;
   /** Cron of the weekly digest to SOC Oversight (in the catalog's time zone). */
   readonly digestCron: string;
   /** Host name the tab and manifest are served from (app package). */
@@ -94,8 +102,17 @@ export function machineTimeZone(): string {
   return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 }
 
+export interface ConfigOptions {
+  /**
+   * False for commands that never call Teams (building the app package, `doctor`): MicrosoftAppId is taken
+   * without its client secret, so an admin can build the package without holding the secret.
+   * @default true
+   */
+  readonly requireAppPassword?: boolean;
+}
+
 /** Parses an environment (process.env or a test's object) into a frozen Config, or throws ConfigError. */
-export function parseConfig(env: Readonly<Record<string, string | undefined>>): Config {
+export function parseConfig(env: Readonly<Record<string, string | undefined>>, options: ConfigOptions = {}): Config {
   const errors: string[] = [];
   const get = (name: string): string | undefined => {
     const v = env[name]?.trim();
@@ -128,7 +145,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
   const appTenantId = get('MicrosoftAppTenantId');
   if (appTenantId !== undefined && !GUID.test(appTenantId)) errors.push('MicrosoftAppTenantId: must be a tenant id (GUID)');
   const password = get('MicrosoftAppPassword');
-  if (appId !== undefined && appType !== 'UserAssignedMSI' && password === undefined) errors.push('MicrosoftAppPassword: required when MicrosoftAppId is set (except with MicrosoftAppType=UserAssignedMSI)');
+  if (appId !== undefined && appType !== 'UserAssignedMSI' && password === undefined && options.requireAppPassword !== false) errors.push('MicrosoftAppPassword: required when MicrosoftAppId is set (except with MicrosoftAppType=UserAssignedMSI)');
   if (appId !== undefined && appType !== 'MultiTenant' && appTenantId === undefined) errors.push(`MicrosoftAppTenantId: required with MicrosoftAppType=${appType}`);
   if (appId === undefined && password !== undefined) errors.push('MicrosoftAppPassword: set without MicrosoftAppId');
 
@@ -152,6 +169,9 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
   const rawLevel = (get('LOG_LEVEL') ?? 'info').toLowerCase();
   const levels: LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
   if (!levels.includes(rawLevel as LogLevel)) errors.push(`LOG_LEVEL: "${rawLevel}" is not one of ${levels.join(', ')}`);
+
+  const rawFormat = (get('LOG_FORMAT') ?? 'pino').toLowerCase();
+  if (rawFormat !== 'pino' && rawFormat !== 'iso') errors.push(`LOG_FORMAT: "${rawFormat}" is not one of pino, iso`);
 
   const digestCron = get('SOC_DIGEST_CRON') ?? '0 16 * * 5';
   const digestProblem = cronProblem(digestCron);
@@ -220,6 +240,14 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
     );
   }
   const botFrameworkAuth = parseBotFrameworkAuth(get, errors);
+  const durationAtLeast = (name: string, fallback: string, minMs: number): number => {
+    const raw = get(name) ?? fallback;
+    const ms = parseDuration(raw);
+    if (ms === undefined || ms < minMs) errors.push(`${name}: "${raw}" must be a duration of at least ${minMs / 1000}s (e.g. ${fallback})`);
+    return ms ?? 0;
+  };
+  const shutdownTimeoutMs = durationAtLeast('SHUTDOWN_TIMEOUT', '20s', 1000);
+  const databaseConnectTimeoutMs = durationAtLeast('DATABASE_CONNECT_TIMEOUT', '10s', 1000);
 
   if (errors.length > 0) throw new ConfigError(errors);
   return Object.freeze({
@@ -237,6 +265,9 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
     microsoftAppTenantId: appTenantId,
     allowedTenants: Object.freeze(allowedTenants),
     logLevel: rawLevel as LogLevel,
+    logFormat: rawFormat as LogFormat,
+    shutdownTimeoutMs,
+    databaseConnectTimeoutMs,
     digestCron,
     publicHostname,
     teamsAppId,
@@ -383,7 +414,7 @@ function isHostAddress(host: string): boolean {
 
 
 /** Reads `.env` (if present) and the process environment. */
-export function readConfig(): Config {
+export function readConfig(options: ConfigOptions = {}): Config {
   loadDotenv({ quiet: true });
-  return parseConfig(process.env);
+  return parseConfig(process.env, options);
 }

@@ -19,7 +19,7 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, undefined, config.logFormat);
   let catalog;
   try {
     catalog = loadCatalog({ file: config.catalogFile, defaultTimezone: config.timezone });
@@ -32,6 +32,7 @@ async function main(): Promise<void> {
   }
   const store = await openStore(parseDatabaseUrl(config.databaseUrl), {
     onConnectionError: (err) => logger.warn({ err }, 'PostgreSQL connection lost; the pool reconnects on next use'),
+    connectTimeoutMs: config.databaseConnectTimeoutMs,
   });
   const app = createApp({ config, catalog, store, logger });
   await app.start(config.port, config.host);
@@ -41,6 +42,12 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'stopping');
+    // A stop that hangs (a Teams call or a database that no longer answers) must not outlive the orchestrator's
+    // grace period, which ends in SIGKILL with nothing logged: exit first, and say why.
+    setTimeout(() => {
+      logger.error({ timeoutMs: config.shutdownTimeoutMs }, 'stop did not finish within SHUTDOWN_TIMEOUT; exiting anyway');
+      process.exit(1);
+    }, config.shutdownTimeoutMs).unref();
     app
       .stop()
       .then(() => store.close())

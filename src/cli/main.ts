@@ -15,6 +15,7 @@ import { listEvents } from '../storage/occurrence.repository';
 import { listOutbox, requeueDead } from '../storage/outbox.repository';
 import { buildAppPackage, packageValuesFrom } from '../teams/app-package/app-package';
 import { csvLine } from './csv';
+import { formatFindings, runDoctor } from './doctor';
 
 class UsageError extends Error {}
 class Failure extends Error {}
@@ -32,6 +33,7 @@ Commands:
   outbox list [--failed]                           deliveries waiting or dead-lettered
   outbox retry <id> | --all-failed                 send dead-lettered deliveries again
   package [--out FILE]                             build the Teams app package (build/appPackage.zip)
+  doctor [--url URL]                               check this deployment's settings and database
 
 Run 'soc-reminders <command> --help' for details. Configuration comes from the environment and .env
 (see .env.example).`,
@@ -59,7 +61,15 @@ Makes dead-lettered deliveries pending again; a running bot sends them within se
 
 Validates the manifest in manifest/ (filled from TEAMS_APP_ID, MicrosoftAppId and PUBLIC_HOSTNAME) and the
 icons, then writes the Teams app package (default build/appPackage.zip). Prints every error and exits 1 if
-anything is invalid.`,
+anything is invalid. Needs MicrosoftAppId, not its client secret.`,
+  doctor: `soc-reminders doctor [--url URL]
+
+Checks the settings the service would start with (environment and .env) and says in plain words what is wrong:
+local mode, the app id, type and tenant, the client secret (present, not verified), ALLOWED_TENANTS, the
+public host and the messaging endpoint, the database (reachable, migrations applied, SQLite on a network
+share), and what the tab's sign-in needs in Entra ID. Changes nothing. Exit 0, or 1 when a problem would stop
+the deployment from working. --url (e.g. https://soc-reminders.contoso.com) also reads the running service's
+/healthz and checks that it answers, healthy, in the mode these settings describe.`,
 };
 
 /** "2026-03-02T09:00:00-05:00": the instant as local time in `timeZone` with its offset. */
@@ -107,10 +117,11 @@ async function run(argv: string[]): Promise<void> {
   const wantsHelp = argv.includes('--help') || argv.includes('-h');
   if (!group || group === 'help' || (wantsHelp && (!group || group.startsWith('-')))) return out(HELP.main);
   if (group === '--version') return out(packageVersion());
-  const key = group === 'package' ? 'package' : `${group} ${sub ?? ''}`.trim();
+  const single = group === 'package' || group === 'doctor';
+  const key = single ? group : `${group} ${sub ?? ''}`.trim();
   if (!HELP[key]) throw new UsageError(`unknown command "${key}"`);
   if (wantsHelp) return out(HELP[key]);
-  const rest = group === 'package' ? argv.slice(1) : argv.slice(2);
+  const rest = single ? argv.slice(1) : argv.slice(2);
 
   switch (key) {
     case 'catalog validate': {
@@ -197,7 +208,8 @@ async function run(argv: string[]): Promise<void> {
     }
     case 'package': {
       const { values } = parseArgs({ args: rest, options: { out: { type: 'string' } }, strict: true });
-      const cfg = config();
+      // The package carries the app id and host, never the secret: whoever builds it need not hold it.
+      const cfg = readConfig({ requireAppPassword: false });
       const { values: manifestValues, errors: valueErrors } = packageValuesFrom({ teamsAppId: cfg.teamsAppId, botId: cfg.microsoftAppId, publicHostname: cfg.publicHostname, version: packageVersion() });
       // Name the environment variables a Teams admin sets, not the fields they fill.
       const variable: Record<string, string> = { teamsAppId: 'TEAMS_APP_ID', botId: 'MicrosoftAppId', publicHostname: 'PUBLIC_HOSTNAME' };
@@ -209,6 +221,20 @@ async function run(argv: string[]): Promise<void> {
       mkdirSync(dirname(file), { recursive: true });
       writeFileSync(file, zip);
       return out(`wrote ${file} (${zip.length} bytes)`);
+    }
+    case 'doctor': {
+      const { values } = parseArgs({ args: rest, options: { url: { type: 'string' } }, strict: true });
+      let cfg: Config | ConfigError;
+      try {
+        cfg = readConfig({ requireAppPassword: false });
+      } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+        cfg = err;
+      }
+      const { text, failed } = formatFindings(await runDoctor(cfg, process.versions.node, { url: values.url }));
+      out(`soc-reminders doctor: the settings in the environment and .env\n${text}`);
+      if (failed) throw new Failure('doctor found problems (FAIL above)');
+      return;
     }
   }
 }

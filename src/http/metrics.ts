@@ -8,10 +8,11 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { Request, Response, Server } from 'restify';
 import type { Kysely } from 'kysely';
 import type { DeliveryObserver } from '../reminders/delivery-worker';
+import type { HttpObserver } from './access-log';
 import { outboxDepth } from '../storage/outbox.repository';
 import type { Database } from '../storage/tables';
 
-export class Metrics implements DeliveryObserver {
+export class Metrics implements DeliveryObserver, HttpObserver {
   readonly registry = new Registry();
   private readonly created = new Counter({ name: 'soc_occurrences_created_total', help: 'Occurrences created, by trigger', labelNames: ['trigger'], registers: [this.registry] });
   private readonly sentCounter = new Counter({ name: 'soc_deliveries_sent_total', help: 'Posts and card updates Teams accepted, by kind', labelNames: ['kind'], registers: [this.registry] });
@@ -32,8 +33,18 @@ export class Metrics implements DeliveryObserver {
     registers: [this.registry],
   });
 
+  // Standard names (no soc_ prefix), as the Node.js and HTTP dashboards people already have expect them.
+  private readonly httpRequests = new Counter({ name: 'http_requests_total', help: 'HTTP requests answered, by method, route and status', labelNames: ['method', 'route', 'status_code'], registers: [this.registry] });
+  private readonly httpDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'Time to answer an HTTP request, by method, route and status',
+    labelNames: ['method', 'route', 'status_code'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
   constructor(db: Kysely<Database>) {
-    collectDefaultMetrics({ register: this.registry, prefix: 'soc_' });
+    collectDefaultMetrics({ register: this.registry });
     new Gauge({
       name: 'soc_outbox_depth',
       help: 'Deliveries waiting (pending or being sent) and dead-lettered',
@@ -56,6 +67,11 @@ export class Metrics implements DeliveryObserver {
     });
   }
 
+  httpRequest(method: string, route: string, status: number, seconds: number): void {
+    const labels = { method, route, status_code: String(status) };
+    this.httpRequests.inc(labels);
+    this.httpDuration.observe(labels, seconds);
+  }
   occurrenceCreated(trigger: string): void {
     this.created.inc({ trigger });
   }

