@@ -32,7 +32,6 @@ export interface DeliveryObserver {
 
 export interface DeliveryWorkerOptions {
   readonly db: Kysely<Database>;
-  readonly dialect: 'sqlite' | 'postgres';
   readonly poster: ReminderPoster;
   readonly clock: Clock;
   readonly logger: DeliveryLogger;
@@ -134,8 +133,8 @@ export class DeliveryWorker {
 
   /** Claims one batch and delivers it: conversations in parallel, each conversation's items in order. */
   async processBatch(): Promise<Outcome[]> {
-    const { db, dialect, clock } = this.opts;
-    const items = await claimDue(db, dialect, this.owner, clock.now(), this.opts.leaseMs ?? 60_000, this.opts.batchSize ?? 32);
+    const { db, clock } = this.opts;
+    const items = await claimDue(db, this.owner, clock.now(), this.opts.leaseMs ?? 60_000, this.opts.batchSize ?? 32);
     if (items.length === 0) return [];
     const byKey = new Map<string, OutboxItem[]>();
     for (const item of items) byKey.set(item.conversationKey, [...(byKey.get(item.conversationKey) ?? []), item]);
@@ -168,14 +167,14 @@ export class DeliveryWorker {
    * budget — holds up the next claim, and with it every other tenant). Finished deliveries make room and kick.
    */
   private async poll(): Promise<void> {
-    const { db, dialect, clock } = this.opts;
+    const { db, clock } = this.opts;
     const room = (this.opts.maxInFlight ?? 1024) - this.active.size;
     let claimed = 0;
     try {
       if (room > 0) {
         const perTenant = this.opts.maxInFlightPerTenant ?? 64;
         const busy = [...this.activeByTenant].filter(([, n]) => n >= perTenant).map(([tenantId]) => tenantId);
-        const items = await claimDue(db, dialect, this.owner, clock.now(), this.opts.leaseMs ?? 60_000, Math.min(room, this.opts.batchSize ?? 32), busy, [...this.inFlightIds]);
+        const items = await claimDue(db, this.owner, clock.now(), this.opts.leaseMs ?? 60_000, Math.min(room, this.opts.batchSize ?? 32), busy, [...this.inFlightIds]);
         claimed = items.length;
         const byKey = new Map<string, OutboxItem[]>();
         for (const item of items) byKey.set(item.conversationKey, [...(byKey.get(item.conversationKey) ?? []), item]);

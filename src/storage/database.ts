@@ -18,9 +18,8 @@ import {
 } from 'kysely';
 import { Pool, types as pgTypes } from 'pg';
 import type { Database } from './tables';
+import type { DialectName } from './dialect';
 import { migrateToLatest } from './migrator';
-
-export type DialectName = 'sqlite' | 'postgres';
 
 export interface Store {
   readonly db: Kysely<Database>;

@@ -4,6 +4,7 @@
  * order. A claim is a lease: a replica that dies mid-send loses it when `lease_until` passes.
  */
 import { sql } from 'kysely';
+import { dialectOf } from './dialect';
 import type { Db } from './occurrence.repository';
 import type { OutboxRow } from './tables';
 
@@ -118,7 +119,6 @@ export async function enqueueMany(db: Db, items: readonly NewOutboxItem[]): Prom
  */
 export async function claimDue(
   db: Db,
-  dialect: 'sqlite' | 'postgres',
   owner: string,
   now: number,
   leaseMs: number,
@@ -150,7 +150,8 @@ export async function claimDue(
       .orderBy('o.id')
       .limit(limit);
     if (excludeTenants.length > 0) candidates = candidates.where('o.tenant_id', 'not in', excludeTenants);
-    if (dialect === 'postgres') candidates = candidates.forUpdate().skipLocked();
+    // SQLite has no row locks (and no FOR UPDATE): its one writer at a time already keeps claimers apart.
+    if (dialectOf(trx) === 'postgres') candidates = candidates.forUpdate().skipLocked();
     const ids = (await candidates.execute()).map((r) => Number(r.id));
     if (ids.length === 0) return [];
     const rows = await trx
