@@ -6,9 +6,7 @@
 import { sql } from 'kysely';
 import { dialectOf } from './dialect';
 import type { Db } from './occurrence.repository';
-import type { OutboxRow } from './tables';
-
-export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'dead';
+import type { OutboxRow, OutboxStatus } from './tables';
 
 export interface OutboxItem {
   readonly id: number;
@@ -35,7 +33,7 @@ function toItem(r: OutboxRow): OutboxItem {
     kind: r.kind,
     occurrenceId: r.occurrence_id ?? undefined,
     payload: JSON.parse(r.payload) as Record<string, unknown>,
-    status: r.status as OutboxStatus,
+    status: r.status,
     attempts: Number(r.attempts),
     nextAttemptAt: Number(r.next_attempt_at),
     leaseOwner: r.lease_owner ?? undefined,

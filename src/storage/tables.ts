@@ -1,8 +1,14 @@
 /**
  * Kysely table types. Times are epoch milliseconds (`bigint` in PostgreSQL, INTEGER in SQLite), booleans are
  * 0/1 integers: both dialects compare and sort them the same way, so no query needs a dialect branch.
+ * Enumerated text columns carry the union of the layer that owns it (the domain's, or the outbox status, which is
+ * storage's), so rows map to domain objects without casts.
  */
 import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { OccurrenceEventType, OccurrenceState, OccurrenceStatus, OccurrenceTrigger } from '../reminders/occurrence.types';
+
+/** Where an outbox row is: waiting, leased to a worker, delivered, or given up on (dead-lettered). */
+export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'dead';
 
 export interface TenantsTable {
   tenant_id: string;
@@ -17,8 +23,8 @@ export interface OccurrencesTable {
   scheduled_at: number;
   due_at: number;
   escalate_at: number | null;
-  trigger: string;
-  state: string;
+  trigger: OccurrenceTrigger;
+  state: OccurrenceState;
   created_at: number;
   posted_at: number | null;
   acknowledged_at: number | null;
@@ -44,9 +50,9 @@ export interface OccurrenceEventsTable {
   id: Generated<number>;
   tenant_id: string;
   occurrence_id: string;
-  type: string;
-  from_status: string | null;
-  to_status: string;
+  type: OccurrenceEventType;
+  from_status: OccurrenceStatus | null;
+  to_status: OccurrenceStatus;
   actor_user_id: string;
   actor_aad_id: string | null;
   actor_name: string;
@@ -96,7 +102,7 @@ export interface OutboxTable {
   kind: string;
   occurrence_id: string | null;
   payload: string;
-  status: string;
+  status: OutboxStatus;
   attempts: number;
   next_attempt_at: number;
   lease_owner: string | null;
