@@ -9,7 +9,6 @@ import type { Activity, Catalog } from '../catalog/catalog.types';
 import { OVERSIGHT_TEAM_ID } from '../catalog/catalog.types';
 import type { Database } from '../storage/tables';
 import { findBinding } from '../storage/binding.repository';
-import { enqueue, enqueueMany, singletonKey, type NewOutboxItem } from '../storage/outbox.repository';
 import {
   appendEvent,
   appendEvents,
@@ -25,7 +24,7 @@ import {
   type NewOccurrence,
 } from '../storage/occurrence.repository';
 import type { Clock } from './clock';
-import type { ChannelTarget, DeliveryKind, DigestRow } from './delivery.port';
+import type { ChannelTarget, DigestRow } from './delivery.port';
 import {
   AlreadyAcknowledged,
   AlreadyClosed,
@@ -38,6 +37,8 @@ import {
   UnknownTeam,
 } from './errors';
 import { SYSTEM_ACTOR, statusOf, type Actor, type Occurrence, type OccurrenceEvent } from './occurrence.types';
+import { singletonKey } from './outbox-message';
+import { enqueueMessage, enqueueMessages, ROWS_PER_STATEMENT, type OutboxEntry } from './transaction';
 
 /** Longest note or skip reason kept, in characters. */
 export const MAX_NOTE_LENGTH = 500;
@@ -68,9 +69,6 @@ export interface ScheduledSlot {
   readonly scheduledAt: number;
   readonly trigger: 'schedule' | 'catch-up' | 'missed';
 }
-
-/** Rows per multi-row INSERT (about a dozen values each, well under SQLite's and PostgreSQL's limits). */
-const ROWS_PER_STATEMENT = 500;
 
 /** When a task started at `scheduledAt` is due, and when it escalates if unfinished (never without `escalateAfter`). */
 function deadlines(activity: Activity, scheduledAt: number): Pick<NewOccurrence, 'dueAt' | 'escalateAt'> {
@@ -158,7 +156,7 @@ export class ReminderService {
       });
       // Single across replicas: only the rows this insert returned get an event and a post, in this transaction.
       const events: NewEvent[] = [];
-      const posts: NewOutboxItem[] = [];
+      const posts: OutboxEntry[] = [];
       const targets = new Map<string, ChannelTarget | undefined>();
       for (let i = 0; i < slots.length; i++) {
         const o = out[i];
@@ -177,10 +175,10 @@ export class ReminderService {
         const teamKey = `${o.tenantId}|${o.teamId}`;
         if (!targets.has(teamKey)) targets.set(teamKey, await this.channelTarget(trx, o.tenantId, o.teamId));
         const target = targets.get(teamKey);
-        if (target) posts.push({ tenantId: o.tenantId, conversationKey: occurrenceKey(o.id), kind: 'reminder.post', occurrenceId: o.id, payload: { target }, at: now });
+        if (target) posts.push({ tenantId: o.tenantId, message: { kind: 'reminder.post', occurrenceId: o.id, target }, at: now });
       }
       for (let i = 0; i < events.length; i += ROWS_PER_STATEMENT) await appendEvents(trx, events.slice(i, i + ROWS_PER_STATEMENT));
-      for (let i = 0; i < posts.length; i += ROWS_PER_STATEMENT) await enqueueMany(trx, posts.slice(i, i + ROWS_PER_STATEMENT));
+      await enqueueMessages(trx, posts);
       return out;
     });
     result.forEach((o, i) => {
@@ -313,17 +311,30 @@ export class ReminderService {
     for (const o of await findSnoozesEnded(this.deps.db, now)) {
       // Single: the UPDATE clears snoozed_until only while it is still <= now, so once one caller woke the task the
       // others match no row (and a snooze taken since, which ends later, is not cut short). One nudge per snooze end.
-      const done = await this.timerTransition(o, now, 'woke', { snoozed_until: null, snoozed_by_name: null }, { snoozedUntilAtMost: now }, ['reminder.update', 'reminder.nudge'], 'snooze-ended', 'snoozed');
+      // The key names the snooze end as the candidate was read: the claim below clears it from the row.
+      const nudge = o.snoozedUntil === undefined ? undefined : singletonKey.snoozeEndNudge(o.id, o.snoozedUntil);
+      const done = await this.timerTransition(o, now, 'woke', { snoozed_until: null, snoozed_by_name: null }, { snoozedUntilAtMost: now }, async (_trx, row) => [
+        cardUpdate(row, now),
+        { tenantId: row.tenantId, message: { kind: 'reminder.nudge', occurrenceId: row.id, reason: 'snooze-ended' }, at: now, singletonKey: nudge },
+      ], 'snoozed');
       if (done) woke++;
     }
     for (const o of await findNewlyOverdue(this.deps.db, now)) {
       // Single: overdue_at is set once and never cleared; the UPDATE matches only while it is still unset.
-      const done = await this.timerTransition(o, now, 'overdue', { overdue_at: now }, { overdueUnset: true }, ['reminder.update', 'reminder.nudge'], 'overdue');
+      const done = await this.timerTransition(o, now, 'overdue', { overdue_at: now }, { overdueUnset: true }, async (_trx, row) => [
+        cardUpdate(row, now),
+        { tenantId: row.tenantId, message: { kind: 'reminder.nudge', occurrenceId: row.id, reason: 'overdue' }, at: now, singletonKey: singletonKey.overdueNudge(o.id) },
+      ]);
       if (done) overdue++;
     }
     for (const o of await findToEscalate(this.deps.db, now)) {
       // Single: escalated_at is set once and never cleared; the UPDATE matches only while it is still unset.
-      const done = await this.timerTransition(o, now, 'escalated', { escalated_at: now, overdue_at: o.overdueAt ?? now }, { escalatedUnset: true }, ['reminder.update', 'escalation.post']);
+      const done = await this.timerTransition(o, now, 'escalated', { escalated_at: now, overdue_at: o.overdueAt ?? now }, { escalatedUnset: true }, async (trx, row) => {
+        // Without a bound SOC Oversight channel there is nowhere to escalate to; the card still shows it escalated.
+        const target = await this.channelTarget(trx, row.tenantId, OVERSIGHT_TEAM_ID);
+        if (!target) return [cardUpdate(row, now)];
+        return [cardUpdate(row, now), { tenantId: row.tenantId, message: { kind: 'escalation.post', occurrenceId: row.id, target }, at: now, singletonKey: singletonKey.escalation(o.id) }];
+      });
       if (done) escalated++;
     }
     return { woke, overdue, escalated };
@@ -361,11 +372,9 @@ export class ReminderService {
       for (const { tenantId, rows } of digests) {
         const target = await this.channelTarget(trx, tenantId, OVERSIGHT_TEAM_ID);
         if (!target) continue;
-        const added = await enqueue(trx, {
+        const added = await enqueueMessage(trx, {
           tenantId,
-          conversationKey: `chan:${tenantId}|${target.channelId}`,
-          kind: 'digest.post',
-          payload: { target, periodStart, rows },
+          message: { kind: 'digest.post', target, periodStart, rows },
           at: now,
           singletonKey: singletonKey.digest(tenantId, digestAt),
         });
@@ -405,7 +414,7 @@ export class ReminderService {
       const row = await updateOpenOccurrence(trx, current.tenantId, current.id, patch, guard);
       if (!row) return undefined;
       await this.event(trx, row, type, statusOf(current, now), actor, now, note);
-      await this.enqueueFor(trx, row, 'reminder.update', now);
+      await enqueueMessage(trx, cardUpdate(row, now));
       return row;
     });
     if (updated) return updated;
@@ -422,8 +431,8 @@ export class ReminderService {
     type: OccurrenceEvent['type'],
     patch: Parameters<typeof updateOpenOccurrence>[3],
     guard: Parameters<typeof updateOpenOccurrence>[4],
-    kinds: readonly DeliveryKind[],
-    nudgeReason?: 'snooze-ended' | 'overdue',
+    /** What to tell Teams once the claim is won, from the row as the claim left it. */
+    messagesFor: (trx: Db, row: Occurrence) => Promise<readonly OutboxEntry[]>,
     // A snooze that has run out no longer reads as "snoozed" from the row; the caller knows better.
     from: OccurrenceEvent['fromStatus'] = statusOf(o, now),
   ): Promise<boolean> {
@@ -434,7 +443,7 @@ export class ReminderService {
       const row = await updateOpenOccurrence(trx, o.tenantId, o.id, patch, guard);
       if (!row) return false;
       await this.event(trx, row, type, from, SYSTEM_ACTOR, now);
-      for (const kind of kinds) await this.enqueueFor(trx, row, kind, now, nudgeReason ? { reason: nudgeReason } : {}, timerSingletonKey(kind, o, nudgeReason));
+      await enqueueMessages(trx, await messagesFor(trx, row));
       return true;
     });
   }
@@ -453,19 +462,8 @@ export class ReminderService {
   private async enqueuePost(trx: Db, o: Occurrence, now: number): Promise<boolean> {
     const target = await this.channelTarget(trx, o.tenantId, o.teamId);
     if (!target) return false;
-    await enqueue(trx, { tenantId: o.tenantId, conversationKey: occurrenceKey(o.id), kind: 'reminder.post', occurrenceId: o.id, payload: { target }, at: now });
+    await enqueueMessage(trx, { tenantId: o.tenantId, message: { kind: 'reminder.post', occurrenceId: o.id, target }, at: now });
     return true;
-  }
-
-  private async enqueueFor(trx: Db, o: Occurrence, kind: DeliveryKind, now: number, extra: Record<string, unknown> = {}, onceKey?: string): Promise<void> {
-    if (kind === 'escalation.post') {
-      const target = await this.channelTarget(trx, o.tenantId, OVERSIGHT_TEAM_ID);
-      if (!target) return;
-      await enqueue(trx, { tenantId: o.tenantId, conversationKey: `chan:${o.tenantId}|${target.channelId}`, kind, occurrenceId: o.id, payload: { target }, at: now, singletonKey: onceKey });
-      return;
-    }
-    // Updates and nudges only make sense for a card that was posted or is queued to be.
-    await enqueue(trx, { tenantId: o.tenantId, conversationKey: occurrenceKey(o.id), kind, occurrenceId: o.id, payload: extra, at: now, singletonKey: onceKey });
   }
 
   private transact<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
@@ -480,18 +478,9 @@ export class ReminderService {
 }
 
 /**
- * The singleton key of a message a timer enqueues for the candidate `o` (as read, before the claim): one escalation
- * and one overdue nudge per occurrence, one nudge per snooze end. Card updates get none: they render the card as it
- * is at send time, so a second one would change nothing people see.
+ * The card update of a change: it renders the card as it is at send time, so it needs no singleton key (a second
+ * one would change nothing people see). It only matters for a card that was posted or is queued to be.
  */
-function timerSingletonKey(kind: DeliveryKind, o: Occurrence, nudgeReason: 'snooze-ended' | 'overdue' | undefined): string | undefined {
-  if (kind === 'escalation.post') return singletonKey.escalation(o.id);
-  if (kind !== 'reminder.nudge') return undefined;
-  if (nudgeReason === 'overdue') return singletonKey.overdueNudge(o.id);
-  return o.snoozedUntil === undefined ? undefined : singletonKey.snoozeEndNudge(o.id, o.snoozedUntil);
-}
-
-/** Outbox key of everything about one occurrence: its post, updates and nudges go out in order. */
-export function occurrenceKey(occurrenceId: string): string {
-  return `occ:${occurrenceId}`;
+function cardUpdate(o: Occurrence, now: number): OutboxEntry {
+  return { tenantId: o.tenantId, message: { kind: 'reminder.update', occurrenceId: o.id }, at: now };
 }

@@ -4,8 +4,9 @@
  * Enumerated text columns carry the union of the layer that owns it (the domain's, or the outbox status, which is
  * storage's), so rows map to domain objects without casts.
  */
-import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { OccurrenceEventType, OccurrenceState, OccurrenceStatus, OccurrenceTrigger } from '../reminders/occurrence.types';
+import type { OutboxKind } from '../reminders/outbox-message';
 
 /** Where an outbox row is: waiting, leased to a worker, delivered, or given up on (dead-lettered). */
 export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'dead';
@@ -99,8 +100,13 @@ export interface OutboxTable {
   tenant_id: string;
   /** Items with the same key are delivered in id order: an update never overtakes the post it updates. */
   conversation_key: string;
-  kind: string;
+  /**
+   * Written only as an `OutboxKind`, read as any text: a row may come from another version of the bot, so the
+   * worker decodes it (`decodeOutboxMessage`) instead of trusting it.
+   */
+  kind: ColumnType<string, OutboxKind, OutboxKind>;
   occurrence_id: string | null;
+  /** JSON, written and read only by `outbox-message.ts`. */
   payload: string;
   status: OutboxStatus;
   attempts: number;

@@ -349,7 +349,7 @@ describe('timers, as the clock moves', () => {
     const outbox = (await listOutbox(temp.store.db)).filter((i) => i.occurrenceId === task.id);
     const nudges = outbox.filter((i) => i.kind === 'reminder.nudge');
     expect(nudges).toHaveLength(1);
-    expect(nudges[0]!.payload).toEqual({ reason: 'snooze-ended' });
+    expect(JSON.parse(nudges[0]!.payload)).toEqual({ reason: 'snooze-ended' });
   });
 
   // The audit log (`events` in the CLI) reads "from → to": a wake-up goes from snoozed, not from what lies under it.
@@ -430,7 +430,7 @@ describe('timers, as the clock moves', () => {
     const posts = (await listOutbox(temp.store.db)).filter((i) => i.kind === 'escalation.post');
     expect(posts).toHaveLength(1);
     expect(posts[0]).toMatchObject({ occurrenceId: task.id, conversationKey: `chan:${HOME_TENANT}|19:soc-oversight@thread.tacv2` });
-    expect(posts[0]!.payload).toMatchObject({ target: { channelId: '19:soc-oversight@thread.tacv2' } });
+    expect(JSON.parse(posts[0]!.payload)).toMatchObject({ target: { channelId: '19:soc-oversight@thread.tacv2' } });
   });
 
   test('without a bound SOC Oversight channel the task still escalates, but no escalation post is queued', async () => {
