@@ -43,6 +43,12 @@ export type OccurrenceEventType =
   | 'overdue'
   | 'escalated';
 
+/**
+ * Snooze lengths a person may choose, in minutes. The domain refuses any other; the reminder card offers exactly
+ * these (it imports this list), so the two cannot drift apart.
+ */
+export const SNOOZE_MINUTES: readonly number[] = [60, 240, 1440];
+
 export const OPEN_STATUSES: readonly OccurrenceStatus[] = [
   'pending',
   'posted',

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import type { Activity, Catalog } from '../catalog/catalog.types';
 import { OVERSIGHT_TEAM_ID } from '../catalog/catalog.types';
+import { findActivity, findTeam } from '../catalog/catalog-lookup';
 import type { Database } from '../storage/tables';
 import { findBinding } from '../storage/binding.repository';
 import {
@@ -36,14 +37,12 @@ import {
   UnknownActivity,
   UnknownTeam,
 } from './errors';
-import { SYSTEM_ACTOR, statusOf, type Actor, type Occurrence, type OccurrenceEvent } from './occurrence.types';
+import { SNOOZE_MINUTES, SYSTEM_ACTOR, statusOf, type Actor, type Occurrence, type OccurrenceEvent } from './occurrence.types';
 import { singletonKey } from './outbox-message';
 import { enqueueMessage, enqueueMessages, ROWS_PER_STATEMENT, type OutboxEntry } from './transaction';
 
 /** Longest note or skip reason kept, in characters. */
 export const MAX_NOTE_LENGTH = 500;
-/** Snooze lengths a card may ask for, in minutes. */
-export const SNOOZE_MINUTES: readonly number[] = [60, 240, 1440];
 
 /** Where a card action came from, as `teams/` understands it. */
 export interface ActionOrigin {
@@ -192,12 +191,12 @@ export class ReminderService {
    * English or Korean titles/names (case-insensitive).
    */
   async runOnDemand(tenantId: string, activityRef: string, teamRef: string | undefined, actor: Actor): Promise<{ activity: Activity; occurrences: Occurrence[] }> {
-    const activity = this.findActivity(activityRef);
+    const activity = findActivity(this.deps.catalog, activityRef);
     if (!activity) throw new UnknownActivity(activityRef);
     if (!activity.onDemand) throw new NotOnDemand(activity.id);
     let teamIds = activity.teams;
     if (teamRef !== undefined) {
-      const team = this.findTeam(teamRef);
+      const team = findTeam(this.deps.catalog, teamRef)?.id;
       if (!team) throw new UnknownTeam(teamRef);
       if (!activity.teams.includes(team)) throw new TeamNotAssigned(activity.id, team);
       teamIds = [team];
@@ -382,16 +381,6 @@ export class ReminderService {
       }
       return sent;
     });
-  }
-
-  private findActivity(ref: string): Activity | undefined {
-    const key = ref.trim().toLowerCase();
-    return this.deps.catalog.activities.find((a) => a.id === key || a.title.toLowerCase() === key || a.title_ko.toLowerCase() === key);
-  }
-
-  private findTeam(ref: string): string | undefined {
-    const key = ref.trim().toLowerCase();
-    return this.deps.catalog.teams.find((t) => t.id === key || t.name.toLowerCase() === key || t.name_ko.toLowerCase() === key)?.id;
   }
 
   private checkNote(text: string | undefined, required: boolean): string | undefined {

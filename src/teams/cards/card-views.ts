@@ -20,9 +20,6 @@ export type Locale = 'en' | 'ko';
 export type CardVerb = 'ack' | 'done' | 'snooze' | 'skip' | 'refresh';
 export const CARD_VERBS: readonly CardVerb[] = ['ack', 'done', 'snooze', 'skip', 'refresh'];
 
-/** Snooze choices offered on the card, in minutes. */
-export const SNOOZE_CHOICES: readonly number[] = [60, 240, 1440];
-
 export interface ReminderCardView {
   readonly locale: Locale;
   readonly occurrenceId: string;
