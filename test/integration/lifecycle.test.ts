@@ -17,7 +17,7 @@ import {
 } from '../../src/reminders/errors';
 import type { Occurrence } from '../../src/reminders/occurrence.types';
 import { statusOf } from '../../src/reminders/occurrence.types';
-import { MAX_NOTE_LENGTH } from '../../src/reminders/reminder.service';
+import { MAX_NOTE_LENGTH } from '../../src/reminders/card-actions';
 import { countOccurrences, listEvents } from '../../src/storage/occurrence.repository';
 import { listOutbox } from '../../src/storage/outbox.repository';
 import {
