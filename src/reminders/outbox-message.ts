@@ -116,6 +116,7 @@ export interface EncodedOutboxMessage {
   readonly payload: string;
 }
 
+/** The columns of the outbox row that carries `m` (its tenant, time and singleton key are the writer's). */
 export function encodeOutboxMessage(m: OutboxMessage): EncodedOutboxMessage {
   const payload = m.shrink ? { ...payloadOf(m), shrink: true } : payloadOf(m);
   return {
