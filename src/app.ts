@@ -79,7 +79,6 @@ export function createApp(options: AppOptions): App {
   const poster = options.poster ?? new TeamsPoster({ adapter, appId: config.microsoftAppId ?? '', views, clock, locale: config.locale, timezone: catalog.timezone, serviceUrls });
   worker = new DeliveryWorker({
     db: store.db,
-    dialect: store.dialect,
     poster,
     clock,
     logger,

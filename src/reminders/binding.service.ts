@@ -4,6 +4,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { Catalog, SocTeam } from '../catalog/catalog.types';
+import { findTeam } from '../catalog/catalog-lookup';
 import {
   deactivateBindings,
   deleteBindingsOfChannel,
@@ -64,8 +65,7 @@ export class BindingService {
 
   /** Finds a SOC team by id, English or Korean name (case-insensitive). */
   findTeam(ref: string): SocTeam | undefined {
-    const key = ref.trim().toLowerCase();
-    return this.deps.catalog.teams.find((t) => t.id === key || t.name.toLowerCase() === key || t.name_ko.toLowerCase() === key);
+    return findTeam(this.deps.catalog, ref);
   }
 
   /**

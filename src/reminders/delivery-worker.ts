@@ -4,7 +4,8 @@
  * the lease ends. Failures follow Teams' semantics: 429 waits Retry-After, transient errors back off with
  * jitter, 403 deactivates the binding, 404 forgets the conversation, 413 shrinks the card once, a service URL
  * off the allow-list is dead-lettered at once (nothing was sent); after the last attempt an item is
- * dead-lettered, never dropped.
+ * dead-lettered, never dropped. Rows are read through `decodeOutboxMessage`: one that does not decode (written by
+ * another version, or edited by hand) is dead-lettered at once with the reason, and holds up nothing else.
  */
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
@@ -14,7 +15,8 @@ import { findOccurrenceById, recordPosted } from '../storage/occurrence.reposito
 import { claimDue, markDead, markRetry, markSent, releaseClaim, type OutboxItem } from '../storage/outbox.repository';
 import type { Clock } from './clock';
 import type { Pacer, Reservation } from './pacer';
-import { DeliveryFailure, type ChannelTarget, type Delivery, type DigestRow, type ReminderPoster } from './delivery.port';
+import { DeliveryFailure, type Delivery, type ReminderPoster } from './delivery.port';
+import { decodeOutboxMessage, encodeOutboxMessage, type OutboxMessage } from './outbox-message';
 
 export interface DeliveryLogger {
   info(obj: object, msg: string): void;
@@ -22,7 +24,7 @@ export interface DeliveryLogger {
   error(obj: object, msg: string): void;
 }
 
-/** Counters the worker reports to metrics. */
+/** Counters the worker reports to metrics, by the row's kind as stored (an undecodable row's too). */
 export interface DeliveryObserver {
   sent?(kind: string): void;
   failed?(kind: string, code: string): void;
@@ -32,7 +34,6 @@ export interface DeliveryObserver {
 
 export interface DeliveryWorkerOptions {
   readonly db: Kysely<Database>;
-  readonly dialect: 'sqlite' | 'postgres';
   readonly poster: ReminderPoster;
   readonly clock: Clock;
   readonly logger: DeliveryLogger;
@@ -134,8 +135,8 @@ export class DeliveryWorker {
 
   /** Claims one batch and delivers it: conversations in parallel, each conversation's items in order. */
   async processBatch(): Promise<Outcome[]> {
-    const { db, dialect, clock } = this.opts;
-    const items = await claimDue(db, dialect, this.owner, clock.now(), this.opts.leaseMs ?? 60_000, this.opts.batchSize ?? 32);
+    const { db, clock } = this.opts;
+    const items = await claimDue(db, this.owner, clock.now(), this.opts.leaseMs ?? 60_000, this.opts.batchSize ?? 32);
     if (items.length === 0) return [];
     const byKey = new Map<string, OutboxItem[]>();
     for (const item of items) byKey.set(item.conversationKey, [...(byKey.get(item.conversationKey) ?? []), item]);
@@ -168,14 +169,14 @@ export class DeliveryWorker {
    * budget — holds up the next claim, and with it every other tenant). Finished deliveries make room and kick.
    */
   private async poll(): Promise<void> {
-    const { db, dialect, clock } = this.opts;
+    const { db, clock } = this.opts;
     const room = (this.opts.maxInFlight ?? 1024) - this.active.size;
     let claimed = 0;
     try {
       if (room > 0) {
         const perTenant = this.opts.maxInFlightPerTenant ?? 64;
         const busy = [...this.activeByTenant].filter(([, n]) => n >= perTenant).map(([tenantId]) => tenantId);
-        const items = await claimDue(db, dialect, this.owner, clock.now(), this.opts.leaseMs ?? 60_000, Math.min(room, this.opts.batchSize ?? 32), busy, [...this.inFlightIds]);
+        const items = await claimDue(db, this.owner, clock.now(), this.opts.leaseMs ?? 60_000, Math.min(room, this.opts.batchSize ?? 32), busy, [...this.inFlightIds]);
         claimed = items.length;
         const byKey = new Map<string, OutboxItem[]>();
         for (const item of items) byKey.set(item.conversationKey, [...(byKey.get(item.conversationKey) ?? []), item]);
@@ -228,9 +229,11 @@ export class DeliveryWorker {
       await releaseClaim(db, item.id, this.owner, clock.now(), clock.now());
       return 'released';
     }
+    let message: OutboxMessage | undefined;
     let delivery: Delivery | undefined;
     try {
-      delivery = await this.toDelivery(item);
+      message = decode(item);
+      delivery = await this.toDelivery(message);
       if (!delivery) {
         // Nothing to do any more (an update of a card that was never posted): done, not failed.
         await markSent(db, item.id, this.owner, clock.now());
@@ -248,7 +251,7 @@ export class DeliveryWorker {
       observer?.sent?.(item.kind);
       return 'sent';
     } catch (err) {
-      return this.handleFailure(item, delivery, err);
+      return this.handleFailure(item, message, delivery, err);
     }
   }
 
@@ -275,7 +278,7 @@ export class DeliveryWorker {
     }
   }
 
-  private async handleFailure(item: OutboxItem, delivery: Delivery | undefined, err: unknown): Promise<Outcome> {
+  private async handleFailure(item: OutboxItem, message: OutboxMessage | undefined, delivery: Delivery | undefined, err: unknown): Promise<Outcome> {
     const { db, clock, logger, observer } = this.opts;
     const now = clock.now();
     const failure = err instanceof DeliveryFailure ? err : new DeliveryFailure('transient', err instanceof Error ? err.message : String(err));
@@ -324,8 +327,9 @@ export class DeliveryWorker {
         return dead(errorText);
       }
       case 'too-large': {
-        if (item.payload.shrink === true) return dead(errorText);
-        await markRetry(db, item.id, this.owner, now, now, errorText, { ...item.payload, shrink: true });
+        // Only the poster says 413, so the row did decode; a second 413 of the shrunk card is final.
+        if (!message || message.shrink) return dead(errorText);
+        await markRetry(db, item.id, this.owner, now, now, errorText, encodeOutboxMessage({ ...message, shrink: true }).payload);
         return 'retry';
       }
       default:
@@ -348,29 +352,39 @@ export class DeliveryWorker {
     return Math.round(exp / 2 + random() * (exp / 2));
   }
 
-  private async toDelivery(item: OutboxItem): Promise<Delivery | undefined> {
-    const p = item.payload;
-    const shrink = p.shrink === true;
-    if (item.kind === 'digest.post') {
-      return { kind: 'digest.post', target: p.target as ChannelTarget, periodStart: Number(p.periodStart), rows: p.rows as DigestRow[] };
-    }
-    const occurrence = item.occurrenceId ? await findOccurrenceById(this.opts.db, item.occurrenceId) : undefined;
-    if (!occurrence) throw new DeliveryFailure('permanent', `occurrence ${item.occurrenceId} not found`);
-    switch (item.kind) {
+  /** What to hand the poster for a message, with its occurrence as it is now; undefined when nothing is left to do. */
+  private async toDelivery(m: OutboxMessage): Promise<Delivery | undefined> {
+    if (m.kind === 'digest.post') return { kind: 'digest.post', target: m.target, periodStart: m.periodStart, rows: m.rows };
+    const occurrence = await findOccurrenceById(this.opts.db, m.occurrenceId);
+    if (!occurrence) throw new DeliveryFailure('permanent', `occurrence ${m.occurrenceId} not found`);
+    const shrink = m.shrink === true;
+    switch (m.kind) {
       case 'reminder.post':
         // Posted already (a lease ran out after Teams accepted the post): don't post twice.
         if (occurrence.postedActivityId) return undefined;
-        return { kind: 'reminder.post', occurrence, target: p.target as ChannelTarget, shrink };
+        return { kind: 'reminder.post', occurrence, target: m.target, shrink };
       case 'reminder.update':
         return occurrence.postedActivityId ? { kind: 'reminder.update', occurrence, shrink } : undefined;
       case 'reminder.nudge':
-        return occurrence.postedActivityId ? { kind: 'reminder.nudge', occurrence, reason: p.reason === 'overdue' ? 'overdue' : 'snooze-ended' } : undefined;
+        return occurrence.postedActivityId ? { kind: 'reminder.nudge', occurrence, reason: m.reason } : undefined;
       case 'escalation.post':
-        return { kind: 'escalation.post', occurrence, target: p.target as ChannelTarget };
+        return { kind: 'escalation.post', occurrence, target: m.target };
       default:
-        throw new DeliveryFailure('permanent', `unknown outbox kind ${item.kind}`);
+        return unhandled(m);
     }
   }
+}
+
+/** The row's message, or a permanent failure that says why it is not one (the worker dead-letters it). */
+function decode(item: OutboxItem): OutboxMessage {
+  const decoded = decodeOutboxMessage(item);
+  if (!decoded.ok) throw new DeliveryFailure('permanent', `outbox item ${item.id} does not decode: ${decoded.reason}`);
+  return decoded.message;
+}
+
+/** The `default` of an exhaustive switch: a kind added to `OutboxMessage` without a case fails to compile here. */
+function unhandled(m: never): never {
+  throw new Error(`unhandled outbox message ${JSON.stringify(m)}`);
 }
 
 /** The service URL a delivery is sent to: its target's (new posts), or where its card was posted (updates, nudges). */

@@ -23,10 +23,13 @@ export interface DigestRow {
   readonly medianTimeToDoneMs?: number;
 }
 
+/** Why a nudge is posted in a card's thread. */
+export type NudgeReason = 'snooze-ended' | 'overdue';
+
 export type Delivery =
   | { readonly kind: 'reminder.post'; readonly occurrence: Occurrence; readonly target: ChannelTarget; readonly shrink: boolean }
   | { readonly kind: 'reminder.update'; readonly occurrence: Occurrence; readonly shrink: boolean }
-  | { readonly kind: 'reminder.nudge'; readonly occurrence: Occurrence; readonly reason: 'snooze-ended' | 'overdue' }
+  | { readonly kind: 'reminder.nudge'; readonly occurrence: Occurrence; readonly reason: NudgeReason }
   | { readonly kind: 'escalation.post'; readonly occurrence: Occurrence; readonly target: ChannelTarget }
   | { readonly kind: 'digest.post'; readonly target: ChannelTarget; readonly periodStart: number; readonly rows: readonly DigestRow[] };
 

@@ -12,15 +12,66 @@
  */
 import type { Kysely } from 'kysely';
 import type { Catalog } from '../catalog/catalog.types';
+import { OVERSIGHT_TEAM_ID } from '../catalog/catalog.types';
 import { cronTimesBetween } from './fire-times';
+import type { Db } from '../storage/occurrence.repository';
 import type { Database } from '../storage/tables';
 import { advanceCheckpoint, claimCheckpoint, listTenants, readCheckpoint } from '../storage/scheduler-state.repository';
 import type { Clock } from './clock';
-import type { ReminderService, TenantDigest } from './reminder.service';
+import type { DigestRow } from './delivery.port';
+import { singletonKey } from './outbox-message';
+import { enqueueMessage, findChannelTarget, transact, type WriteDeps } from './transaction';
 import type { WorkloadService } from './workload';
 
 const DIGEST_CHECKPOINT = 'digest';
 const WEEK = 7 * 86_400_000;
+
+/** One tenant's digest figures, as `WorkloadService.digest` computes them. */
+export interface TenantDigest {
+  readonly tenantId: string;
+  readonly rows: readonly DigestRow[];
+}
+
+/**
+ * Claim, then act, for the digest of the digest time `digestAt`: runs `claim` first in one transaction and, only
+ * when it wins, enqueues each tenant's digest post to its SOC Oversight channel (tenants without a bound one get
+ * none). The claim and the posts commit together: of racing replicas exactly one enqueues, and a crash between
+ * the two loses nothing. Each post carries the singleton key (tenant, digest, `digestAt`), so even a second winning
+ * claim of the same time adds no row. Returns how many tenants got a digest, or undefined when the claim was lost.
+ */
+export async function enqueueDigests(
+  deps: WriteDeps,
+  digestAt: number,
+  periodStart: number,
+  digests: readonly TenantDigest[],
+  claim: (trx: Db) => Promise<boolean>,
+): Promise<number | undefined> {
+  const now = deps.clock.now();
+  return transact(deps, async (trx) => {
+    if (!(await claim(trx))) return undefined;
+    let sent = 0;
+    for (const { tenantId, rows } of digests) {
+      const target = await findChannelTarget(trx, tenantId, OVERSIGHT_TEAM_ID);
+      if (!target) continue;
+      const added = await enqueueMessage(trx, {
+        tenantId,
+        message: { kind: 'digest.post', target, periodStart, rows },
+        at: now,
+        singletonKey: singletonKey.digest(tenantId, digestAt),
+      });
+      if (added) sent++;
+    }
+    return sent;
+  });
+}
+
+/**
+ * What the job needs of the domain: `enqueueDigests` above, run with the domain's writer (`ReminderService`, whose
+ * transactions also wake the delivery worker).
+ */
+export interface DigestEnqueuer {
+  enqueueDigests(digestAt: number, periodStart: number, digests: readonly TenantDigest[], claim: (trx: Db) => Promise<boolean>): Promise<number | undefined>;
+}
 
 export class DigestJob {
   constructor(
@@ -28,7 +79,7 @@ export class DigestJob {
       db: Kysely<Database>;
       catalog: Catalog;
       clock: Clock;
-      reminders: ReminderService;
+      reminders: DigestEnqueuer;
       workload: WorkloadService;
       cron: string;
       logger: { info(o: object, m: string): void };

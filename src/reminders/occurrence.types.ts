@@ -27,6 +27,28 @@ export type OccurrenceStatus =
   | 'skipped'
   | 'missed';
 
+/** How an occurrence came to be: its fire time on schedule, late after downtime, or started by hand. */
+export type OccurrenceTrigger = 'schedule' | 'catch-up' | 'on-demand';
+
+/** What an event records. */
+export type OccurrenceEventType =
+  | 'created'
+  | 'missed'
+  | 'posted'
+  | 'acknowledged'
+  | 'snoozed'
+  | 'woke'
+  | 'done'
+  | 'skipped'
+  | 'overdue'
+  | 'escalated';
+
+/**
+ * Snooze lengths a person may choose, in minutes. The domain refuses any other; the reminder card offers exactly
+ * these (it imports this list), so the two cannot drift apart.
+ */
+export const SNOOZE_MINUTES: readonly number[] = [60, 240, 1440];
+
 export const OPEN_STATUSES: readonly OccurrenceStatus[] = [
   'pending',
   'posted',
@@ -47,7 +69,7 @@ export interface Occurrence {
   readonly dueAt: number;
   /** Epoch ms at which an unfinished task escalates; undefined: never. */
   readonly escalateAt?: number;
-  readonly trigger: 'schedule' | 'catch-up' | 'on-demand';
+  readonly trigger: OccurrenceTrigger;
   readonly state: OccurrenceState;
   readonly createdAt: number;
   readonly postedAt?: number;
@@ -74,17 +96,7 @@ export interface OccurrenceEvent {
   readonly id: number;
   readonly tenantId: string;
   readonly occurrenceId: string;
-  readonly type:
-    | 'created'
-    | 'missed'
-    | 'posted'
-    | 'acknowledged'
-    | 'snoozed'
-    | 'woke'
-    | 'done'
-    | 'skipped'
-    | 'overdue'
-    | 'escalated';
+  readonly type: OccurrenceEventType;
   readonly fromStatus?: OccurrenceStatus;
   readonly toStatus: OccurrenceStatus;
   readonly actor: Actor;

@@ -1,110 +1,26 @@
 /**
- * The lifecycle of occurrences: creation (scheduled, caught up, on demand), the transitions people make from
- * cards, and the timers (snooze end, overdue, escalation). Every change is one transaction that updates the
- * occurrence with a guarded UPDATE, appends an event and enqueues what Teams must be told.
+ * The domain's entry points for what happens to occurrences, as `app.ts`, `teams/`, the scheduler, the bindings
+ * and the digest call them. It holds the dependencies and nothing else: each method is one call into the file that
+ * owns the role, and that file is the one to read.
+ *
+ *   occurrence-creation.ts  fire times (on time, caught up, missed) and on-demand runs
+ *   card-actions.ts         "I'm on it", "Done", "Snooze", "Skip", and what a card may read
+ *   timers.ts               snooze ends, overdue, escalation
+ *   backlog.ts              the posts of tasks recorded while their team had no channel
+ *   digest.ts               the weekly digest's posts, behind its claim
+ *   transaction.ts          what every change is written with (transaction, event, outbox entries)
+ *   outbox-message.ts       what the outbox carries
  */
-import { randomUUID } from 'node:crypto';
-import type { Kysely, Transaction } from 'kysely';
 import type { Activity, Catalog } from '../catalog/catalog.types';
-import { OVERSIGHT_TEAM_ID } from '../catalog/catalog.types';
-import type { Database } from '../storage/tables';
-import { findBinding } from '../storage/binding.repository';
-import { enqueue, enqueueMany, singletonKey, type NewOutboxItem } from '../storage/outbox.repository';
-import {
-  appendEvent,
-  appendEvents,
-  findNewlyOverdue,
-  findOccurrence,
-  findSnoozesEnded,
-  findToEscalate,
-  insertOccurrenceIfAbsent,
-  insertOccurrencesIfAbsent,
-  updateOpenOccurrence,
-  type Db,
-  type NewEvent,
-  type NewOccurrence,
-} from '../storage/occurrence.repository';
-import type { Clock } from './clock';
-import type { ChannelTarget, DeliveryKind, DigestRow } from './delivery.port';
-import {
-  AlreadyAcknowledged,
-  AlreadyClosed,
-  InvalidInput,
-  NotInThisConversation,
-  NotOnDemand,
-  OccurrenceNotFound,
-  TeamNotAssigned,
-  UnknownActivity,
-  UnknownTeam,
-} from './errors';
-import { SYSTEM_ACTOR, statusOf, type Actor, type Occurrence, type OccurrenceEvent } from './occurrence.types';
+import type { Db } from '../storage/occurrence.repository';
+import { postUnposted } from './backlog';
+import { acknowledge, complete, getOccurrence, getOccurrenceForAction, skip, snooze, type ActionOrigin } from './card-actions';
+import { enqueueDigests, type TenantDigest } from './digest';
+import { createScheduledOccurrences, runOnDemand, type CreationDeps, type ScheduledSlot } from './occurrence-creation';
+import type { Actor, Occurrence } from './occurrence.types';
+import { processTimers, type TimerResult } from './timers';
 
-/** Longest note or skip reason kept, in characters. */
-export const MAX_NOTE_LENGTH = 500;
-/** Snooze lengths a card may ask for, in minutes. */
-export const SNOOZE_MINUTES: readonly number[] = [60, 240, 1440];
-
-/** Where a card action came from, as `teams/` understands it. */
-export interface ActionOrigin {
-  /** True when the occurrence's card was posted in the conversation the action came from. */
-  isSameConversation(postedConversationId: string): boolean;
-}
-
-export interface ReminderServiceDeps {
-  readonly db: Kysely<Database>;
-  readonly catalog: Catalog;
-  readonly clock: Clock;
-  /** Called after a transaction enqueued something, so the delivery worker need not wait for its next poll. */
-  readonly onEnqueued?: () => void;
-  /** Called for each occurrence this process created (metrics). */
-  readonly onCreated?: (trigger: Occurrence['trigger'] | 'missed') => void;
-}
-
-/** A fire time of an activity for one tenant and team, to create (or to record as missed). */
-export interface ScheduledSlot {
-  readonly activity: Activity;
-  readonly tenantId: string;
-  readonly teamId: string;
-  readonly scheduledAt: number;
-  readonly trigger: 'schedule' | 'catch-up' | 'missed';
-}
-
-/** Rows per multi-row INSERT (about a dozen values each, well under SQLite's and PostgreSQL's limits). */
-const ROWS_PER_STATEMENT = 500;
-
-/** When a task started at `scheduledAt` is due, and when it escalates if unfinished (never without `escalateAfter`). */
-function deadlines(activity: Activity, scheduledAt: number): Pick<NewOccurrence, 'dueAt' | 'escalateAt'> {
-  const dueAt = scheduledAt + activity.dueAfterMs;
-  return { dueAt, escalateAt: activity.escalateAfterMs === undefined ? undefined : dueAt + activity.escalateAfterMs };
-}
-
-/** The new occurrence row of a scheduled slot; a missed one is recorded already closed. */
-function newScheduled(now: number): (slot: ScheduledSlot) => NewOccurrence {
-  return ({ activity, tenantId, teamId, scheduledAt, trigger }) => ({
-    id: randomUUID(),
-    tenantId,
-    activityId: activity.id,
-    teamId,
-    scheduledAt,
-    ...deadlines(activity, scheduledAt),
-    trigger: trigger === 'missed' ? 'schedule' : trigger,
-    state: trigger === 'missed' ? 'missed' : 'open',
-    createdAt: now,
-    closedAt: trigger === 'missed' ? now : undefined,
-  });
-}
-
-export interface TimerResult {
-  readonly woke: number;
-  readonly overdue: number;
-  readonly escalated: number;
-}
-
-/** One tenant's digest figures, as `WorkloadService.digest` computes them. */
-export interface TenantDigest {
-  readonly tenantId: string;
-  readonly rows: readonly DigestRow[];
-}
+export type ReminderServiceDeps = CreationDeps;
 
 export class ReminderService {
   private readonly activities: ReadonlyMap<string, Activity>;
@@ -117,6 +33,7 @@ export class ReminderService {
     return this.deps.catalog;
   }
 
+  /** The activity with this id (ids only; `runOnDemand` also takes names). */
   activity(id: string): Activity | undefined {
     return this.activities.get(id);
   }
@@ -131,367 +48,54 @@ export class ReminderService {
     return created;
   }
 
-  /**
-   * `createScheduled` for many fire times, in one transaction and a few statements: a catch-up after days of
-   * downtime records tens of thousands of them, and a statement or a commit each costs far more than the rows do
-   * (on SQLite a commit of scattered rows rewrites many pages, and every few commits a checkpoint syncs the disk).
-   * Keep `slots` to a few thousand: the transaction holds the write lock. Returns, per slot, the occurrence when
-   * this call created it.
-   */
-  async createScheduledMany(slots: readonly ScheduledSlot[]): Promise<(Occurrence | undefined)[]> {
-    if (slots.length === 0) return [];
-    const now = this.deps.clock.now();
-    const slotKey = (activityId: string, tenantId: string, teamId: string, scheduledAt: number) => `${activityId}|${tenantId}|${teamId}|${scheduledAt}`;
-    const result = await this.transact(async (trx) => {
-      const inserted: Occurrence[] = [];
-      // A statement binds at most 32,766 values on SQLite: insert a few hundred rows at a time.
-      for (let i = 0; i < slots.length; i += ROWS_PER_STATEMENT) {
-        inserted.push(...(await insertOccurrencesIfAbsent(trx, slots.slice(i, i + ROWS_PER_STATEMENT).map(newScheduled(now)))));
-      }
-      // The database returns the created rows in no promised order: put them back in the slots' order.
-      const byKey = new Map(inserted.map((o) => [slotKey(o.activityId, o.tenantId, o.teamId, o.scheduledAt), o]));
-      const out = slots.map((slot) => {
-        const key = slotKey(slot.activity.id, slot.tenantId, slot.teamId, slot.scheduledAt);
-        const o = byKey.get(key);
-        byKey.delete(key); // a slot listed twice was created once
-        return o;
-      });
-      // Single across replicas: only the rows this insert returned get an event and a post, in this transaction.
-      const events: NewEvent[] = [];
-      const posts: NewOutboxItem[] = [];
-      const targets = new Map<string, ChannelTarget | undefined>();
-      for (let i = 0; i < slots.length; i++) {
-        const o = out[i];
-        if (!o) continue;
-        const { trigger } = slots[i];
-        events.push({
-          tenantId: o.tenantId,
-          occurrenceId: o.id,
-          type: trigger === 'missed' ? 'missed' : 'created',
-          toStatus: statusOf(o, now),
-          actor: SYSTEM_ACTOR,
-          note: trigger === 'catch-up' ? 'catch-up' : undefined,
-          at: now,
-        });
-        if (trigger === 'missed') continue;
-        const teamKey = `${o.tenantId}|${o.teamId}`;
-        if (!targets.has(teamKey)) targets.set(teamKey, await this.channelTarget(trx, o.tenantId, o.teamId));
-        const target = targets.get(teamKey);
-        if (target) posts.push({ tenantId: o.tenantId, conversationKey: occurrenceKey(o.id), kind: 'reminder.post', occurrenceId: o.id, payload: { target }, at: now });
-      }
-      for (let i = 0; i < events.length; i += ROWS_PER_STATEMENT) await appendEvents(trx, events.slice(i, i + ROWS_PER_STATEMENT));
-      for (let i = 0; i < posts.length; i += ROWS_PER_STATEMENT) await enqueueMany(trx, posts.slice(i, i + ROWS_PER_STATEMENT));
-      return out;
-    });
-    result.forEach((o, i) => {
-      if (o) this.deps.onCreated?.(slots[i].trigger);
-    });
-    return result;
+  /** `createScheduled` for many fire times in one transaction (see `createScheduledOccurrences`). */
+  createScheduledMany(slots: readonly ScheduledSlot[]): Promise<(Occurrence | undefined)[]> {
+    return createScheduledOccurrences(this.deps, slots);
   }
 
-  /**
-   * Starts an on-demand activity now for all its teams, or for one. `activityRef` and `teamRef` may be ids,
-   * English or Korean titles/names (case-insensitive).
-   */
-  async runOnDemand(tenantId: string, activityRef: string, teamRef: string | undefined, actor: Actor): Promise<{ activity: Activity; occurrences: Occurrence[] }> {
-    const activity = this.findActivity(activityRef);
-    if (!activity) throw new UnknownActivity(activityRef);
-    if (!activity.onDemand) throw new NotOnDemand(activity.id);
-    let teamIds = activity.teams;
-    if (teamRef !== undefined) {
-      const team = this.findTeam(teamRef);
-      if (!team) throw new UnknownTeam(teamRef);
-      if (!activity.teams.includes(team)) throw new TeamNotAssigned(activity.id, team);
-      teamIds = [team];
-    }
-    const now = this.deps.clock.now();
-    const occurrences = await this.transact(async (trx) => {
-      const out: Occurrence[] = [];
-      for (const teamId of teamIds) {
-        const created = await insertOccurrenceIfAbsent(trx, {
-          id: randomUUID(),
-          tenantId,
-          activityId: activity.id,
-          teamId,
-          scheduledAt: now,
-          ...deadlines(activity, now),
-          trigger: 'on-demand',
-          state: 'open',
-          createdAt: now,
-          startedByName: actor.name,
-        });
-        if (!created) continue;
-        await this.event(trx, created, 'created', undefined, actor, now, 'on demand');
-        await this.enqueuePost(trx, created, now);
-        out.push(created);
-      }
-      return out;
-    });
-    for (let i = 0; i < occurrences.length; i++) this.deps.onCreated?.('on-demand');
-    return { activity, occurrences };
+  /** Starts an on-demand activity now for all its teams, or for one (ids, English or Korean names). */
+  runOnDemand(tenantId: string, activityRef: string, teamRef: string | undefined, actor: Actor): Promise<{ activity: Activity; occurrences: Occurrence[] }> {
+    return runOnDemand(this.deps, tenantId, activityRef, teamRef, actor);
   }
 
-  /** "I'm on it": claims the task. Pressing it again is harmless; someone else's claim is refused. */
-  async acknowledge(tenantId: string, id: string, actor: Actor, origin: ActionOrigin): Promise<Occurrence> {
-    const current = await this.forAction(tenantId, id, origin);
-    if (current.acknowledgedBy?.userId === actor.userId && current.snoozedUntil === undefined) return current;
-    const now = this.deps.clock.now();
-    return this.transition(current, 'acknowledged', actor, now, undefined, { acknowledgedBy: actor.userId }, {
-      acknowledged_at: current.acknowledgedBy?.userId === actor.userId ? current.acknowledgedAt! : now,
-      ack_user_id: actor.userId,
-      ack_aad_id: actor.aadObjectId ?? null,
-      ack_name: actor.name,
-      snoozed_until: null,
-      snoozed_by_name: null,
-    });
+  acknowledge(tenantId: string, id: string, actor: Actor, origin: ActionOrigin): Promise<Occurrence> {
+    return acknowledge(this.deps, tenantId, id, actor, origin);
   }
 
-  /** Marks the task done, with an optional note (e.g. the ticket link). Exactly one of racing callers wins. */
-  async complete(tenantId: string, id: string, actor: Actor, note: string | undefined, origin: ActionOrigin): Promise<Occurrence> {
-    const cleanNote = this.checkNote(note, false);
-    return this.close(tenantId, id, actor, 'done', cleanNote, origin);
+  complete(tenantId: string, id: string, actor: Actor, note: string | undefined, origin: ActionOrigin): Promise<Occurrence> {
+    return complete(this.deps, tenantId, id, actor, note, origin);
   }
 
-  /** Puts the task aside; it comes back as a nudge in its thread when the snooze ends. */
-  async snooze(tenantId: string, id: string, actor: Actor, minutes: number, origin: ActionOrigin): Promise<Occurrence> {
-    if (!SNOOZE_MINUTES.includes(minutes)) throw new InvalidInput('bad-snooze', { minutes });
-    const current = await this.forAction(tenantId, id, origin);
-    const now = this.deps.clock.now();
-    return this.transition(current, 'snoozed', actor, now, `${minutes} min`, {}, {
-      snoozed_until: now + minutes * 60_000,
-      snoozed_by_name: actor.name,
-    });
+  snooze(tenantId: string, id: string, actor: Actor, minutes: number, origin: ActionOrigin): Promise<Occurrence> {
+    return snooze(this.deps, tenantId, id, actor, minutes, origin);
   }
 
-  /** Closes the task without doing it; a reason is required. */
-  async skip(tenantId: string, id: string, actor: Actor, reason: string | undefined, origin: ActionOrigin): Promise<Occurrence> {
-    return this.close(tenantId, id, actor, 'skipped', this.checkNote(reason, true), origin);
-  }
-
-  /** Done or skipped: final, with who, when and the note or reason. */
-  private async close(tenantId: string, id: string, actor: Actor, state: 'done' | 'skipped', note: string | undefined, origin: ActionOrigin): Promise<Occurrence> {
-    const current = await this.forAction(tenantId, id, origin);
-    const now = this.deps.clock.now();
-    return this.transition(current, state, actor, now, note, {}, {
-      state,
-      closed_at: now,
-      closed_user_id: actor.userId,
-      closed_aad_id: actor.aadObjectId ?? null,
-      closed_name: actor.name,
-      close_note: note ?? null,
-      snoozed_until: null,
-    });
+  skip(tenantId: string, id: string, actor: Actor, reason: string | undefined, origin: ActionOrigin): Promise<Occurrence> {
+    return skip(this.deps, tenantId, id, actor, reason, origin);
   }
 
   /** Reads an occurrence for display (a card refresh); scoped by tenant. */
-  async get(tenantId: string, id: string): Promise<Occurrence> {
-    const o = await findOccurrence(this.deps.db, tenantId, id);
-    if (!o) throw new OccurrenceNotFound(id);
-    return o;
+  get(tenantId: string, id: string): Promise<Occurrence> {
+    return getOccurrence(this.deps.db, tenantId, id);
   }
 
   /** Occurrence as a card action may touch it: in this tenant, and posted in the conversation acted from. */
-  async forAction(tenantId: string, id: string, origin: ActionOrigin): Promise<Occurrence> {
-    const o = await this.get(tenantId, id);
-    if (!o.postedConversationId || !origin.isSameConversation(o.postedConversationId)) throw new NotInThisConversation(id);
-    return o;
+  forAction(tenantId: string, id: string, origin: ActionOrigin): Promise<Occurrence> {
+    return getOccurrenceForAction(this.deps.db, tenantId, id, origin);
   }
 
-  /**
-   * Runs the timers due at `now`: snoozes that ended (nudge), tasks newly overdue (card updated, nudge),
-   * tasks to escalate (escalation card to SOC Oversight). Safe to run from several replicas at once, which they
-   * do (every replica's heartbeat fires at the same second): each timer reads candidates, then claims each one with
-   * a guarded UPDATE that re-checks the condition the candidate was read by, and enqueues only when that UPDATE
-   * returned the row, in the same transaction (see `timerTransition`). So the read may be stale or shared by every
-   * replica; the row count decides who acts.
-   */
-  async processTimers(): Promise<TimerResult> {
-    const now = this.deps.clock.now();
-    let woke = 0;
-    let overdue = 0;
-    let escalated = 0;
-    for (const o of await findSnoozesEnded(this.deps.db, now)) {
-      // Single: the UPDATE clears snoozed_until only while it is still <= now, so once one caller woke the task the
-      // others match no row (and a snooze taken since, which ends later, is not cut short). One nudge per snooze end.
-      const done = await this.timerTransition(o, now, 'woke', { snoozed_until: null, snoozed_by_name: null }, { snoozedUntilAtMost: now }, ['reminder.update', 'reminder.nudge'], 'snooze-ended', 'snoozed');
-      if (done) woke++;
-    }
-    for (const o of await findNewlyOverdue(this.deps.db, now)) {
-      // Single: overdue_at is set once and never cleared; the UPDATE matches only while it is still unset.
-      const done = await this.timerTransition(o, now, 'overdue', { overdue_at: now }, { overdueUnset: true }, ['reminder.update', 'reminder.nudge'], 'overdue');
-      if (done) overdue++;
-    }
-    for (const o of await findToEscalate(this.deps.db, now)) {
-      // Single: escalated_at is set once and never cleared; the UPDATE matches only while it is still unset.
-      const done = await this.timerTransition(o, now, 'escalated', { escalated_at: now, overdue_at: o.overdueAt ?? now }, { escalatedUnset: true }, ['reminder.update', 'escalation.post']);
-      if (done) escalated++;
-    }
-    return { woke, overdue, escalated };
+  /** Runs the timers due now: snooze ends, tasks newly overdue, escalations. Safe on every replica at once. */
+  processTimers(): Promise<TimerResult> {
+    return processTimers(this.deps);
   }
 
-  /**
-   * Enqueues posts for open occurrences of a team that were recorded while it had no channel (called right
-   * after binding). Returns how many.
-   */
-  async postUnposted(tenantId: string, teamId: string, occurrenceIds: readonly string[]): Promise<number> {
-    const now = this.deps.clock.now();
-    return this.transact(async (trx) => {
-      let count = 0;
-      for (const id of occurrenceIds) {
-        const o = await findOccurrence(trx, tenantId, id);
-        if (!o || o.state !== 'open' || o.postedActivityId || o.teamId !== teamId) continue;
-        if (await this.enqueuePost(trx, o, now)) count++;
-      }
-      return count;
-    });
+  /** Enqueues the posts of a team's tasks recorded while it had no channel (right after binding). Returns how many. */
+  postUnposted(tenantId: string, teamId: string, occurrenceIds: readonly string[]): Promise<number> {
+    return postUnposted(this.deps, tenantId, teamId, occurrenceIds);
   }
 
-  /**
-   * Claim, then act, for the digest of the digest time `digestAt`: runs `claim` first in one transaction and, only
-   * when it wins, enqueues each tenant's digest post to its SOC Oversight channel (tenants without a bound one get
-   * none). The claim and the posts commit together: of racing replicas exactly one enqueues, and a crash between
-   * the two loses nothing. Each post carries the singleton key (tenant, digest, `digestAt`), so even a second winning
-   * claim of the same time adds no row. Returns how many tenants got a digest, or undefined when the claim was lost.
-   */
-  async enqueueDigests(digestAt: number, periodStart: number, digests: readonly TenantDigest[], claim: (trx: Db) => Promise<boolean>): Promise<number | undefined> {
-    const now = this.deps.clock.now();
-    return this.transact(async (trx) => {
-      if (!(await claim(trx))) return undefined;
-      let sent = 0;
-      for (const { tenantId, rows } of digests) {
-        const target = await this.channelTarget(trx, tenantId, OVERSIGHT_TEAM_ID);
-        if (!target) continue;
-        const added = await enqueue(trx, {
-          tenantId,
-          conversationKey: `chan:${tenantId}|${target.channelId}`,
-          kind: 'digest.post',
-          payload: { target, periodStart, rows },
-          at: now,
-          singletonKey: singletonKey.digest(tenantId, digestAt),
-        });
-        if (added) sent++;
-      }
-      return sent;
-    });
+  /** Claims the digest time `digestAt` and, when won, enqueues each tenant's digest (see `enqueueDigests`). */
+  enqueueDigests(digestAt: number, periodStart: number, digests: readonly TenantDigest[], claim: (trx: Db) => Promise<boolean>): Promise<number | undefined> {
+    return enqueueDigests(this.deps, digestAt, periodStart, digests, claim);
   }
-
-  private findActivity(ref: string): Activity | undefined {
-    const key = ref.trim().toLowerCase();
-    return this.deps.catalog.activities.find((a) => a.id === key || a.title.toLowerCase() === key || a.title_ko.toLowerCase() === key);
-  }
-
-  private findTeam(ref: string): string | undefined {
-    const key = ref.trim().toLowerCase();
-    return this.deps.catalog.teams.find((t) => t.id === key || t.name.toLowerCase() === key || t.name_ko.toLowerCase() === key)?.id;
-  }
-
-  private checkNote(text: string | undefined, required: boolean): string | undefined {
-    const clean = (text ?? '').replace(/\r\n?/g, '\n').trim();
-    if (required && clean === '') throw new InvalidInput('reason-required');
-    if (clean.length > MAX_NOTE_LENGTH) throw new InvalidInput('note-too-long', { length: clean.length, max: MAX_NOTE_LENGTH });
-    return clean === '' ? undefined : clean;
-  }
-
-  private async transition(
-    current: Occurrence,
-    type: OccurrenceEvent['type'],
-    actor: Actor,
-    now: number,
-    note: string | undefined,
-    guard: Parameters<typeof updateOpenOccurrence>[4],
-    patch: Parameters<typeof updateOpenOccurrence>[3],
-  ): Promise<Occurrence> {
-    const updated = await this.transact(async (trx) => {
-      const row = await updateOpenOccurrence(trx, current.tenantId, current.id, patch, guard);
-      if (!row) return undefined;
-      await this.event(trx, row, type, statusOf(current, now), actor, now, note);
-      await this.enqueueFor(trx, row, 'reminder.update', now);
-      return row;
-    });
-    if (updated) return updated;
-    // Lost the race or the state was wrong: say exactly why, from the row as it is now.
-    const latest = await this.get(current.tenantId, current.id);
-    if (latest.state !== 'open') throw new AlreadyClosed(latest.state, latest.closedBy, latest.closedAt, latest.closeNote);
-    if (latest.acknowledgedBy && latest.acknowledgedBy.userId !== actor.userId) throw new AlreadyAcknowledged(latest.acknowledgedBy, latest.acknowledgedAt!);
-    throw new AlreadyClosed('done', undefined, undefined, undefined);
-  }
-
-  private async timerTransition(
-    o: Occurrence,
-    now: number,
-    type: OccurrenceEvent['type'],
-    patch: Parameters<typeof updateOpenOccurrence>[3],
-    guard: Parameters<typeof updateOpenOccurrence>[4],
-    kinds: readonly DeliveryKind[],
-    nudgeReason?: 'snooze-ended' | 'overdue',
-    // A snooze that has run out no longer reads as "snoozed" from the row; the caller knows better.
-    from: OccurrenceEvent['fromStatus'] = statusOf(o, now),
-  ): Promise<boolean> {
-    // Claim, then act: the guarded UPDATE is the claim, and the event and the messages are written only when it
-    // returned the row, in its transaction. The nudge and the escalation also carry a singleton key, so a claim
-    // that should not have been won (a guard loosened one day) still cannot put a second one in the outbox.
-    return this.transact(async (trx) => {
-      const row = await updateOpenOccurrence(trx, o.tenantId, o.id, patch, guard);
-      if (!row) return false;
-      await this.event(trx, row, type, from, SYSTEM_ACTOR, now);
-      for (const kind of kinds) await this.enqueueFor(trx, row, kind, now, nudgeReason ? { reason: nudgeReason } : {}, timerSingletonKey(kind, o, nudgeReason));
-      return true;
-    });
-  }
-
-  private async event(trx: Db, o: Occurrence, type: OccurrenceEvent['type'], fromStatus: OccurrenceEvent['fromStatus'], actor: Actor, at: number, note?: string): Promise<void> {
-    await appendEvent(trx, { tenantId: o.tenantId, occurrenceId: o.id, type, fromStatus, toStatus: statusOf(o, at), actor, note, at });
-  }
-
-  private async channelTarget(trx: Db, tenantId: string, teamId: string): Promise<ChannelTarget | undefined> {
-    const b = await findBinding(trx, tenantId, teamId);
-    if (!b || !b.active) return undefined;
-    return { tenantId, serviceUrl: b.serviceUrl, botId: b.botId, teamsTeamId: b.teamsTeamId, channelId: b.channelId };
-  }
-
-  /** Enqueues the card post when the team has an active channel; otherwise the task stays recorded only. */
-  private async enqueuePost(trx: Db, o: Occurrence, now: number): Promise<boolean> {
-    const target = await this.channelTarget(trx, o.tenantId, o.teamId);
-    if (!target) return false;
-    await enqueue(trx, { tenantId: o.tenantId, conversationKey: occurrenceKey(o.id), kind: 'reminder.post', occurrenceId: o.id, payload: { target }, at: now });
-    return true;
-  }
-
-  private async enqueueFor(trx: Db, o: Occurrence, kind: DeliveryKind, now: number, extra: Record<string, unknown> = {}, onceKey?: string): Promise<void> {
-    if (kind === 'escalation.post') {
-      const target = await this.channelTarget(trx, o.tenantId, OVERSIGHT_TEAM_ID);
-      if (!target) return;
-      await enqueue(trx, { tenantId: o.tenantId, conversationKey: `chan:${o.tenantId}|${target.channelId}`, kind, occurrenceId: o.id, payload: { target }, at: now, singletonKey: onceKey });
-      return;
-    }
-    // Updates and nudges only make sense for a card that was posted or is queued to be.
-    await enqueue(trx, { tenantId: o.tenantId, conversationKey: occurrenceKey(o.id), kind, occurrenceId: o.id, payload: extra, at: now, singletonKey: onceKey });
-  }
-
-  private transact<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
-    return this.deps.db
-      .transaction()
-      .execute(fn)
-      .then((result) => {
-        this.deps.onEnqueued?.();
-        return result;
-      });
-  }
-}
-
-/**
- * The singleton key of a message a timer enqueues for the candidate `o` (as read, before the claim): one escalation
- * and one overdue nudge per occurrence, one nudge per snooze end. Card updates get none: they render the card as it
- * is at send time, so a second one would change nothing people see.
- */
-function timerSingletonKey(kind: DeliveryKind, o: Occurrence, nudgeReason: 'snooze-ended' | 'overdue' | undefined): string | undefined {
-  if (kind === 'escalation.post') return singletonKey.escalation(o.id);
-  if (kind !== 'reminder.nudge') return undefined;
-  if (nudgeReason === 'overdue') return singletonKey.overdueNudge(o.id);
-  return o.snoozedUntil === undefined ? undefined : singletonKey.snoozeEndNudge(o.id, o.snoozedUntil);
-}
-
-/** Outbox key of everything about one occurrence: its post, updates and nudges go out in order. */
-export function occurrenceKey(occurrenceId: string): string {
-  return `occ:${occurrenceId}`;
 }

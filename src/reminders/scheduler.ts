@@ -19,7 +19,8 @@ import type { Activity, Catalog } from '../catalog/catalog.types';
 import { advanceCheckpoint, listTenants, readCheckpoint } from '../storage/scheduler-state.repository';
 import type { Clock } from './clock';
 import { fireTimesBefore, fireTimesBetween, nextFireTime } from './fire-times';
-import type { ReminderService, ScheduledSlot } from './reminder.service';
+import type { ScheduledSlot } from './occurrence-creation';
+import type { ReminderService } from './reminder.service';
 
 export const CHECKPOINT_NAME = 'scheduler';
 /** How many missed fire times are recorded per activity and team; older ones are only counted. */

@@ -20,11 +20,10 @@ import {
 } from 'kysely';
 import { Pool, types as pgTypes } from 'pg';
 import type { Database } from './tables';
+import type { DialectName } from './dialect';
 import { migrateToLatest } from './migrator';
 import { SqliteFaultWatch } from './sqlite-fault-watch';
 import { HEALTHY, errorMessage, markStoreFault, storeFaultCode, type StoreHealth } from './store-faults';
-
-export type DialectName = 'sqlite' | 'postgres';
 
 export interface Store {
   readonly db: Kysely<Database>;

@@ -1,5 +1,5 @@
 import { Kysely, Migrator, type Migration, type MigrationProvider } from 'kysely';
-import type { DialectName } from './database';
+import type { DialectName } from './dialect';
 import { migration20261123Initial } from './migrations/2026-11-23T10-00-initial';
 import { migration20261123TeamTimeIndexes } from './migrations/2026-11-23T13-00-team-time-indexes';
 import { migration20261201OutboxSingletonKey } from './migrations/2026-12-01T21-00-outbox-singleton-key';

@@ -2,20 +2,25 @@
  * The outbox: every post and card update to Teams is a row written in the same transaction as the state
  * change that causes it, and a delivery worker sends it. Rows with the same `conversation_key` go out in id
  * order. A claim is a lease: a replica that dies mid-send loses it when `lease_until` passes.
+ *
+ * This file is the outbox's SQL and nothing else. What a row's kind and payload mean, and how they are built and
+ * checked, belongs to `src/reminders/outbox-message.ts`; the payload is its JSON text, stored and returned as is.
  */
 import { sql } from 'kysely';
+import type { OutboxKind } from '../reminders/outbox-message';
+import { dialectOf } from './dialect';
 import type { Db } from './occurrence.repository';
-import type { OutboxRow } from './tables';
-
-export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'dead';
+import type { OutboxRow, OutboxStatus } from './tables';
 
 export interface OutboxItem {
   readonly id: number;
   readonly tenantId: string;
   readonly conversationKey: string;
+  /** As stored: an `OutboxKind` when this version wrote the row (decode it before trusting it). */
   readonly kind: string;
   readonly occurrenceId?: string;
-  readonly payload: Record<string, unknown>;
+  /** The JSON text `encodeOutboxMessage` wrote. */
+  readonly payload: string;
   readonly status: OutboxStatus;
   readonly attempts: number;
   readonly nextAttemptAt: number;
@@ -33,8 +38,8 @@ function toItem(r: OutboxRow): OutboxItem {
     conversationKey: r.conversation_key,
     kind: r.kind,
     occurrenceId: r.occurrence_id ?? undefined,
-    payload: JSON.parse(r.payload) as Record<string, unknown>,
-    status: r.status as OutboxStatus,
+    payload: r.payload,
+    status: r.status,
     attempts: Number(r.attempts),
     nextAttemptAt: Number(r.next_attempt_at),
     leaseOwner: r.lease_owner ?? undefined,
@@ -45,32 +50,20 @@ function toItem(r: OutboxRow): OutboxItem {
   };
 }
 
+/** A row to insert: the columns of an encoded message (`encodeOutboxMessage`), its tenant and its time. */
 export interface NewOutboxItem {
   readonly tenantId: string;
   readonly conversationKey: string;
-  readonly kind: string;
+  readonly kind: OutboxKind;
   readonly occurrenceId?: string;
-  readonly payload: Record<string, unknown>;
+  readonly payload: string;
   readonly at: number;
-  /** For a message that must exist once at most (see `singletonKey`): a second item with the same key is not added. */
+  /**
+   * For a message that must exist once at most (`singletonKey` in outbox-message.ts): a second item with the same
+   * key is not added.
+   */
   readonly singletonKey?: string;
 }
-
-/**
- * Singleton keys of the messages periodic jobs enqueue: one per (tenant, job, period). The unique index on
- * `singleton_key` turns a second insert of a key into nothing, whoever makes it, so even two callers that both
- * believe they won a claim (a bug, a checkpoint moved back by hand) leave one row, as pg-boss's singleton keys do.
- */
-export const singletonKey = {
-  /** The digest of the digest time `digestAt` to one tenant. */
-  digest: (tenantId: string, digestAt: number): string => `digest|${tenantId}|${digestAt}`,
-  /** The escalation of an occurrence: it escalates once. */
-  escalation: (occurrenceId: string): string => `escalation|${occurrenceId}`,
-  /** The "overdue" nudge of an occurrence: it becomes overdue once. */
-  overdueNudge: (occurrenceId: string): string => `nudge:overdue|${occurrenceId}`,
-  /** The nudge of one snooze's end: a task may be snoozed again, and each snooze ends at its own time. */
-  snoozeEndNudge: (occurrenceId: string, snoozedUntil: number): string => `nudge:snooze-ended|${occurrenceId}|${snoozedUntil}`,
-} as const;
 
 /** Enqueues one item; false when its singleton key was taken already (nothing was added). */
 export async function enqueue(db: Db, item: NewOutboxItem): Promise<boolean> {
@@ -92,7 +85,7 @@ export async function enqueueMany(db: Db, items: readonly NewOutboxItem[]): Prom
         conversation_key: item.conversationKey,
         kind: item.kind,
         occurrence_id: item.occurrenceId ?? null,
-        payload: JSON.stringify(item.payload),
+        payload: item.payload,
         status: 'pending' as const,
         attempts: 0,
         next_attempt_at: item.at,
@@ -118,7 +111,6 @@ export async function enqueueMany(db: Db, items: readonly NewOutboxItem[]): Prom
  */
 export async function claimDue(
   db: Db,
-  dialect: 'sqlite' | 'postgres',
   owner: string,
   now: number,
   leaseMs: number,
@@ -150,7 +142,8 @@ export async function claimDue(
       .orderBy('o.id')
       .limit(limit);
     if (excludeTenants.length > 0) candidates = candidates.where('o.tenant_id', 'not in', excludeTenants);
-    if (dialect === 'postgres') candidates = candidates.forUpdate().skipLocked();
+    // SQLite has no row locks (and no FOR UPDATE): its one writer at a time already keeps claimers apart.
+    if (dialectOf(trx) === 'postgres') candidates = candidates.forUpdate().skipLocked();
     const ids = (await candidates.execute()).map((r) => Number(r.id));
     if (ids.length === 0) return [];
     const rows = await trx
@@ -186,11 +179,11 @@ export async function markSent(db: Db, id: number, owner: string, now: number): 
   return Number(res.numUpdatedRows ?? 0) === 1;
 }
 
-/** Gives the item back for another attempt at `nextAttemptAt`, optionally with a changed payload. */
-export async function markRetry(db: Db, id: number, owner: string, now: number, nextAttemptAt: number, error: string, payload?: Record<string, unknown>): Promise<void> {
+/** Gives the item back for another attempt at `nextAttemptAt`, optionally with a changed payload (JSON text). */
+export async function markRetry(db: Db, id: number, owner: string, now: number, nextAttemptAt: number, error: string, payload?: string): Promise<void> {
   await db
     .updateTable('outbox')
-    .set({ status: 'pending', next_attempt_at: nextAttemptAt, updated_at: now, lease_owner: null, lease_until: null, last_error: error, ...(payload ? { payload: JSON.stringify(payload) } : {}) })
+    .set({ status: 'pending', next_attempt_at: nextAttemptAt, updated_at: now, lease_owner: null, lease_until: null, last_error: error, ...(payload === undefined ? {} : { payload }) })
     .where('id', '=', id)
     .where('lease_owner', '=', owner)
     .execute();

@@ -1,8 +1,15 @@
 /**
  * Kysely table types. Times are epoch milliseconds (`bigint` in PostgreSQL, INTEGER in SQLite), booleans are
  * 0/1 integers: both dialects compare and sort them the same way, so no query needs a dialect branch.
+ * Enumerated text columns carry the union of the layer that owns it (the domain's, or the outbox status, which is
+ * storage's), so rows map to domain objects without casts.
  */
-import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { OccurrenceEventType, OccurrenceState, OccurrenceStatus, OccurrenceTrigger } from '../reminders/occurrence.types';
+import type { OutboxKind } from '../reminders/outbox-message';
+
+/** Where an outbox row is: waiting, leased to a worker, delivered, or given up on (dead-lettered). */
+export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'dead';
 
 export interface TenantsTable {
   tenant_id: string;
@@ -17,8 +24,8 @@ export interface OccurrencesTable {
   scheduled_at: number;
   due_at: number;
   escalate_at: number | null;
-  trigger: string;
-  state: string;
+  trigger: OccurrenceTrigger;
+  state: OccurrenceState;
   created_at: number;
   posted_at: number | null;
   acknowledged_at: number | null;
@@ -44,9 +51,9 @@ export interface OccurrenceEventsTable {
   id: Generated<number>;
   tenant_id: string;
   occurrence_id: string;
-  type: string;
-  from_status: string | null;
-  to_status: string;
+  type: OccurrenceEventType;
+  from_status: OccurrenceStatus | null;
+  to_status: OccurrenceStatus;
   actor_user_id: string;
   actor_aad_id: string | null;
   actor_name: string;
@@ -93,10 +100,15 @@ export interface OutboxTable {
   tenant_id: string;
   /** Items with the same key are delivered in id order: an update never overtakes the post it updates. */
   conversation_key: string;
-  kind: string;
+  /**
+   * Written only as an `OutboxKind`, read as any text: a row may come from another version of the bot, so the
+   * worker decodes it (`decodeOutboxMessage`) instead of trusting it.
+   */
+  kind: ColumnType<string, OutboxKind, OutboxKind>;
   occurrence_id: string | null;
+  /** JSON, written and read only by `outbox-message.ts`. */
   payload: string;
-  status: string;
+  status: OutboxStatus;
   attempts: number;
   next_attempt_at: number;
   lease_owner: string | null;

@@ -90,7 +90,7 @@ describe('soc-reminders CLI', () => {
     const catalog = loadCatalog({ defaultTimezone: 'UTC' });
     const reminders = new ReminderService({ db: store.db, catalog, clock: { now: () => Date.parse('2026-03-09T10:00:00Z') } });
     await reminders.runOnDemand('tenant-a', 'ir-tabletop-exercise', 'secops', { userId: '29:jae', name: 'Jae, "the lead"' });
-    await enqueue(store.db, { tenantId: 'tenant-a', conversationKey: 'k', kind: 'reminder.post', payload: {}, at: 1 });
+    await enqueue(store.db, { tenantId: 'tenant-a', conversationKey: 'k', kind: 'reminder.post', payload: '{}', at: 1 });
     const [item] = await listOutbox(store.db);
     await markDead(store.db, item.id, undefined, 2, '403 BotNotInConversationRoster');
     await store.close();

@@ -17,7 +17,7 @@ import {
 } from '../../src/reminders/errors';
 import type { Occurrence } from '../../src/reminders/occurrence.types';
 import { statusOf } from '../../src/reminders/occurrence.types';
-import { MAX_NOTE_LENGTH } from '../../src/reminders/reminder.service';
+import { MAX_NOTE_LENGTH } from '../../src/reminders/card-actions';
 import { countOccurrences, listEvents } from '../../src/storage/occurrence.repository';
 import { listOutbox } from '../../src/storage/outbox.repository';
 import {
@@ -349,7 +349,7 @@ describe('timers, as the clock moves', () => {
     const outbox = (await listOutbox(temp.store.db)).filter((i) => i.occurrenceId === task.id);
     const nudges = outbox.filter((i) => i.kind === 'reminder.nudge');
     expect(nudges).toHaveLength(1);
-    expect(nudges[0]!.payload).toEqual({ reason: 'snooze-ended' });
+    expect(JSON.parse(nudges[0]!.payload)).toEqual({ reason: 'snooze-ended' });
   });
 
   // The audit log (`events` in the CLI) reads "from → to": a wake-up goes from snoozed, not from what lies under it.
@@ -430,7 +430,7 @@ describe('timers, as the clock moves', () => {
     const posts = (await listOutbox(temp.store.db)).filter((i) => i.kind === 'escalation.post');
     expect(posts).toHaveLength(1);
     expect(posts[0]).toMatchObject({ occurrenceId: task.id, conversationKey: `chan:${HOME_TENANT}|19:soc-oversight@thread.tacv2` });
-    expect(posts[0]!.payload).toMatchObject({ target: { channelId: '19:soc-oversight@thread.tacv2' } });
+    expect(JSON.parse(posts[0]!.payload)).toMatchObject({ target: { channelId: '19:soc-oversight@thread.tacv2' } });
   });
 
   test('without a bound SOC Oversight channel the task still escalates, but no escalation post is queued', async () => {

@@ -11,7 +11,8 @@
  */
 import { ReminderService } from '../../src/reminders/reminder.service';
 import { parseCatalog } from '../../src/catalog/catalog.loader';
-import { openStore, type DialectName, type Store } from '../../src/storage/database';
+import { openStore, type Store } from '../../src/storage/database';
+import type { DialectName } from '../../src/storage/dialect';
 import { rememberTenant } from '../../src/storage/scheduler-state.repository';
 import { DIALECTS, createTestDatabase, openTestStore, type TestDatabase, type TestStore } from '../support/databases';
 import { FakeClock, HOUR, MINUTE, SAME_CONVERSATION, SECOND, actor, bindTeam, makeEngine, simulatePost } from '../support/engine-fixtures';

@@ -419,7 +419,7 @@ describe('tenants', () => {
     const posted = rows.find((r) => r.id === outbox[0]!.occurrenceId)!;
     expect([posted.tenant_id, posted.team_id]).toEqual(['tenant-a', 'secops']);
     expect(outbox[0]).toMatchObject({ kind: 'reminder.post', tenantId: 'tenant-a', status: 'pending', conversationKey: `occ:${posted.id}` });
-    expect(outbox[0]!.payload).toMatchObject({ target: { channelId: '19:secops@thread.tacv2', tenantId: 'tenant-a' } });
+    expect(JSON.parse(outbox[0]!.payload)).toMatchObject({ target: { channelId: '19:secops@thread.tacv2', tenantId: 'tenant-a' } });
   });
 });
 

@@ -10,6 +10,7 @@ import SqliteDatabase from 'better-sqlite3';
 import { sql, type Kysely } from 'kysely';
 import { Client } from 'pg';
 import { openStore, type Store, type StoreLocation } from '../../src/storage/database';
+import { dialectOf } from '../../src/storage/dialect';
 import { MIGRATION_NAMES, migrateToLatest } from '../../src/storage/migrator';
 import type { Database } from '../../src/storage/tables';
 import type { Occurrence } from '../../src/reminders/occurrence.types';
@@ -54,9 +55,9 @@ import {
   outboxDepth,
   releaseClaim,
   requeueDead,
-  singletonKey,
   type OutboxItem,
 } from '../../src/storage/outbox.repository';
+import { singletonKey } from '../../src/reminders/outbox-message';
 import { advanceCheckpoint, claimCheckpoint, listTenants, readCheckpoint, rememberTenant } from '../../src/storage/scheduler-state.repository';
 import { createTestDatabase, DIALECTS, openTestStore, type TestStore } from '../support/databases';
 
@@ -101,6 +102,12 @@ describe.each(DIALECTS)('storage on %s', (dialect) => {
     replica = dialect === 'postgres' ? (await store.connect()).db : store.db;
   });
   afterAll(() => store?.close());
+
+  it('knows its dialect from the database handle, in a transaction too (callers never pass it)', async () => {
+    expect(dialectOf(store.db)).toBe(dialect);
+    expect(dialectOf(replica)).toBe(dialect);
+    expect(await store.db.transaction().execute(async (trx) => dialectOf(trx))).toBe(dialect);
+  });
 
   describe('migrations', () => {
     it('create every table on a fresh database', async () => {
@@ -479,8 +486,10 @@ describe.each(DIALECTS)('storage on %s', (dialect) => {
     });
 
     const put = (conversationKey: string, n: number, at = T0, tenantId = 'tenant-outbox') =>
-      enqueue(store.db, { tenantId, conversationKey, kind: 'reminder.post', occurrenceId: `occ-${n}`, payload: { n, text: 'héllo "quoted"' }, at });
-    const ns = (items: OutboxItem[]) => items.map((i) => i.payload.n);
+      enqueue(store.db, { tenantId, conversationKey, kind: 'reminder.post', occurrenceId: `occ-${n}`, payload: JSON.stringify({ n, text: 'héllo "quoted"' }), at });
+    // The repository keeps the payload as the text it was given (outbox-message.ts owns what it means).
+    const nOf = (item: OutboxItem): unknown => JSON.parse(item.payload).n;
+    const ns = (items: OutboxItem[]) => items.map(nOf);
 
     it('enqueues pending items and lists them in id order', async () => {
       await put('k1', 1);
@@ -492,7 +501,7 @@ describe.each(DIALECTS)('storage on %s', (dialect) => {
         conversationKey: 'k1',
         kind: 'reminder.post',
         occurrenceId: 'occ-1',
-        payload: { n: 1, text: 'héllo "quoted"' },
+        payload: JSON.stringify({ n: 1, text: 'héllo "quoted"' }),
         status: 'pending',
         attempts: 0,
         nextAttemptAt: T0,
@@ -513,31 +522,31 @@ describe.each(DIALECTS)('storage on %s', (dialect) => {
       await put('k3', 4, T0 + 10_000);
       await put('k3', 5);
 
-      const claimed = await claimDue(store.db, dialect, 'w1', T0, LEASE, 10);
+      const claimed = await claimDue(store.db, 'w1', T0, LEASE, 10);
       expect(ns(claimed)).toEqual([1, 3]);
       for (const item of claimed) expect(item).toMatchObject({ status: 'sending', leaseOwner: 'w1', attempts: 1 });
       // Heads in flight (or not yet due) hold back the rest of their conversation.
-      expect(await claimDue(replica, dialect, 'w2', T0, LEASE, 10)).toEqual([]);
+      expect(await claimDue(replica, 'w2', T0, LEASE, 10)).toEqual([]);
 
       expect(await markSent(store.db, claimed[0].id, 'w1', T0 + 1)).toBe(true);
-      expect(ns(await claimDue(replica, dialect, 'w2', T0 + 2, LEASE, 10))).toEqual([2]);
-      expect(ns(await claimDue(replica, dialect, 'w2', T0 + 10_000, LEASE, 10))).toEqual([4]);
+      expect(ns(await claimDue(replica, 'w2', T0 + 2, LEASE, 10))).toEqual([2]);
+      expect(ns(await claimDue(replica, 'w2', T0 + 10_000, LEASE, 10))).toEqual([4]);
     });
 
     it('claimDue takes at most `limit` items, oldest first', async () => {
       for (let n = 1; n <= 5; n++) await put(`k${n}`, n);
-      expect(ns(await claimDue(store.db, dialect, 'w1', T0, LEASE, 2))).toEqual([1, 2]);
-      expect(ns(await claimDue(store.db, dialect, 'w1', T0, LEASE, 2))).toEqual([3, 4]);
+      expect(ns(await claimDue(store.db, 'w1', T0, LEASE, 2))).toEqual([1, 2]);
+      expect(ns(await claimDue(store.db, 'w1', T0, LEASE, 2))).toEqual([3, 4]);
     });
 
     it('claimDue works inside a caller’s transaction and rolls back with it', async () => {
       await put('k1', 1);
-      const inside = await store.db.transaction().execute((trx) => claimDue(trx, dialect, 'w1', T0, LEASE, 10));
+      const inside = await store.db.transaction().execute((trx) => claimDue(trx, 'w1', T0, LEASE, 10));
       expect(ns(inside)).toEqual([1]);
       await put('k2', 2);
       await expect(
         store.db.transaction().execute(async (trx) => {
-          expect(ns(await claimDue(trx, dialect, 'w1', T0, LEASE, 10))).toEqual([2]);
+          expect(ns(await claimDue(trx, 'w1', T0, LEASE, 10))).toEqual([2]);
           throw new Error('roll back');
         }),
       ).rejects.toThrow('roll back');
@@ -547,10 +556,10 @@ describe.each(DIALECTS)('storage on %s', (dialect) => {
     it('an expired lease makes the item claimable again, and only the new owner can finish it', async () => {
       await put('k1', 1);
       await put('k1', 2);
-      const [item] = await claimDue(store.db, dialect, 'w1', T0, 1000, 10);
-      expect(await claimDue(replica, dialect, 'w2', T0 + 999, 1000, 10)).toEqual([]);
-      expect(await claimDue(replica, dialect, 'w2', T0 + 1000, 1000, 10)).toEqual([]);
-      const retaken = await claimDue(replica, dialect, 'w2', T0 + 1001, 1000, 10);
+      const [item] = await claimDue(store.db, 'w1', T0, 1000, 10);
+      expect(await claimDue(replica, 'w2', T0 + 999, 1000, 10)).toEqual([]);
+      expect(await claimDue(replica, 'w2', T0 + 1000, 1000, 10)).toEqual([]);
+      const retaken = await claimDue(replica, 'w2', T0 + 1001, 1000, 10);
       expect(retaken).toHaveLength(1);
       expect(retaken[0]).toMatchObject({ id: item.id, leaseOwner: 'w2', attempts: 2, status: 'sending' });
 
@@ -566,13 +575,13 @@ describe.each(DIALECTS)('storage on %s', (dialect) => {
 
     it('markRetry puts the item back for later; releaseClaim gives it back without counting the attempt', async () => {
       await put('k1', 1);
-      const [item] = await claimDue(store.db, dialect, 'w1', T0, LEASE, 10);
+      const [item] = await claimDue(store.db, 'w1', T0, LEASE, 10);
       await markRetry(store.db, item.id, 'someone-else', T0 + 1, T0 + 5000, 'not mine');
       expect((await listOutbox(store.db))[0]).toMatchObject({ status: 'sending', leaseOwner: 'w1' });
       await markRetry(store.db, item.id, 'w1', T0 + 1, T0 + 5000, 'transient 503');
       expect((await listOutbox(store.db))[0]).toMatchObject({ status: 'pending', nextAttemptAt: T0 + 5000, lastError: 'transient 503', attempts: 1 });
-      expect(await claimDue(store.db, dialect, 'w1', T0 + 4999, LEASE, 10)).toEqual([]);
-      const [again] = await claimDue(store.db, dialect, 'w1', T0 + 5000, LEASE, 10);
+      expect(await claimDue(store.db, 'w1', T0 + 4999, LEASE, 10)).toEqual([]);
+      const [again] = await claimDue(store.db, 'w1', T0 + 5000, LEASE, 10);
       expect(again).toMatchObject({ id: item.id, attempts: 2 });
 
       await releaseClaim(store.db, item.id, 'w1', T0 + 5001, T0 + 6000);
@@ -585,14 +594,14 @@ describe.each(DIALECTS)('storage on %s', (dialect) => {
       await put('k1', 2, T0 + 10);
       await put('k2', 3, T0 + 20);
       await put('k3', 4, T0 + 30);
-      const [first] = await claimDue(store.db, dialect, 'w1', T0 + 30, LEASE, 1);
-      expect(first.payload.n).toBe(1);
+      const [first] = await claimDue(store.db, 'w1', T0 + 30, LEASE, 1);
+      expect(nOf(first)).toBe(1);
 
       await markDead(store.db, first.id, 'w2', T0 + 31, 'not the owner');
       expect((await listOutbox(store.db))[0].status).toBe('sending');
       await markDead(store.db, first.id, 'w1', T0 + 31, '403 bot blocked');
       // A dead head no longer holds back its conversation.
-      expect(ns(await claimDue(store.db, dialect, 'w1', T0 + 32, LEASE, 1))).toEqual([2]);
+      expect(ns(await claimDue(store.db, 'w1', T0 + 32, LEASE, 1))).toEqual([2]);
       const pending = await listOutbox(store.db, { status: ['pending'] });
       await markDead(store.db, pending[0].id, undefined, T0 + 33, 'gave up');
 
@@ -609,20 +618,20 @@ describe.each(DIALECTS)('storage on %s', (dialect) => {
 
     it('an item with a singleton key is added once, ever; items without one are unaffected', async () => {
       const key = singletonKey.digest('tenant-outbox', T0);
-      const item = (n: number, over: { singletonKey?: string } = {}) => ({ tenantId: 'tenant-outbox', conversationKey: 'chan', kind: 'digest.post', payload: { n }, at: T0, ...over });
+      const item = (n: number, over: { singletonKey?: string } = {}) => ({ tenantId: 'tenant-outbox', conversationKey: 'chan', kind: 'digest.post' as const, payload: JSON.stringify({ n }), at: T0, ...over });
       expect(await enqueue(store.db, item(1, { singletonKey: key }))).toBe(true);
       expect(await enqueue(replica, item(2, { singletonKey: key }))).toBe(false);
       // In one statement: the taken key and a key listed twice are left out, the rest is added in order.
       const other = singletonKey.escalation('occ-1');
       expect(await enqueueMany(store.db, [item(3, { singletonKey: key }), item(4, { singletonKey: other }), item(5), item(6, { singletonKey: other }), item(7)])).toBe(3);
-      expect((await listOutbox(store.db)).map((i) => [i.payload.n, i.singletonKey])).toEqual([
+      expect((await listOutbox(store.db)).map((i) => [nOf(i), i.singletonKey])).toEqual([
         [1, key],
         [4, other],
         [5, undefined],
         [7, undefined],
       ]);
       // Sent (or dead) is still there: the key keeps the period taken after delivery.
-      const [claimed] = await claimDue(store.db, dialect, 'w', T0, LEASE, 1);
+      const [claimed] = await claimDue(store.db, 'w', T0, LEASE, 1);
       expect(await markSent(store.db, claimed.id, 'w', T0)).toBe(true);
       expect(await enqueue(store.db, item(8, { singletonKey: key }))).toBe(false);
     });
@@ -631,25 +640,25 @@ describe.each(DIALECTS)('storage on %s', (dialect) => {
       const key = singletonKey.overdueNudge('occ-race');
       const results = await Promise.all(
         Array.from({ length: 10 }, (_, i) =>
-          (i % 2 === 0 ? store.db : replica).transaction().execute((trx) => enqueue(trx, { tenantId: 't', conversationKey: 'occ:race', kind: 'reminder.nudge', payload: { i }, at: T0, singletonKey: key })),
+          (i % 2 === 0 ? store.db : replica).transaction().execute((trx) => enqueue(trx, { tenantId: 't', conversationKey: 'occ:race', kind: 'reminder.nudge', payload: JSON.stringify({ i }), at: T0, singletonKey: key })),
         ),
       );
       expect(results.filter(Boolean)).toHaveLength(1);
-      expect((await listOutbox(store.db)).map((i) => i.payload.i)).toEqual([results.indexOf(true)]);
+      expect((await listOutbox(store.db)).map((item) => JSON.parse(item.payload).i)).toEqual([results.indexOf(true)]);
     });
 
     it('two replicas racing over 100 items never claim one twice, claim every head, and deliver in order', async () => {
       const KEYS = 40;
       for (let n = 0; n < 100; n++) await put(`key-${n % KEYS}`, n);
       const all = await listOutbox(store.db);
-      const heads = new Set(all.filter((i) => (i.payload.n as number) < KEYS).map((i) => i.id));
+      const heads = new Set(all.filter((i) => (nOf(i) as number) < KEYS).map((i) => i.id));
 
       // Phase 1: claim without sending until nothing is left to claim.
       const claimedBy = new Map<number, string>();
       const duplicates: number[] = [];
       const claimUntilEmpty = async (db: Kysely<Database>, owner: string) => {
         for (;;) {
-          const items = await claimDue(db, dialect, owner, T0, LEASE, 3);
+          const items = await claimDue(db, owner, T0, LEASE, 3);
           if (items.length === 0) return;
           for (const i of items) {
             if (claimedBy.has(i.id)) duplicates.push(i.id);
@@ -661,7 +670,7 @@ describe.each(DIALECTS)('storage on %s', (dialect) => {
       expect(duplicates).toEqual([]);
       expect(new Set(claimedBy.keys())).toEqual(heads);
       expect(new Set(claimedBy.values()).size).toBeGreaterThan(1);
-      expect(await claimDue(store.db, dialect, 'late', T0, LEASE, 100)).toEqual([]);
+      expect(await claimDue(store.db, 'late', T0, LEASE, 100)).toEqual([]);
 
       // Phase 2: deliver everything; every claim is sent by its owner exactly once.
       for (const [id, owner] of claimedBy) expect(await markSent(store.db, id, owner, T0)).toBe(true);
@@ -669,7 +678,7 @@ describe.each(DIALECTS)('storage on %s', (dialect) => {
       let sent = claimedBy.size;
       const deliver = async (db: Kysely<Database>, owner: string) => {
         for (let idle = 0; sent < 100; ) {
-          const items = await claimDue(db, dialect, owner, T0, LEASE, 3);
+          const items = await claimDue(db, owner, T0, LEASE, 3);
           if (items.length === 0) {
             if (++idle > 10_000) throw new Error(`${owner} found nothing to claim with ${sent} of 100 sent`);
             await new Promise((resolve) => setImmediate(resolve));

@@ -26,7 +26,8 @@ import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import { runInThisContext } from 'node:vm';
 import { Client } from 'pg';
-import { openStore, type DialectName, type Store, type StoreLocation } from '../../src/storage/database';
+import { openStore, type Store, type StoreLocation } from '../../src/storage/database';
+import type { DialectName } from '../../src/storage/dialect';
 
 const run = promisify(execFile);
 

@@ -11,7 +11,7 @@ import { parseCatalog } from '../../src/catalog/catalog.loader';
 import type { Catalog } from '../../src/catalog/catalog.types';
 import type { Clock } from '../../src/reminders/clock';
 import type { Actor } from '../../src/reminders/occurrence.types';
-import type { ActionOrigin } from '../../src/reminders/reminder.service';
+import type { ActionOrigin } from '../../src/reminders/card-actions';
 import { ReminderService } from '../../src/reminders/reminder.service';
 import { Scheduler, type SchedulerLogger } from '../../src/reminders/scheduler';
 import { WorkloadService } from '../../src/reminders/workload';

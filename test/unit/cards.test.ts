@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type * as AdaptiveCards from 'adaptivecards';
 import { GlobalSettings } from 'adaptivecards-templating';
 import { packageRoot } from '../../src/package-root';
-import { OPEN_STATUSES, type OccurrenceStatus } from '../../src/reminders/occurrence.types';
+import { OPEN_STATUSES, SNOOZE_MINUTES, type OccurrenceStatus } from '../../src/reminders/occurrence.types';
 import {
   CardTemplateError,
   MAX_REFRESH_USERS,
@@ -20,7 +20,6 @@ import {
 } from '../../src/teams/cards/card-renderer';
 import {
   CARD_VERBS,
-  SNOOZE_CHOICES,
   type DigestCardView,
   type Locale,
   type NudgeCardView,
@@ -302,7 +301,7 @@ describe('reminder card', () => {
       { title: '4 hours', value: '240' },
       { title: '1 day', value: '1440' },
     ]);
-    expect((minutes?.['choices'] as Json[]).map((choice) => choice['value'])).toEqual(SNOOZE_CHOICES.map(String));
+    expect((minutes?.['choices'] as Json[]).map((choice) => choice['value'])).toEqual(SNOOZE_MINUTES.map(String));
     expect(ofType(snooze, 'Action.Execute')).toEqual([expect.objectContaining({ verb: 'snooze', data: { occurrenceId: 'occ-1' } })]);
 
     expect(ofType(skip, 'Input.Text')).toEqual([
@@ -577,7 +576,7 @@ describe('strings', () => {
   it('label every snooze choice', () => {
     for (const locale of LOCALES) {
       const labels: Record<string, string | undefined> = cardStrings(locale).snoozeChoices;
-      expect(Object.keys(labels).sort()).toEqual(SNOOZE_CHOICES.map(String).sort());
+      expect(Object.keys(labels).sort()).toEqual(SNOOZE_MINUTES.map(String).sort());
     }
   });
 

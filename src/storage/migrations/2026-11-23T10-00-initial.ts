@@ -1,6 +1,5 @@
 import { type Kysely, type Migration } from 'kysely';
-import type { DialectName } from '../database';
-import { withAutoId } from '../dialect';
+import { withAutoId, type DialectName } from '../dialect';
 
 export function migration20261123Initial(dialect: DialectName): Migration {
   return {

@@ -6,10 +6,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GlobalSettings, Template } from 'adaptivecards-templating';
 import { packageRoot } from '../../package-root';
-import type { OccurrenceStatus } from '../../reminders/occurrence.types';
+import { SNOOZE_MINUTES, type OccurrenceStatus } from '../../reminders/occurrence.types';
 import { cardStrings } from '../i18n';
 import {
-  SNOOZE_CHOICES,
   type DigestCardView,
   type EscalationCardView,
   type Locale,
@@ -82,7 +81,7 @@ export function breakLongWords(text: string): string {
 
 export function renderReminderCard(view: ReminderCardView): AdaptiveCardJson {
   const choiceLabels: Readonly<Record<string, string | undefined>> = cardStrings(view.locale).snoozeChoices;
-  const snoozeChoices = SNOOZE_CHOICES.map((minutes) => {
+  const snoozeChoices = SNOOZE_MINUTES.map((minutes) => {
     const title = choiceLabels[String(minutes)];
     if (!title) throw new CardTemplateError('reminder.json', `no label card.snoozeChoices.${minutes} (${view.locale})`);
     return { title, value: String(minutes) };

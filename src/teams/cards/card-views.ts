@@ -25,9 +25,6 @@ export function isCardVerb(verb: string): verb is CardVerb {
   return (CARD_VERBS as readonly string[]).includes(verb);
 }
 
-/** Snooze choices offered on the card, in minutes. */
-export const SNOOZE_CHOICES: readonly number[] = [60, 240, 1440];
-
 export interface ReminderCardView {
   readonly locale: Locale;
   readonly occurrenceId: string;

@@ -1,0 +1,167 @@
+/**
+ * How occurrences come to be: a fire time of a schedule (on time, caught up after downtime, or recorded as missed)
+ * and an on-demand run. The unique key (tenant, activity, team, scheduled time) makes creation single: of racing
+ * callers (a restart, a catch-up meeting a live tick, another replica) only the one whose INSERT returned the row
+ * records its event and enqueues its post, in the same transaction.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Activity, Catalog } from '../catalog/catalog.types';
+import { findActivity, findTeam } from '../catalog/catalog-lookup';
+import { appendEvents, insertOccurrenceIfAbsent, insertOccurrencesIfAbsent, type NewEvent, type NewOccurrence } from '../storage/occurrence.repository';
+import type { ChannelTarget } from './delivery.port';
+import { NotOnDemand, TeamNotAssigned, UnknownActivity, UnknownTeam } from './errors';
+import { SYSTEM_ACTOR, statusOf, type Actor, type Occurrence, type OccurrenceTrigger } from './occurrence.types';
+import {
+  enqueueMessages,
+  enqueueReminderPost,
+  findChannelTarget,
+  recordEvent,
+  reminderPost,
+  ROWS_PER_STATEMENT,
+  transact,
+  type OutboxEntry,
+  type WriteDeps,
+} from './transaction';
+
+export interface CreationDeps extends WriteDeps {
+  readonly catalog: Catalog;
+  /** Called for each occurrence this process created (metrics). */
+  readonly onCreated?: (trigger: OccurrenceTrigger | 'missed') => void;
+}
+
+/** A fire time of an activity for one tenant and team, to create (or to record as missed). */
+export interface ScheduledSlot {
+  readonly activity: Activity;
+  readonly tenantId: string;
+  readonly teamId: string;
+  readonly scheduledAt: number;
+  readonly trigger: 'schedule' | 'catch-up' | 'missed';
+}
+
+/** When a task started at `scheduledAt` is due, and when it escalates if unfinished (never without `escalateAfter`). */
+function deadlines(activity: Activity, scheduledAt: number): Pick<NewOccurrence, 'dueAt' | 'escalateAt'> {
+  const dueAt = scheduledAt + activity.dueAfterMs;
+  return { dueAt, escalateAt: activity.escalateAfterMs === undefined ? undefined : dueAt + activity.escalateAfterMs };
+}
+
+/** The new occurrence row of a scheduled slot; a missed one is recorded already closed. */
+function newScheduled(now: number): (slot: ScheduledSlot) => NewOccurrence {
+  return ({ activity, tenantId, teamId, scheduledAt, trigger }) => ({
+    id: randomUUID(),
+    tenantId,
+    activityId: activity.id,
+    teamId,
+    scheduledAt,
+    ...deadlines(activity, scheduledAt),
+    trigger: trigger === 'missed' ? 'schedule' : trigger,
+    state: trigger === 'missed' ? 'missed' : 'open',
+    createdAt: now,
+    closedAt: trigger === 'missed' ? now : undefined,
+  });
+}
+
+/**
+ * Creates the occurrences of many fire times (or records them as missed), in one transaction and a few statements:
+ * a catch-up after days of downtime records tens of thousands of them, and a statement or a commit each costs far
+ * more than the rows do (on SQLite a commit of scattered rows rewrites many pages, and every few commits a
+ * checkpoint syncs the disk). Keep `slots` to a few thousand: the transaction holds the write lock. Idempotent.
+ * Returns, per slot, the occurrence when this call created it.
+ */
+export async function createScheduledOccurrences(deps: CreationDeps, slots: readonly ScheduledSlot[]): Promise<(Occurrence | undefined)[]> {
+  if (slots.length === 0) return [];
+  const now = deps.clock.now();
+  const slotKey = (activityId: string, tenantId: string, teamId: string, scheduledAt: number) => `${activityId}|${tenantId}|${teamId}|${scheduledAt}`;
+  const result = await transact(deps, async (trx) => {
+    const inserted: Occurrence[] = [];
+    // A statement binds at most 32,766 values on SQLite: insert a few hundred rows at a time.
+    for (let i = 0; i < slots.length; i += ROWS_PER_STATEMENT) {
+      inserted.push(...(await insertOccurrencesIfAbsent(trx, slots.slice(i, i + ROWS_PER_STATEMENT).map(newScheduled(now)))));
+    }
+    // The database returns the created rows in no promised order: put them back in the slots' order.
+    const byKey = new Map(inserted.map((o) => [slotKey(o.activityId, o.tenantId, o.teamId, o.scheduledAt), o]));
+    const out = slots.map((slot) => {
+      const key = slotKey(slot.activity.id, slot.tenantId, slot.teamId, slot.scheduledAt);
+      const o = byKey.get(key);
+      byKey.delete(key); // a slot listed twice was created once
+      return o;
+    });
+    // Single across replicas: only the rows this insert returned get an event and a post, in this transaction.
+    const events: NewEvent[] = [];
+    const posts: OutboxEntry[] = [];
+    const targets = new Map<string, ChannelTarget | undefined>();
+    for (let i = 0; i < slots.length; i++) {
+      const o = out[i];
+      if (!o) continue;
+      const { trigger } = slots[i];
+      events.push({
+        tenantId: o.tenantId,
+        occurrenceId: o.id,
+        type: trigger === 'missed' ? 'missed' : 'created',
+        toStatus: statusOf(o, now),
+        actor: SYSTEM_ACTOR,
+        note: trigger === 'catch-up' ? 'catch-up' : undefined,
+        at: now,
+      });
+      if (trigger === 'missed') continue;
+      const teamKey = `${o.tenantId}|${o.teamId}`;
+      if (!targets.has(teamKey)) targets.set(teamKey, await findChannelTarget(trx, o.tenantId, o.teamId));
+      const target = targets.get(teamKey);
+      if (target) posts.push(reminderPost(o, target, now));
+    }
+    for (let i = 0; i < events.length; i += ROWS_PER_STATEMENT) await appendEvents(trx, events.slice(i, i + ROWS_PER_STATEMENT));
+    await enqueueMessages(trx, posts);
+    return out;
+  });
+  result.forEach((o, i) => {
+    if (o) deps.onCreated?.(slots[i].trigger);
+  });
+  return result;
+}
+
+/**
+ * Starts an on-demand activity now for all its teams, or for one. `activityRef` and `teamRef` may be ids,
+ * English or Korean titles/names (case-insensitive).
+ */
+export async function runOnDemand(
+  deps: CreationDeps,
+  tenantId: string,
+  activityRef: string,
+  teamRef: string | undefined,
+  actor: Actor,
+): Promise<{ activity: Activity; occurrences: Occurrence[] }> {
+  const activity = findActivity(deps.catalog, activityRef);
+  if (!activity) throw new UnknownActivity(activityRef);
+  if (!activity.onDemand) throw new NotOnDemand(activity.id);
+  let teamIds = activity.teams;
+  if (teamRef !== undefined) {
+    const team = findTeam(deps.catalog, teamRef)?.id;
+    if (!team) throw new UnknownTeam(teamRef);
+    if (!activity.teams.includes(team)) throw new TeamNotAssigned(activity.id, team);
+    teamIds = [team];
+  }
+  const now = deps.clock.now();
+  const occurrences = await transact(deps, async (trx) => {
+    const out: Occurrence[] = [];
+    for (const teamId of teamIds) {
+      const created = await insertOccurrenceIfAbsent(trx, {
+        id: randomUUID(),
+        tenantId,
+        activityId: activity.id,
+        teamId,
+        scheduledAt: now,
+        ...deadlines(activity, now),
+        trigger: 'on-demand',
+        state: 'open',
+        createdAt: now,
+        startedByName: actor.name,
+      });
+      if (!created) continue;
+      await recordEvent(trx, created, 'created', undefined, actor, now, 'on demand');
+      await enqueueReminderPost(trx, created, now);
+      out.push(created);
+    }
+    return out;
+  });
+  for (let i = 0; i < occurrences.length; i++) deps.onCreated?.('on-demand');
+  return { activity, occurrences };
+}

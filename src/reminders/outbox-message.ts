@@ -1,0 +1,260 @@
+/**
+ * What the outbox carries, in one place: the union of message kinds, the only code that turns a message into the
+ * columns of an outbox row and a row back into a message, and the keys that order and deduplicate rows. Writers
+ * (occurrence creation, card actions, timers, the backlog, the digest) enqueue through `enqueueMessages`
+ * (transaction.ts), which encodes here; the delivery worker decodes here. Nothing else reads or writes a payload.
+ *
+ * The outbox is shared by every replica and outlives a deploy, so a row may have been written by another version:
+ * `decodeOutboxMessage` checks what it reads and says what is wrong instead of casting, and the worker
+ * dead-letters such a row with that reason. Unknown payload fields are ignored, so a newer writer that adds one
+ * does not break an older reader.
+ *
+ * A new kind: add it to `OutboxMessage`. The compiler then stops at every place that must handle it: its payload
+ * (`payloadOf`), its decoder (`DECODERS`), its conversation key (`conversationKeyOf`) and the worker's
+ * `toDelivery`, which needs a `Delivery` of that kind in delivery.port.ts, which the Teams poster must send.
+ */
+import type { ChannelTarget, DigestRow, NudgeReason } from './delivery.port';
+
+interface Shrinkable {
+  /** Set by the delivery worker after Teams answered 413: the card goes out shrunk, and a second 413 is final. */
+  readonly shrink?: boolean;
+}
+
+/** A new reminder card in its team's channel. */
+export interface ReminderPostMessage extends Shrinkable {
+  readonly kind: 'reminder.post';
+  readonly occurrenceId: string;
+  readonly target: ChannelTarget;
+}
+
+/** The posted card, redrawn as the occurrence is when it is sent (so only the last of several updates matters). */
+export interface ReminderUpdateMessage extends Shrinkable {
+  readonly kind: 'reminder.update';
+  readonly occurrenceId: string;
+}
+
+/** A reply in the card's thread: the snooze ended, or the task became overdue. */
+export interface ReminderNudgeMessage extends Shrinkable {
+  readonly kind: 'reminder.nudge';
+  readonly occurrenceId: string;
+  readonly reason: NudgeReason;
+}
+
+/** An escalation card in SOC Oversight's channel, linking to the task. */
+export interface EscalationPostMessage extends Shrinkable {
+  readonly kind: 'escalation.post';
+  readonly occurrenceId: string;
+  readonly target: ChannelTarget;
+}
+
+/** The weekly digest in SOC Oversight's channel: the figures as computed when it was enqueued. */
+export interface DigestPostMessage extends Shrinkable {
+  readonly kind: 'digest.post';
+  readonly target: ChannelTarget;
+  readonly periodStart: number;
+  readonly rows: readonly DigestRow[];
+}
+
+export type OutboxMessage = ReminderPostMessage | ReminderUpdateMessage | ReminderNudgeMessage | EscalationPostMessage | DigestPostMessage;
+
+export type OutboxKind = OutboxMessage['kind'];
+
+/** The message of one kind. */
+type MessageOf<K extends OutboxKind> = Extract<OutboxMessage, { readonly kind: K }>;
+
+// ---- keys -------------------------------------------------------------------------------------------------------
+
+/** Conversation key of everything about one occurrence: its post, updates and nudges go out in that order. */
+export function occurrenceKey(occurrenceId: string): string {
+  return `occ:${occurrenceId}`;
+}
+
+/** Conversation key of new posts to a channel that belong to no occurrence's thread (escalations, digests). */
+export function channelKey(target: ChannelTarget): string {
+  return `chan:${target.tenantId}|${target.channelId}`;
+}
+
+/**
+ * Singleton keys of messages that must exist once at most. The unique index on `singleton_key` turns a second
+ * insert of a key into nothing, whoever makes it, so even two callers that both believe they won a claim (a bug, a
+ * checkpoint moved back by hand) leave one row, as pg-boss's singleton keys do.
+ */
+export const singletonKey = {
+  /** The digest of the digest time `digestAt` to one tenant. */
+  digest: (tenantId: string, digestAt: number): string => `digest|${tenantId}|${digestAt}`,
+  /** The escalation of an occurrence: it escalates once. */
+  escalation: (occurrenceId: string): string => `escalation|${occurrenceId}`,
+  /** The "overdue" nudge of an occurrence: it becomes overdue once. */
+  overdueNudge: (occurrenceId: string): string => `nudge:overdue|${occurrenceId}`,
+  /** The nudge of one snooze's end: a task may be snoozed again, and each snooze ends at its own time. */
+  snoozeEndNudge: (occurrenceId: string, snoozedUntil: number): string => `nudge:snooze-ended|${occurrenceId}|${snoozedUntil}`,
+} as const;
+
+/** Rows with the same key are delivered in id order: an update never overtakes the post it updates. */
+function conversationKeyOf(m: OutboxMessage): string {
+  switch (m.kind) {
+    case 'reminder.post':
+    case 'reminder.update':
+    case 'reminder.nudge':
+      return occurrenceKey(m.occurrenceId);
+    case 'escalation.post':
+    case 'digest.post':
+      return channelKey(m.target);
+    default:
+      return unhandled(m);
+  }
+}
+
+// ---- encode -----------------------------------------------------------------------------------------------------
+
+/** A message as the columns of its outbox row. */
+export interface EncodedOutboxMessage {
+  readonly kind: OutboxKind;
+  readonly occurrenceId?: string;
+  readonly conversationKey: string;
+  /** JSON text of what the message carries besides its kind and occurrence (those have columns). */
+  readonly payload: string;
+}
+
+/** The columns of the outbox row that carries `m` (its tenant, time and singleton key are the writer's). */
+export function encodeOutboxMessage(m: OutboxMessage): EncodedOutboxMessage {
+  const payload = m.shrink ? { ...payloadOf(m), shrink: true } : payloadOf(m);
+  return {
+    kind: m.kind,
+    occurrenceId: 'occurrenceId' in m ? m.occurrenceId : undefined,
+    conversationKey: conversationKeyOf(m),
+    payload: JSON.stringify(payload),
+  };
+}
+
+/** The payload object of a message, field for field as earlier versions wrote it (rows outlive a deploy). */
+function payloadOf(m: OutboxMessage): Record<string, unknown> {
+  switch (m.kind) {
+    case 'reminder.post':
+    case 'escalation.post':
+      return { target: m.target };
+    case 'reminder.update':
+      return {};
+    case 'reminder.nudge':
+      return { reason: m.reason };
+    case 'digest.post':
+      return { target: m.target, periodStart: m.periodStart, rows: m.rows };
+    default:
+      return unhandled(m);
+  }
+}
+
+// ---- decode -----------------------------------------------------------------------------------------------------
+
+export type DecodedOutboxMessage = { readonly ok: true; readonly message: OutboxMessage } | { readonly ok: false; readonly reason: string };
+
+/** What a decoder is given: the parsed payload object and the row's occurrence column. */
+interface RowParts {
+  readonly payload: Readonly<Record<string, unknown>>;
+  readonly occurrenceId?: string;
+}
+
+/** Thrown inside a decoder; `decodeOutboxMessage` turns it into its answer. */
+class Undecodable extends Error {}
+
+/** One decoder per kind (a kind without one does not compile); each builds its message from checked fields only. */
+const DECODERS: { readonly [K in OutboxKind]: (row: RowParts) => MessageOf<K> } = {
+  'reminder.post': (row) => ({ kind: 'reminder.post', occurrenceId: requireOccurrence(row), target: readTarget(row.payload.target) }),
+  'reminder.update': (row) => ({ kind: 'reminder.update', occurrenceId: requireOccurrence(row) }),
+  'reminder.nudge': (row) => ({ kind: 'reminder.nudge', occurrenceId: requireOccurrence(row), reason: readNudgeReason(row.payload.reason) }),
+  'escalation.post': (row) => ({ kind: 'escalation.post', occurrenceId: requireOccurrence(row), target: readTarget(row.payload.target) }),
+  'digest.post': (row) => ({
+    kind: 'digest.post',
+    target: readTarget(row.payload.target),
+    periodStart: readNumber(row.payload.periodStart, 'periodStart'),
+    rows: readDigestRows(row.payload.rows),
+  }),
+};
+
+function isOutboxKind(kind: string): kind is OutboxKind {
+  return Object.hasOwn(DECODERS, kind);
+}
+
+/**
+ * An outbox row's kind, occurrence column and payload text as the message they encode, or the reason they do not
+ * encode one (not JSON, an unknown kind, a missing or malformed field).
+ */
+export function decodeOutboxMessage(row: { readonly kind: string; readonly occurrenceId?: string; readonly payload: string }): DecodedOutboxMessage {
+  const { kind } = row;
+  if (!isOutboxKind(kind)) return { ok: false, reason: `unknown outbox kind ${JSON.stringify(kind)}` };
+  let payload: unknown;
+  try {
+    payload = JSON.parse(row.payload);
+  } catch {
+    return { ok: false, reason: `${kind}: payload is not JSON` };
+  }
+  if (!isRecord(payload)) return { ok: false, reason: `${kind}: payload is not a JSON object` };
+  try {
+    const decode: (parts: RowParts) => OutboxMessage = DECODERS[kind];
+    const message = decode({ payload, occurrenceId: row.occurrenceId });
+    return { ok: true, message: payload.shrink === true ? { ...message, shrink: true } : message };
+  } catch (err) {
+    if (err instanceof Undecodable) return { ok: false, reason: `${kind}: ${err.message}` };
+    throw err;
+  }
+}
+
+function requireOccurrence(row: RowParts): string {
+  if (row.occurrenceId === undefined || row.occurrenceId === '') throw new Undecodable('no occurrence id');
+  return row.occurrenceId;
+}
+
+const NUDGE_REASONS: readonly NudgeReason[] = ['snooze-ended', 'overdue'];
+
+function readNudgeReason(value: unknown): NudgeReason {
+  const reason = NUDGE_REASONS.find((r) => r === value);
+  if (reason === undefined) throw new Undecodable(`reason ${JSON.stringify(value)} is not one of ${NUDGE_REASONS.join(', ')}`);
+  return reason;
+}
+
+function readTarget(value: unknown): ChannelTarget {
+  if (!isRecord(value)) throw new Undecodable('target is missing');
+  return {
+    tenantId: readString(value.tenantId, 'target.tenantId'),
+    serviceUrl: readString(value.serviceUrl, 'target.serviceUrl'),
+    botId: readString(value.botId, 'target.botId'),
+    teamsTeamId: readString(value.teamsTeamId, 'target.teamsTeamId'),
+    channelId: readString(value.channelId, 'target.channelId'),
+  };
+}
+
+function readDigestRows(value: unknown): DigestRow[] {
+  if (!Array.isArray(value)) throw new Undecodable('rows is not a list');
+  return value.map((r: unknown, i) => {
+    if (!isRecord(r)) throw new Undecodable(`rows[${i}] is not an object`);
+    const median = r.medianTimeToDoneMs;
+    return {
+      teamId: readString(r.teamId, `rows[${i}].teamId`),
+      doneOnTime: readNumber(r.doneOnTime, `rows[${i}].doneOnTime`),
+      doneLate: readNumber(r.doneLate, `rows[${i}].doneLate`),
+      overdue: readNumber(r.overdue, `rows[${i}].overdue`),
+      skipped: readNumber(r.skipped, `rows[${i}].skipped`),
+      // JSON leaves out an undefined median (no task done in the week); keep it out rather than null.
+      ...(median === undefined ? {} : { medianTimeToDoneMs: readNumber(median, `rows[${i}].medianTimeToDoneMs`) }),
+    };
+  });
+}
+
+function readString(value: unknown, field: string): string {
+  if (typeof value !== 'string') throw new Undecodable(`${field} is not a string`);
+  return value;
+}
+
+function readNumber(value: unknown, field: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw new Undecodable(`${field} is not a number`);
+  return value;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The `default` of an exhaustive switch: adding a kind without a case fails to compile here. */
+function unhandled(m: never): never {
+  throw new Error(`unhandled outbox message ${JSON.stringify(m)}`);
+}

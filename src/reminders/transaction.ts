@@ -1,0 +1,101 @@
+/**
+ * What every change of the domain is written with. A change is one transaction: a guarded UPDATE (or an INSERT
+ * that may find its slot taken) decides whether it happens, and only then is its event appended and what Teams
+ * must be told enqueued, in the same transaction, so that a change and its messages commit together or not at all.
+ */
+import type { Kysely } from 'kysely';
+import { findBinding } from '../storage/binding.repository';
+import { appendEvent, type Db } from '../storage/occurrence.repository';
+import { enqueueMany } from '../storage/outbox.repository';
+import type { Database } from '../storage/tables';
+import type { Clock } from './clock';
+import type { ChannelTarget } from './delivery.port';
+import { statusOf, type Actor, type Occurrence, type OccurrenceEvent } from './occurrence.types';
+import { encodeOutboxMessage, type OutboxMessage } from './outbox-message';
+
+/** What a part of the domain that writes changes is given. */
+export interface WriteDeps {
+  readonly db: Kysely<Database>;
+  readonly clock: Clock;
+  /** Called after a transaction enqueued something, so the delivery worker need not wait for its next poll. */
+  readonly onEnqueued?: () => void;
+}
+
+/** Runs `fn` in one transaction, then tells the delivery worker there may be something to send. */
+export async function transact<T>(deps: WriteDeps, fn: (trx: Db) => Promise<T>): Promise<T> {
+  const result = await deps.db.transaction().execute(fn);
+  deps.onEnqueued?.();
+  return result;
+}
+
+/** Appends the event of a change to `o` (its status after the change is read from `o` as it now is). */
+export async function recordEvent(
+  trx: Db,
+  o: Occurrence,
+  type: OccurrenceEvent['type'],
+  fromStatus: OccurrenceEvent['fromStatus'],
+  actor: Actor,
+  at: number,
+  note?: string,
+): Promise<void> {
+  await appendEvent(trx, { tenantId: o.tenantId, occurrenceId: o.id, type, fromStatus, toStatus: statusOf(o, at), actor, note, at });
+}
+
+/** Where a team's new posts go: its channel as recorded when it was bound, unless that binding is inactive. */
+export async function findChannelTarget(trx: Db, tenantId: string, teamId: string): Promise<ChannelTarget | undefined> {
+  const b = await findBinding(trx, tenantId, teamId);
+  if (!b || !b.active) return undefined;
+  return { tenantId, serviceUrl: b.serviceUrl, botId: b.botId, teamsTeamId: b.teamsTeamId, channelId: b.channelId };
+}
+
+/** A message to enqueue, for a tenant, at a time; with a singleton key when it must exist once at most. */
+export interface OutboxEntry {
+  readonly tenantId: string;
+  readonly message: OutboxMessage;
+  readonly at: number;
+  readonly singletonKey?: string;
+}
+
+/** Rows per multi-row INSERT (about a dozen values each, well under SQLite's and PostgreSQL's limits). */
+export const ROWS_PER_STATEMENT = 500;
+
+/**
+ * Enqueues messages in the order given (their ids, and so their order within a conversation, follow it), a few
+ * hundred rows per statement. A message whose singleton key is taken is left out. Returns how many were added.
+ */
+export async function enqueueMessages(db: Db, entries: readonly OutboxEntry[]): Promise<number> {
+  let added = 0;
+  for (let i = 0; i < entries.length; i += ROWS_PER_STATEMENT) {
+    added += await enqueueMany(
+      db,
+      entries.slice(i, i + ROWS_PER_STATEMENT).map(({ tenantId, message, at, singletonKey }) => ({ tenantId, ...encodeOutboxMessage(message), at, singletonKey })),
+    );
+  }
+  return added;
+}
+
+/** Enqueues one message; false when its singleton key was taken already. */
+export async function enqueueMessage(db: Db, entry: OutboxEntry): Promise<boolean> {
+  return (await enqueueMessages(db, [entry])) === 1;
+}
+
+/** The post of an occurrence's card into its team's channel. */
+export function reminderPost(o: Occurrence, target: ChannelTarget, at: number): OutboxEntry {
+  return { tenantId: o.tenantId, message: { kind: 'reminder.post', occurrenceId: o.id, target }, at };
+}
+
+/**
+ * The card update of a change. It renders the card as it is at send time, so it needs no singleton key (a second
+ * one would change nothing people see), and does nothing for a card that was never posted.
+ */
+export function cardUpdate(o: Occurrence, at: number): OutboxEntry {
+  return { tenantId: o.tenantId, message: { kind: 'reminder.update', occurrenceId: o.id }, at };
+}
+
+/** Enqueues the card post when the team has an active channel; otherwise the task stays recorded only. */
+export async function enqueueReminderPost(trx: Db, o: Occurrence, at: number): Promise<boolean> {
+  const target = await findChannelTarget(trx, o.tenantId, o.teamId);
+  if (!target) return false;
+  await enqueueMessage(trx, reminderPost(o, target, at));
+  return true;
+}
