@@ -12,7 +12,7 @@ import type { Kysely } from 'kysely';
 import { deactivateBindings, deactivateBindingsWithServiceUrl, findBinding } from '../storage/binding.repository';
 import type { Database } from '../storage/tables';
 import { findOccurrenceById, recordPosted } from '../storage/occurrence.repository';
-import { claimDue, markDead, markRetry, markSent, releaseClaim, type OutboxItem } from '../storage/outbox.repository';
+import { claimDue, lastSendActivity, markDead, markRetry, markSent, releaseClaim, type OutboxItem } from '../storage/outbox.repository';
 import type { Clock } from './clock';
 import type { Pacer, Reservation } from './pacer';
 import { DeliveryFailure, type Delivery, type ReminderPoster } from './delivery.port';
@@ -61,7 +61,7 @@ export interface DeliveryWorkerOptions {
   /** First backoff step; doubles per attempt, with jitter, capped at 5 minutes. @default 1000 */
   readonly backoffBaseMs?: number;
   /** Keeps sends under Teams' rate limits (see pacer.ts). */
-  readonly pacer?: Pick<Pacer, 'reserve'>;
+  readonly pacer?: Pick<Pacer, 'reserve' | 'burstWindowMs' | 'holdUntil'>;
   /** A wait for the pacer longer than this gives the item back instead of holding it. @default 3000 */
   readonly maxInlineWaitMs?: number;
   /** Random source for jitter (tests pin it). */
@@ -92,7 +92,31 @@ export class DeliveryWorker {
 
   start(): void {
     this.stopping = false;
-    this.schedule(0);
+    void this.waitOutRecentSends().finally(() => this.schedule(0));
+  }
+
+  /**
+   * Teams counts what the previous process sent in its last seconds (it may have died a moment ago, mid-burst), and
+   * this one's pacer starts empty: when the outbox shows a send in the pacer's burst window, or a delivery still
+   * leased by another process, hold the first sends until that window has passed. Costs at most a couple of seconds
+   * at start, only after such activity; another replica's sends are covered by the 1/replicas share anyway.
+   */
+  private async waitOutRecentSends(): Promise<void> {
+    const { pacer, db, clock, logger } = this.opts;
+    const windowMs = pacer?.burstWindowMs ?? 0;
+    if (!pacer || windowMs === 0) return;
+    try {
+      const now = clock.now();
+      const last = await lastSendActivity(db, this.owner, now, windowMs);
+      if (last === undefined) return;
+      const holdMs = last + windowMs - now;
+      if (holdMs <= 0) return;
+      pacer.holdUntil(Date.now() + holdMs);
+      logger.info({ holdMs }, 'holding the first sends: the outbox shows sends by another process within Teams\' rate windows');
+    } catch (err) {
+      // Without the answer the worker starts as before; Teams' 429 (honoured) is the backstop.
+      logger.warn({ err }, 'could not read recent sends before starting delivery');
+    }
   }
 
   /** Stops polling and waits for the deliveries in flight (items still waiting for the pacer are given back). */

@@ -89,11 +89,16 @@ class Window {
   }
 }
 
+/** Windows up to this long are the ones a burst fills in moments; a restart waits them out (see `holdUntil`). */
+const BURST_WINDOW_MAX_MS = 5_000;
+
 export class Pacer {
   private readonly threads = new Map<string, Window[]>();
   private readonly tenants = new Map<string, Window[]>();
   private readonly limits: PacerLimits;
   private sends = 0;
+  /** No send before this time (epoch ms, real time). */
+  private heldUntil = 0;
 
   /**
    * @param replicas how many replicas share the budget (each takes an equal share, at least 1 per window).
@@ -117,12 +122,31 @@ export class Pacer {
    */
   reserve(tenantId: string, threadKey: string): Reservation {
     const now = this.now();
+    if (now < this.heldUntil) return { wait: this.heldUntil - now, complete: () => undefined };
     const windows = [...this.windowsOf(this.tenants, tenantId, this.limits.perTenant), ...this.windowsOf(this.threads, `${tenantId}|${threadKey}`, this.limits.perThread)];
     const wait = Math.max(...windows.map((w) => w.waitAt(now)));
     if (wait > 0) return { wait, complete: () => undefined };
     const slots = windows.map((w) => w.record(now));
     if (++this.sends % 10_000 === 0) this.forgetIdle();
     return { wait: 0, complete: () => windows.forEach((w, i) => w.complete(slots[i], this.now())) };
+  }
+
+  /**
+   * How long after the last send of another process this one should wait before its first: the longest of the
+   * short windows (with Teams' limits, 8 per 2 s per thread), plus the margin. Longer windows (60 per 30 s, 1800 per
+   * hour per thread) take far more than a burst to fill, and Teams' 429 answers them if they ever are.
+   */
+  get burstWindowMs(): number {
+    const short = [...this.limits.perThread, ...this.limits.perTenant].filter((l) => l.windowMs <= BURST_WINDOW_MAX_MS + this.marginMs);
+    return short.length === 0 ? 0 : Math.max(...short.map((l) => l.windowMs));
+  }
+
+  /**
+   * Holds every send until `at` (real time). A process knows only its own sends: one that starts right after another
+   * died (or beside a replica in the middle of a burst) would otherwise send into windows Teams is still counting.
+   */
+  holdUntil(at: number): void {
+    this.heldUntil = Math.max(this.heldUntil, at);
   }
 
   private windowsOf(map: Map<string, Window[]>, key: string, limits: readonly RateLimit[]): Window[] {

@@ -244,3 +244,22 @@ export async function outboxDepth(db: Db): Promise<{ pending: number; dead: numb
   }
   return { pending, dead, oldestPendingAt: oldest };
 }
+
+/**
+ * When another process last sent, as far as the outbox knows: the newest `sent_at` within `withinMs` of `now`, or
+ * `now` itself while a delivery is leased by another owner (it may be sending this moment, or have died sending).
+ * Undefined when neither: nothing of anyone else's can still count against Teams' short rate windows.
+ */
+export async function lastSendActivity(db: Db, owner: string, now: number, withinMs: number): Promise<number | undefined> {
+  const leased = await db
+    .selectFrom('outbox')
+    .select('id')
+    .where('status', '=', 'sending')
+    .where('lease_owner', '!=', owner)
+    .where('lease_until', '>', now - withinMs)
+    .limit(1)
+    .executeTakeFirst();
+  if (leased) return now;
+  const row = await db.selectFrom('outbox').select((eb) => eb.fn.max('sent_at').as('last')).where('sent_at', '>', now - withinMs).executeTakeFirst();
+  return row?.last === null || row?.last === undefined ? undefined : Number(row.last);
+}

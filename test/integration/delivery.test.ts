@@ -214,3 +214,34 @@ describe('an outbox row that does not decode', () => {
     ]);
   });
 });
+
+describe('a process that starts right after another one sent', () => {
+  it('waits out Teams\' short windows before its first send, instead of drawing 429s', async () => {
+    // The first process fills the tenant's 50-per-second window, then "dies" (stops); the second starts at once on
+    // the same database and the same Teams (fake connector), with an empty pacer of its own.
+    const first = await new BotHarness({ catalogYaml: burstCatalog() }).start();
+    const actor = { userId: '29:lead', name: 'Lead' };
+    for (let i = 0; i < 50; i++) {
+      await first.app.bindings.bind(TENANT, `team-${i}`, { teamsTeamId: 'team', channelId: `19:channel-${i}@thread.tacv2`, serviceUrl: first.connector.url, botId: '28:bot' }, actor);
+    }
+    await first.app.reminders.runOnDemand(TENANT, 'drill-0', undefined, actor);
+    await first.deliver();
+    await first.stopApp();
+    const second = await new BotHarness({ catalogYaml: burstCatalog(), dbFile: first.dbFile, connector: first.connector, start: first.clock.now() }).start();
+    try {
+      await second.app.reminders.runOnDemand(TENANT, 'drill-1', undefined, actor);
+      const started = Date.now();
+      second.app.worker.start();
+      const deadline = Date.now() + 20_000;
+      while ((await listOutbox(second.store.db, { status: ['pending', 'sending'] })).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      await second.app.worker.stop();
+      expect(first.connector.posts().filter((p) => p.kind === 'create')).toHaveLength(100);
+      expect(first.connector.throttledCount).toBe(0);
+      // It held for the pacer's burst window (2 s with Teams' limits) after the first process's last send.
+      expect(Date.now() - started).toBeGreaterThan(1000);
+    } finally {
+      await second.stopApp();
+      await first.connector.stop();
+    }
+  });
+});
