@@ -137,7 +137,7 @@ export function createApp(options: AppOptions): App {
     metrics,
     version,
     async start(port = config.port, host = config.host) {
-      registerRoutes(http.server, { config, logger, version, catalog, clock, store, scheduler, adapter, bot, workload, metrics, tabRoot: options.tabRoot });
+      registerRoutes(http.server, { config, logger, version, catalog, clock, store, scheduler, adapter, bot, workload, bindings, metrics, tabRoot: options.tabRoot });
       if (autoRun) {
         await scheduler.start();
         worker!.start();

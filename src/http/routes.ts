@@ -28,6 +28,7 @@ export interface RouteDeps {
   readonly adapter: BotEndpointDeps['adapter'];
   readonly bot: BotEndpointDeps['bot'];
   readonly workload: WorkloadApiDeps['workload'];
+  readonly bindings: WorkloadApiDeps['bindings'];
   readonly metrics: Metrics;
   /** Folder of the built tab. @default TAB_BUILD_DIR (dist/tab) */
   readonly tabRoot?: string;
@@ -55,7 +56,7 @@ export function registerRoutes(server: Server, deps: RouteDeps): void {
   registerWorkloadApi(server, {
     catalog,
     workload: deps.workload,
-    db: store.db,
+    bindings: deps.bindings,
     knownTenants: async () => (await listTenants(store.db)).map((t) => t.tenantId),
     homeTenantId: config.homeTenantId,
     auth: createApiAuth(config, { logger }),

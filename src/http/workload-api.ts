@@ -6,16 +6,14 @@
  */
 import type { Request, Response, Server } from 'restify';
 import type { Catalog } from '../catalog/catalog.types';
+import type { BindingService } from '../reminders/binding.service';
 import type { WorkloadService } from '../reminders/workload';
-import { listBindings } from '../storage/binding.repository';
-import type { Database } from '../storage/tables';
-import type { Kysely } from 'kysely';
 import { sendAuthFailure, type ApiAuth } from './api-auth';
 
 export interface WorkloadApiDeps {
   readonly catalog: Catalog;
   readonly workload: Pick<WorkloadService, 'forTeam'>;
-  readonly db: Kysely<Database>;
+  readonly bindings: Pick<BindingService, 'listTeams'>;
   /** The tenants the bot has seen, for a local-mode request that names none. */
   readonly knownTenants: () => Promise<readonly string[]>;
   /** The tenant read when none is named and the bot knows no single one. */
@@ -24,7 +22,7 @@ export interface WorkloadApiDeps {
 }
 
 export function registerWorkloadApi(server: Server, deps: WorkloadApiDeps): void {
-  const { catalog, workload, auth } = deps;
+  const { catalog, workload, bindings, auth } = deps;
 
   /** Which tenant an API request reads: `?tenant=`, else the only known one, else the home tenant. */
   const tenantFor = async (req: Request): Promise<string> => {
@@ -75,18 +73,15 @@ export function registerWorkloadApi(server: Server, deps: WorkloadApiDeps): void
     const who = await auth(req);
     if (!who.ok) return sendAuthFailure(res, who);
     const tenantId = who.tenantId ?? (await tenantFor(req));
-    const bindings = new Map((await listBindings(deps.db, tenantId)).map((b) => [b.socTeamId, b]));
+    const teams = await bindings.listTeams(tenantId);
     res.json({
       tenantId,
-      teams: catalog.teams.map((t) => {
-        const b = bindings.get(t.id);
-        return {
-          id: t.id,
-          name: t.name,
-          name_ko: t.name_ko,
-          binding: b ? { channelId: b.channelId, channelName: b.channelName ?? null, active: b.active, inactiveReason: b.inactiveReason ?? null, boundAt: new Date(b.boundAt).toISOString() } : null,
-        };
-      }),
+      teams: teams.map(({ team: t, binding: b }) => ({
+        id: t.id,
+        name: t.name,
+        name_ko: t.name_ko,
+        binding: b ? { channelId: b.channelId, channelName: b.channelName ?? null, active: b.active, inactiveReason: b.inactiveReason ?? null, boundAt: new Date(b.boundAt).toISOString() } : null,
+      })),
     });
   });
 
