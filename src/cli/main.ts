@@ -13,7 +13,6 @@ import { fireTimesBetween } from '../reminders/fire-times';
 import { openStore, parseDatabaseUrl } from '../storage/database';
 import { listEvents } from '../storage/occurrence.repository';
 import { listOutbox, requeueDead } from '../storage/outbox.repository';
-import { buildAppPackage, packageValuesFrom } from '../teams/app-package/app-package';
 import { csvLine } from './csv';
 
 class UsageError extends Error {}
@@ -198,6 +197,10 @@ async function run(argv: string[]): Promise<void> {
     case 'package': {
       const { values } = parseArgs({ args: rest, options: { out: { type: 'string' } }, strict: true });
       const cfg = config();
+      // Loaded here, not at the top: ajv, the manifest schemas and pngjs are for this build tool alone, so every
+      // other command starts without them, and the runtime never reaches them through an import.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { buildAppPackage, packageValuesFrom } = require('../tools/app-package/app-package') as typeof import('../tools/app-package/app-package');
       const { values: manifestValues, errors: valueErrors } = packageValuesFrom({ teamsAppId: cfg.teamsAppId, botId: cfg.microsoftAppId, publicHostname: cfg.publicHostname, version: packageVersion() });
       // Name the environment variables a Teams admin sets, not the fields they fill.
       const variable: Record<string, string> = { teamsAppId: 'TEAMS_APP_ID', botId: 'MicrosoftAppId', publicHostname: 'PUBLIC_HOSTNAME' };
