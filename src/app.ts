@@ -40,6 +40,8 @@ export interface AppOptions {
   /** Start node-cron wake-ups and the delivery worker's polling. Tests drive both by hand. @default true */
   readonly autoRun?: boolean;
   readonly deliveryObserver?: DeliveryObserver;
+  /** Folder of the built tab served under /tab/ (tests build their own). @default dist/tab */
+  readonly tabRoot?: string;
 }
 
 export interface App {
@@ -138,7 +140,7 @@ export function createApp(options: AppOptions): App {
     metrics,
     version,
     async start(port = config.port, host = config.host) {
-      registerRoutes(app, logger);
+      registerRoutes(http.server, { config, logger, version, catalog, clock, store, scheduler, adapter, bot, workload, bindings, metrics, tabRoot: options.tabRoot });
       if (autoRun) {
         await scheduler.start();
         worker!.start();

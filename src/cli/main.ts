@@ -13,7 +13,6 @@ import { fireTimesBetween } from '../reminders/fire-times';
 import { openStore, parseDatabaseUrl } from '../storage/database';
 import { listEvents } from '../storage/occurrence.repository';
 import { listOutbox, requeueDead } from '../storage/outbox.repository';
-import { buildAppPackage, packageValuesFrom } from '../teams/app-package/app-package';
 import { csvLine } from './csv';
 import { formatFindings, runDoctor } from './doctor';
 
@@ -210,6 +209,10 @@ async function run(argv: string[]): Promise<void> {
       const { values } = parseArgs({ args: rest, options: { out: { type: 'string' } }, strict: true });
       // The package carries the app id and host, never the secret: whoever builds it need not hold it.
       const cfg = readConfig({ requireAppPassword: false });
+      // Loaded here, not at the top: ajv, the manifest schemas and pngjs are for this build tool alone, so every
+      // other command starts without them, and the runtime never reaches them through an import.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { buildAppPackage, packageValuesFrom } = require('../tools/app-package/app-package') as typeof import('../tools/app-package/app-package');
       const { values: manifestValues, errors: valueErrors } = packageValuesFrom({ teamsAppId: cfg.teamsAppId, botId: cfg.microsoftAppId, publicHostname: cfg.publicHostname, version: packageVersion() });
       // Name the environment variables a Teams admin sets, not the fields they fill.
       const variable: Record<string, string> = { teamsAppId: 'TEAMS_APP_ID', botId: 'MicrosoftAppId', publicHostname: 'PUBLIC_HOSTNAME' };

@@ -1,6 +1,6 @@
 /**
- * The restify server: routes are registered by the composition root; this file owns listening, the limits and
- * timeouts every connection lives under, JSON errors, and a clean stop.
+ * The restify server: routes are registered by `routes.ts` (called from the composition root); this file owns
+ * listening, the limits and timeouts every connection lives under, JSON errors, and a clean stop.
  *
  * No restify body parser is installed, here or on any route: bodies are read by `json-body.ts`, which accepts
  * uncompressed JSON only. A handler that throws or rejects is answered 500 by restify (after `restifyError`

@@ -1,5 +1,5 @@
 /**
- * The JSON API as the tab reads it (`src/http/routes.ts` and `src/http/tab.ts` write it). Times are ISO strings.
+ * The JSON API as the tab reads it (`src/http/workload-api.ts` writes it). Times are ISO strings.
  */
 
 export type OccurrenceStatus = 'pending' | 'posted' | 'acknowledged' | 'snoozed' | 'overdue' | 'escalated' | 'done' | 'skipped' | 'missed';

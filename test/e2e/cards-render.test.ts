@@ -1,58 +1,27 @@
 /**
- * Cards, seen: every card template, rendered by scripts/render-cards.js from the built renderers (dist/) with the
- * adaptivecards browser renderer and Teams' host configs, in one headless Chromium page. For each card, state,
- * language and theme: the card is drawn and non-empty, says what its view says (title, status line), has buttons
- * exactly while the task is open, keeps no `${`, fits the card width, and its PNG is written
- * (test-artifacts/cards/, with index.html to look at them).
- *
- * Needs `npm run build` first (npm test does it).
+ * Cards, seen: every card template, rendered by src/tools/card-render/ (the cases of card-fixtures.ts, built by
+ * the bot's own renderers) with the adaptivecards browser renderer and Teams' host configs, in one headless
+ * Chromium page. For each card, state, language and theme: the card is drawn and non-empty, says what its view
+ * says (title, status line), has buttons exactly while the task is open, keeps no `${`, fits the card width, and
+ * its PNG is written (test-artifacts/cards/, with index.html to look at them). `scripts/render-cards.js`, the
+ * command line over the same code, is run once too (it loads the tool from dist/: `npm run build` first, as npm
+ * test does).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../../src/package-root';
 import type { OccurrenceStatus } from '../../src/reminders/occurrence.types';
 import { cardStrings, type Locale } from '../../src/teams/i18n';
+import { buildCardCases, type CardCase } from '../../src/tools/card-render/card-fixtures';
+import { renderCards } from '../../src/tools/card-render/render-cards';
+import type { RenderedCard } from '../../src/tools/card-render/rendered-card';
 import { launchBrowser } from '../support/browser';
 
 jest.setTimeout(60_000);
 
-type View = Record<string, unknown> & { locale: Locale };
-
-interface Case {
-  readonly id: string;
-  readonly kind: 'reminder' | 'nudge' | 'escalation' | 'workload' | 'task-list' | 'teams-list' | 'digest' | 'message';
-  readonly variant: string;
-  readonly status?: OccurrenceStatus;
-  readonly locale: Locale;
-  readonly theme: 'light' | 'dark' | 'contrast';
-  readonly expand?: string;
-  /** Set on cases whose view carries Markdown and HTML as people type it: it must show as written. */
-  readonly peopleText?: string;
-  readonly view: View;
-}
-
-interface Rendered extends Case {
-  readonly png?: string;
-  readonly error?: string;
-  readonly parseProblems: string[];
-  readonly text: string;
-  readonly markup: { readonly links: string[]; readonly images: number; readonly emphasis: number };
-  readonly buttons: string[];
-  readonly visibleButtons: string[];
-  readonly overflow: string[];
-  readonly residue: boolean;
-  readonly width: number;
-  readonly height: number;
-}
-
-interface RenderCardsScript {
-  buildCases(): Case[];
-  renderCards(options: { context?: unknown; outDir?: string; cases?: Case[] }): Promise<{ outDir: string; results: Rendered[] }>;
-}
-
-// A plain CommonJS script (it requires dist/): loaded as it is, not transformed.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const script = require(join(packageRoot(), 'scripts', 'render-cards.js')) as RenderCardsScript;
+type Drawn = Extract<RenderedCard, { error?: undefined }>;
 
 const OUT_DIR = join(packageRoot(), 'test-artifacts', 'cards');
 const CARD_WIDTH = 450;
@@ -65,70 +34,78 @@ const BUTTONS: Readonly<Record<Locale, { ack: string; done: string; snooze: stri
 const OPEN: readonly OccurrenceStatus[] = ['pending', 'posted', 'acknowledged', 'snoozed', 'overdue', 'escalated'];
 const ALL_STATUSES: readonly OccurrenceStatus[] = [...OPEN, 'done', 'skipped', 'missed'];
 
-
-const cases = script.buildCases();
-const byId = new Map<string, Rendered>();
+const cases = buildCardCases();
+const byId = new Map<string, RenderedCard>();
 
 // Zero-width break opportunities (long links) are invisible to a reader.
 const flat = (text: string) => text.replace(/\u200B/g, '').replace(/\s+/g, ' ').trim();
-const s = (c: Case) => cardStrings(c.locale);
-const str = (value: unknown) => String(value);
-const list = (value: unknown) => value as Record<string, unknown>[];
+const s = (c: { readonly locale: Locale }) => cardStrings(c.locale);
 
 /** The text a card must show, from the view it was rendered from. */
-function expectedText(c: Case): string[] {
-  const v = c.view;
+function expectedText(c: CardCase): string[] {
   switch (c.kind) {
-    case 'reminder':
-      return [str(v['title']), s(c).status[c.status!], str(v['statusText']), str(v['teamName']), str(v['dueText']), str(v['cadence'])];
+    case 'reminder': {
+      const v = c.view;
+      return [v.title, s(c).status[c.status!], v.statusText, v.teamName, v.dueText, v.cadence];
+    }
     case 'nudge':
-      return [str(v['title']), str(v['message']), str(v['dueText'])];
+      return [c.view.title, c.view.message, c.view.dueText];
     case 'escalation':
-      return [s(c).escalationHeading, str(v['title']), str(v['teamName']), str(v['statusText'])];
-    case 'workload':
+      return [s(c).escalationHeading, c.view.title, c.view.teamName, c.view.statusText];
+    case 'workload': {
+      const v = c.view;
       return [
         s(c).workload.heading,
-        str(v['teamName']),
+        v.teamName,
         s(c).workload.openTasks,
-        ...(list(v['openItems']).length ? list(v['openItems']).map((i) => str(i['title'])) : [s(c).workload.noOpenTasks]),
-        ...(list(v['upcoming']).length ? list(v['upcoming']).map((i) => str(i['whenText'])) : [s(c).workload.noUpcoming]),
+        ...(v.openItems.length ? v.openItems.map((i) => i.title) : [s(c).workload.noOpenTasks]),
+        ...(v.upcoming.length ? v.upcoming.map((i) => i.whenText) : [s(c).workload.noUpcoming]),
       ];
+    }
     case 'task-list':
-      return [str(v['heading']), ...(list(v['items']).length ? list(v['items']).map((i) => str(i['statusText'])) : [str(v['emptyText'])])];
+      return [c.view.heading, ...(c.view.items.length ? c.view.items.map((i) => i.statusText) : [c.view.emptyText])];
     case 'teams-list':
-      return [s(c).teamsList.title, ...(list(v['teams']).length ? list(v['teams']).map((x) => str(x['channelText'])) : [s(c).teamsList.empty])];
+      return [s(c).teamsList.title, ...(c.view.teams.length ? c.view.teams.map((x) => x.channelText) : [s(c).teamsList.empty])];
     case 'digest':
-      return [s(c).digest.title, str(v['periodText']), ...(list(v['rows']).length ? list(v['rows']).map((r) => str(r['teamName'])) : [s(c).digest.empty])];
+      return [s(c).digest.title, c.view.periodText, ...(c.view.rows.length ? c.view.rows.map((r) => r.teamName) : [s(c).digest.empty])];
     case 'message': {
-      const title = v['title'] ? [str(v['title'])] : [];
+      const v = c.view;
+      const title = v.title ? [v.title] : [];
       // Only the bot's own Markdown (help) is rendered as Markdown: the bullets and ** disappear.
-      if (v['markdown']) {
-        const lines = str(v['markdown'])
+      if (v.markdown) {
+        const lines = v.markdown
           .split('\n')
           .map((line) => line.replace(/^\s*- /, '').replaceAll('**', ''))
           .filter((line) => line.trim());
         return [...title, ...lines];
       }
       // Any other text is shown exactly as written, paragraph by paragraph.
-      return [...title, ...str(v['text']).split(/\n\s*\n/).filter((p) => p.trim())];
+      return [...title, ...(v.text ?? '').split(/\n\s*\n/).filter((p) => p.trim())];
     }
   }
 }
 
 /** The buttons at the bottom of the card (not those inside an opened form). */
-function expectedButtons(c: Case): string[] {
+function expectedButtons(c: CardCase): string[] {
   if (c.kind === 'reminder') {
     const b = BUTTONS[c.locale];
     if (!OPEN.includes(c.status!)) return [];
     return c.status === 'acknowledged' ? [b.done, b.snooze, b.skip] : [b.ack, b.done, b.snooze, b.skip];
   }
-  if (c.kind === 'escalation' && c.view['link']) return [s(c).openTask];
+  if (c.kind === 'escalation' && c.view.link) return [s(c).openTask];
   return [];
 }
 
-function result(id: string): Rendered {
+function result(id: string): RenderedCard {
   const r = byId.get(id);
   if (!r) throw new Error(`${id} was not rendered`);
+  return r;
+}
+
+/** A card that was drawn (its findings are there), or a failure naming why it was not. */
+function drawn(id: string): Drawn {
+  const r = result(id);
+  if (r.error !== undefined) throw new Error(`${id} was not drawn: ${r.error}`);
   return r;
 }
 
@@ -136,7 +113,7 @@ function result(id: string): Rendered {
 beforeAll(async () => {
   const browser = await launchBrowser();
   try {
-    const { results } = await script.renderCards({ context: browser.context, outDir: OUT_DIR, cases });
+    const { results } = await renderCards({ context: browser.context, outDir: OUT_DIR, cases });
     for (const r of results) byId.set(r.id, r);
   } finally {
     await browser.close();
@@ -167,8 +144,8 @@ describe('the cases', () => {
 
 describe.each(cases.map((c) => [c.id, c] as const))('%s', (id, c) => {
   it('is drawn, says what its view says, with the right buttons and no template residue', () => {
-    const r = result(id);
-    expect(r.error).toBeUndefined();
+    expect(result(id).error).toBeUndefined();
+    const r = drawn(id);
     expect(r.parseProblems).toEqual([]);
     expect(r.width).toBe(CARD_WIDTH);
     expect(r.height).toBeGreaterThan(50);
@@ -187,17 +164,17 @@ describe.each(cases.map((c) => [c.id, c] as const))('%s', (id, c) => {
   });
 
   it('fits the card: nothing sticks out or is cut', () => {
-    expect(result(id).overflow).toEqual([]);
+    expect(drawn(id).overflow).toEqual([]);
   });
 
   it('is written as a PNG', () => {
-    const png = result(id).png;
+    const png = drawn(id).png;
     expect(png).toBe(join(OUT_DIR, `${id}.png`));
     const bytes = readFileSync(png!);
     expect(bytes.subarray(1, 4).toString('latin1')).toBe('PNG');
     // IHDR: the screenshot holds the card and the message around it.
     expect(bytes.readUInt32BE(16)).toBeGreaterThan(CARD_WIDTH);
-    expect(bytes.readUInt32BE(20)).toBeGreaterThan(result(id).height);
+    expect(bytes.readUInt32BE(20)).toBeGreaterThan(drawn(id).height);
   });
 });
 
@@ -209,13 +186,13 @@ describe("people's text", () => {
   });
 
   it.each(withPeopleText.map((c) => [c.id, c] as const))('%s: shows Markdown and HTML as typed: no link, image or emphasis made of it', (id, c) => {
-    const r = result(id);
+    const r = drawn(id);
     expect(r.markup).toEqual({ links: [], images: 0, emphasis: 0 });
     expect(flat(r.text)).toContain(flat(c.peopleText!));
   });
 
   it("still renders the bot's own Markdown in help", () => {
-    const help = result('message-help-en-light');
+    const help = drawn('message-help-en-light');
     expect(help.markup.emphasis).toBeGreaterThan(5);
     expect(flat(help.text)).not.toContain('**');
   });
@@ -231,8 +208,31 @@ describe('the contact sheet', () => {
 
   it('wraps a pasted 140-character ticket link in the status line instead of running off the card', () => {
     // TextRuns never break inside a word in the renderers; the card renderer adds break opportunities.
-    const longLinks = [...byId.values()].filter((r) => r.id.includes('long-link'));
+    const longLinks = [...byId.keys()].filter((id) => id.includes('long-link'));
     expect(longLinks.length).toBeGreaterThan(0);
-    for (const r of longLinks) expect(r.overflow).toEqual([]);
+    for (const id of longLinks) expect(drawn(id).overflow).toEqual([]);
+  });
+});
+
+describe('npm run cards:render (scripts/render-cards.js)', () => {
+  const script = join(packageRoot(), 'scripts', 'render-cards.js');
+  const run = (args: string[]) => spawnSync(process.execPath, [script, ...args], { cwd: packageRoot(), encoding: 'utf8', timeout: 60_000 });
+
+  it('draws the cards it is asked for from the built tool, and says where', () => {
+    const out = mkdtempSync(join(tmpdir(), 'cards-render-'));
+    try {
+      const r = run(['--out', out, '--only', 'message-help-en-light', '--strict']);
+      expect([r.status, r.stderr]).toEqual([0, expect.not.stringContaining('✗')]);
+      expect(r.stdout).toMatch(/^1 cards rendered to .* — open .*index\.html\./);
+      expect(readdirSync(out).sort()).toEqual(['index.html', 'message-help-en-light.png', 'results.json']);
+      expect(JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'))).toEqual([expect.objectContaining({ id: 'message-help-en-light', png: 'message-help-en-light.png', residue: false, overflow: [] })]);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a bad argument with exit 2 and prints its usage on --help', () => {
+    expect(run(['--width', '20'])).toMatchObject({ status: 2, stderr: 'render-cards: --width must be a number of pixels ≥ 200\n' });
+    expect(run(['--help'])).toMatchObject({ status: 0, stdout: expect.stringMatching(/^usage: node scripts\/render-cards\.js /) });
   });
 });

@@ -13,7 +13,8 @@ import type { Page } from 'playwright-core';
 import { createApp, type App } from '../../src/app';
 import { loadCatalog } from '../../src/catalog/catalog.loader';
 import { parseConfig } from '../../src/config';
-import { createTabAuth, microsoftSigningKeys, registerTabRoutes, tabFilePath } from '../../src/http/tab';
+import { createApiAuth, microsoftSigningKeys } from '../../src/http/api-auth';
+import { tabFilePath } from '../../src/http/tab-static';
 import { createLogger } from '../../src/logger';
 import { packageRoot } from '../../src/package-root';
 import type { Actor } from '../../src/reminders/occurrence.types';
@@ -140,8 +141,8 @@ beforeAll(async () => {
     logger: createLogger('silent'),
     clock,
     autoRun: false,
+    tabRoot: tabDir,
   });
-  registerTabRoutes(app, { root: tabDir });
   await seed();
   const port = await app.start(0, '127.0.0.1');
   base = `http://127.0.0.1:${port}`;
@@ -500,8 +501,8 @@ describe('a wall display in authenticated mode, with the display token in its li
       logger: createLogger('silent'),
       clock: { now: () => NOW },
       autoRun: false,
+      tabRoot: tabDir,
     });
-    registerTabRoutes(authApp, { root: tabDir });
     await authApp.reminders.runOnDemand(HOME, 'ir-tabletop-exercise', 'secops', MINJUN);
     authBase = `http://127.0.0.1:${await authApp.start(0, '127.0.0.1')}`;
   });
@@ -571,7 +572,7 @@ describe('the API check of the tab SSO token', () => {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const other = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const at = Date.parse('2026-11-25T01:30:00Z');
-  const auth = createTabAuth(config, { keys: async (kid) => (kid === 'k1' ? publicKey : undefined), now: () => at });
+  const auth = createApiAuth(config, { keys: async (kid) => (kid === 'k1' ? publicKey : undefined), now: () => at });
 
   function token(claims: Record<string, unknown>, options: { kid?: string; key?: KeyObject; alg?: string } = {}): string {
     const enc = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
@@ -613,7 +614,7 @@ describe('the API check of the tab SSO token', () => {
       return new Response(JSON.stringify(jwks), { status: 200, headers: { 'content-type': 'application/json' } });
     }) as typeof fetch;
     const keys = microsoftSigningKeys({ fetchImpl, now: () => now });
-    const live = createTabAuth(config, { keys, now: () => now });
+    const live = createApiAuth(config, { keys, now: () => now });
     expect(await live({ header: () => `Bearer ${token({})}` } as never)).toMatchObject({ ok: true });
     expect(await keys('k1')).toBeDefined();
     expect(calls).toBe(1);
@@ -629,7 +630,7 @@ describe('the API check of the tab SSO token', () => {
   });
 
   test("answers 503 when Microsoft's keys cannot be read", async () => {
-    const offline = createTabAuth(config, { keys: async () => Promise.reject(new Error('offline')), now: () => at });
+    const offline = createApiAuth(config, { keys: async () => Promise.reject(new Error('offline')), now: () => at });
     expect(await offline({ header: () => `Bearer ${token({})}` } as never)).toMatchObject({ ok: false, status: 503 });
   });
 });

@@ -10,7 +10,7 @@ import { Writable } from 'node:stream';
 import { createApp, type App } from '../../src/app';
 import { loadCatalog } from '../../src/catalog/catalog.loader';
 import { parseConfig } from '../../src/config';
-import { createTabAuth } from '../../src/http/tab';
+import { createApiAuth } from '../../src/http/api-auth';
 import { createLogger } from '../../src/logger';
 import { listEvents } from '../../src/storage/occurrence.repository';
 import { openStore, type Store } from '../../src/storage/database';
@@ -145,7 +145,7 @@ describe('DISPLAY_TOKEN (authenticated mode)', () => {
   });
 
   test('grants reads only, should a writing route ever use the same check', async () => {
-    const auth = createTabAuth(r.app.config);
+    const auth = createApiAuth(r.app.config);
     const request = (method: string) => ({ method, header: (name: string) => (name === 'Authorization' ? `Bearer ${DISPLAY_TOKEN}` : undefined) }) as never;
     expect(await auth(request('GET'))).toEqual({ ok: true, access: 'display', tenantId: HOME });
     expect(await auth(request('POST'))).toMatchObject({ ok: false, status: 403 });

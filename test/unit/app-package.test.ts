@@ -11,8 +11,8 @@ import {
   packageValuesFrom,
   validateLocalization,
   validateManifest,
-} from '../../src/teams/app-package/app-package';
-import { ACCENT_COLOR, drawColorIcon, drawOutlineIcon } from '../../src/teams/app-package/draw-icons';
+} from '../../src/tools/app-package/app-package';
+import { ACCENT_COLOR, drawColorIcon, drawOutlineIcon } from '../../src/tools/app-package/draw-icons';
 
 // Loose JSON shape for editing fixtures; the code under test takes `unknown`.
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any

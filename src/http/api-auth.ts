@@ -1,189 +1,28 @@
 /**
- * The Teams tab's side of the HTTP server: its static files (`/tab/*`, built by `scripts/build-tab.js` into
- * `dist/tab`), the catalog it needs to name activities (`/api/catalog`), and the access check (`createTabAuth`)
- * that the JSON API uses outside local mode: the tab's SSO token, or the wall display's DISPLAY_TOKEN.
+ * Who may read the JSON API (`workload-api.ts`), and the Microsoft signing keys that decide it. In local mode
+ * everyone; otherwise a Teams SSO token from the tab (a person of that tenant) or the wall display's DISPLAY_TOKEN
+ * (read-only, the home tenant). The routes ask `ApiAuth` and answer a refusal with `sendAuthFailure`; no route is
+ * registered here.
  */
 import { createHash, createPublicKey, timingSafeEqual, verify as verifySignature, type JsonWebKey, type KeyObject } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
-import { extname, join, resolve, sep } from 'node:path';
 import type { Request, Response } from 'restify';
-import type { App } from '../app';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
-import { packageRoot } from '../package-root';
 
-/** Where `scripts/build-tab.js` writes the tab by default. */
-export const TAB_BUILD_DIR = join(packageRoot(), 'dist', 'tab');
-
-const CONTENT_TYPES: Readonly<Record<string, string>> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-};
-
-/** esbuild names bundles `<name>-<hash>.<ext>`: such a file never changes, so browsers may keep it for a year. */
-const HASHED_ASSET = /-[A-Z0-9]{8}\.(js|css)$/;
-
-/**
- * Hosts allowed to frame the tab (Teams' documented list: Teams, Microsoft 365, Outlook, and the
- * *.cloud.microsoft domains they are moving to). Anyone else framing it would be clickjacking.
- */
-const FRAME_ANCESTORS = [
-  "'self'",
-  'https://teams.microsoft.com',
-  'https://*.teams.microsoft.com',
-  'https://*.cloud.microsoft',
-  'https://*.microsoft365.com',
-  'https://*.office.com',
-  'https://outlook.office.com',
-  'https://outlook.office365.com',
-  'https://outlook-sdf.office.com',
-  'https://outlook-sdf.office365.com',
-  'https://outlook.live.com',
-  'https://*.skype.com',
-];
-
-/**
- * The pages load only our own bundle and styles and call only our own API. teams-js also fetches its list of
- * valid host origins from Microsoft's CDN (it falls back to a built-in list when it cannot).
- */
-const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "connect-src 'self' https://res.cdn.office.net",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  `frame-ancestors ${FRAME_ANCESTORS.join(' ')}`,
-].join('; ');
-
-export interface TabRoutesOptions {
-  /** Folder of the built tab. @default TAB_BUILD_DIR */
-  readonly root?: string;
-  /** Checks API callers. @default createTabAuth(app.config) */
-  readonly auth?: TabAuth;
-}
-
-// One registration per server: restify refuses a route registered twice, and a test may register its own
-// build folder before `start()` registers the defaults.
-const registered = new WeakSet<object>();
-
-/**
- * Serves the tab's files under `/tab/` and the catalog under `/api/catalog`. Registers once per server: a second
- * call is a no-op, so the first caller's options win.
- */
-export function registerTabRoutes(app: App, options: TabRoutesOptions = {}): void {
-  const server = app.http.server;
-  if (registered.has(server)) return;
-  registered.add(server);
-  const root = resolve(options.root ?? TAB_BUILD_DIR);
-  const auth = options.auth ?? createTabAuth(app.config);
-
-  const redirectToIndex = async (req: Request, res: Response) => {
-    const query = req.getQuery();
-    res.redirect(302, `/tab/index.html${query ? `?${query}` : ''}`, () => undefined);
-  };
-  server.get('/tab', redirectToIndex);
-  server.get('/tab/', redirectToIndex);
-  server.get('/tab/*', async (req: Request, res: Response) => {
-    await serveTabFile(root, req, res);
-  });
-  server.head('/tab/*', async (req: Request, res: Response) => {
-    await serveTabFile(root, req, res);
-  });
-
-  server.get('/api/catalog', async (req: Request, res: Response) => {
-    const who = await auth(req);
-    if (!who.ok) return sendAuthFailure(res, who);
-    const { catalog } = app;
-    res.header('Cache-Control', 'no-cache');
-    res.json({
-      timezone: catalog.timezone,
-      teams: catalog.teams.map((t) => ({ id: t.id, name: t.name, name_ko: t.name_ko })),
-      activities: catalog.activities.map((a) => ({
-        id: a.id,
-        title: a.title,
-        title_ko: a.title_ko,
-        cadence: a.cadence,
-        cadence_ko: a.cadence_ko,
-        teams: a.teams,
-        onDemand: a.onDemand,
-      })),
-    });
-  });
-}
-
-/**
- * The file under `root` that a `/tab/<rest>` URL names, or undefined when the path is not one we serve: not
- * decodable, a dot segment (`..`, hidden files), a backslash or NUL, or an extension outside CONTENT_TYPES.
- * The resolved path is checked to stay inside `root` as well, whatever the checks above missed.
- */
-export function tabFilePath(root: string, urlPath: string): string | undefined {
-  const rest = urlPath.replace(/^\/tab\//, '');
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(rest);
-  } catch {
-    return undefined;
-  }
-  if (decoded === '' || /[\\\0]/.test(decoded)) return undefined;
-  const segments = decoded.split('/');
-  if (segments.some((s) => s === '' || s.startsWith('.'))) return undefined;
-  if (!Object.hasOwn(CONTENT_TYPES, extname(decoded).toLowerCase())) return undefined;
-  const base = resolve(root);
-  const full = resolve(base, ...segments);
-  return full.startsWith(base + sep) ? full : undefined;
-}
-
-async function serveTabFile(root: string, req: Request, res: Response): Promise<void> {
-  const path = tabFilePath(root, req.getPath());
-  const info = path ? await stat(path).catch(() => undefined) : undefined;
-  if (!path || !info?.isFile()) {
-    res.status(404);
-    res.json({ error: { code: 'NotFound', message: 'No such file in the tab.' } });
-    return;
-  }
-  const ext = extname(path).toLowerCase();
-  // Same scheme as `serve-static`: size and modification time identify the version well enough.
-  const etag = `W/"${info.size.toString(16)}-${Math.floor(info.mtimeMs).toString(16)}"`;
-  res.header('Content-Type', CONTENT_TYPES[ext]);
-  res.header('ETag', etag);
-  res.header('X-Content-Type-Options', 'nosniff');
-  res.header('Referrer-Policy', 'strict-origin-when-cross-origin');
-  // The HTML pages name the hashed bundles, so they must be revalidated each time; the bundles never change.
-  res.header('Cache-Control', HASHED_ASSET.test(path) ? 'public, max-age=31536000, immutable' : 'no-cache');
-  if (ext === '.html') res.header('Content-Security-Policy', CONTENT_SECURITY_POLICY);
-  if (req.header('If-None-Match') === etag) {
-    res.status(304);
-    res.end();
-    return;
-  }
-  const body = req.method === 'HEAD' ? undefined : await readFile(path);
-  res.header('Content-Length', info.size);
-  res.writeHead(200);
-  res.end(body);
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// The tab's SSO token
+/** What the check reads of the configuration. */
+export type ApiAuthConfig = Pick<Config, 'localMode' | 'display' | 'microsoftAppId' | 'publicHostname' | 'allowedTenants'>;
 
 /**
  * How a request was let in: `local` (local mode, nobody is checked), `sso` (a Teams SSO token: a person of that
  * tenant), `display` (DISPLAY_TOKEN: the wall display, read-only, the home tenant only).
  */
-export type TabAccess = 'local' | 'sso' | 'display';
+export type ApiAccess = 'local' | 'sso' | 'display';
 
 /** Who an API request comes from, or why it was refused. */
-export type TabAuthResult =
+export type ApiAuthResult =
   | {
       readonly ok: true;
-      readonly access: TabAccess;
+      readonly access: ApiAccess;
       /** The tenant the request may read: the token's (`tid`), the display's; undefined in local mode. */
       readonly tenantId?: string;
       /** The caller's Azure AD object id (`oid`), with an SSO token. */
@@ -192,14 +31,14 @@ export type TabAuthResult =
   | { readonly ok: false; readonly status: 401 | 403 | 503; readonly code: string; readonly message: string };
 
 /** What the check reads of a request: the Authorization header; the path and peer address for the log. */
-export type TabAuthRequest = Pick<Request, 'header'> & { readonly method?: string; readonly url?: string; readonly socket?: { readonly remoteAddress?: string } };
+export type ApiAuthRequest = Pick<Request, 'header'> & { readonly method?: string; readonly url?: string; readonly socket?: { readonly remoteAddress?: string } };
 
-export type TabAuth = (req: TabAuthRequest) => Promise<TabAuthResult>;
+export type ApiAuth = (req: ApiAuthRequest) => Promise<ApiAuthResult>;
 
 /** Finds the public key that signed a token, by its key id (`kid`); undefined when the id is unknown. */
 export type SigningKeys = (kid: string) => Promise<KeyObject | undefined>;
 
-export interface TabAuthOptions {
+export interface ApiAuthOptions {
   /** @default microsoftSigningKeys() (fetched from login.microsoftonline.com, cached) */
   readonly keys?: SigningKeys;
   /** Epoch ms. @default Date.now */
@@ -235,12 +74,12 @@ const CLOCK_SKEW_MS = 5 * 60_000;
  * Not checked: scopes (`scp`) and the client application (`azp`/`appid`); any user of an allowed tenant who can
  * obtain a token for this app may read every SOC team's workload of that tenant.
  */
-export function createTabAuth(config: Config, options: TabAuthOptions = {}): TabAuth {
+export function createApiAuth(config: ApiAuthConfig, options: ApiAuthOptions = {}): ApiAuth {
   const keys = options.keys ?? microsoftSigningKeys();
   const now = options.now ?? Date.now;
   const display = config.display;
   const loggedPeers = new Set<string>();
-  const logDisplay = (req: TabAuthRequest, tenantId: string) => {
+  const logDisplay = (req: ApiAuthRequest, tenantId: string) => {
     const peer = req.socket?.remoteAddress ?? 'unknown';
     const first = !loggedPeers.has(peer);
     if (first) {
@@ -255,7 +94,7 @@ export function createTabAuth(config: Config, options: TabAuthOptions = {}): Tab
     audiences.add(config.microsoftAppId);
     if (config.publicHostname) audiences.add(`api://${config.publicHostname}/${config.microsoftAppId}`);
   }
-  const refuse = (status: 401 | 403 | 503, code: string, message: string): TabAuthResult => ({ ok: false, status, code, message });
+  const refuse = (status: 401 | 403 | 503, code: string, message: string): ApiAuthResult => ({ ok: false, status, code, message });
 
   return async (req) => {
     if (config.localMode) return { ok: true, access: 'local' };
@@ -300,8 +139,8 @@ export function createTabAuth(config: Config, options: TabAuthOptions = {}): Tab
   };
 }
 
-/** Writes a refusal from `createTabAuth` as the API's JSON error. */
-export function sendAuthFailure(res: Response, failure: Extract<TabAuthResult, { ok: false }>): void {
+/** Writes a refusal from `createApiAuth` as the API's JSON error. */
+export function sendAuthFailure(res: Response, failure: Extract<ApiAuthResult, { ok: false }>): void {
   res.status(failure.status);
   if (failure.status === 401) res.header('WWW-Authenticate', 'Bearer');
   res.json({ error: { code: failure.code, message: failure.message } });

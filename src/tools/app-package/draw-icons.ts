@@ -2,7 +2,7 @@
  * Draws the two Teams app icons (a shield carrying a bell) so that they are reproducible from code instead of being
  * opaque binaries nobody can edit. Run after a build to refresh the committed PNGs:
  *
- *   npx tsc -p tsconfig.build.json && node dist/src/teams/app-package/draw-icons.js
+ *   npx tsc -p tsconfig.build.json && node dist/src/tools/app-package/draw-icons.js
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
