@@ -8,8 +8,9 @@
  * scheduler by hand); the playground is a real process on a free port, with the repository's mock tenant
  * (.m365agentsplayground.yml).
  */
+import { FakeClock } from '../support/fake-clock';
 import { listEvents } from '../../src/storage/occurrence.repository';
-import { BotHarness, MovedClock, cardText, type Person } from '../support/bot-harness';
+import { BotHarness, cardText, type Person } from '../support/bot-harness';
 import type { RecordedPost, RecordedUpdate } from '../support/fake-bot-connector';
 import {
   InProcessBot,
@@ -109,7 +110,7 @@ function statOf(card: unknown, label: string): string | undefined {
 
 describe('SOC Reminders in the Agents Playground', () => {
   const tmp = tempDir('soc-playground-e2e-');
-  const clock = new MovedClock(START);
+  const clock = new FakeClock(START);
   const bot = new InProcessBot({ dbFile: `${tmp.dir}/soc.db`, clock, catalogYaml: CATALOG, env: { SOC_LOCALE: 'en' } });
   let playground: PlaygroundProcess;
   let client: PlaygroundClient;
@@ -259,7 +260,7 @@ describe('SOC Reminders in the Agents Playground', () => {
 
   it('posts a scheduled reminder with nobody typing anything', async () => {
     const from = client.mark();
-    clock.t = HEALTH_CHECK_FIRES + 15_000;
+    clock.set(HEALTH_CHECK_FIRES + 15_000);
     const run = await bot.app.scheduler.runDue();
     expect(run.created).toBe(1);
     await bot.app.worker.drain();
@@ -325,7 +326,7 @@ describe('SOC Reminders in the Agents Playground', () => {
   }
 
   /** Runs install → bind → run → card → ack → done → done again → teams, collecting what the bot did. */
-  async function coreScenario(d: Driver, clockOf: () => MovedClock): Promise<Output[]> {
+  async function coreScenario(d: Driver, clockOf: () => FakeClock): Promise<Output[]> {
     const out: Output[] = [];
     out.push(...(await d.install()));
     out.push(...(await d.say('channel', 'bind monitoring')));
@@ -359,7 +360,7 @@ describe('SOC Reminders in the Agents Playground', () => {
     // A fresh bot on the same port (the playground was told the endpoint once).
     await bot.stop();
     botRunning = false;
-    const freshClock = new MovedClock(START);
+    const freshClock = new FakeClock(START);
     const fresh = new InProcessBot({ dbFile: `${tmp.dir}/compare-playground.db`, clock: freshClock, catalogYaml: CATALOG, env: { SOC_LOCALE: 'en' } });
     await fresh.start(bot.port);
     try {

@@ -7,6 +7,7 @@
  * attacks that need an off-list host that answers run either in authenticated mode with SERVICE_URL_ALLOWLIST
  * naming the stand-in Teams origin, or against the edge with a policy that trusts only that origin.
  */
+import { FakeClock } from '../support/fake-clock';
 import { ConfigurationBotFrameworkAuthentication } from 'botbuilder';
 import { ServiceClientCredentialsFactory, TokenCredentials, type ServiceClientCredentials } from 'botframework-connector';
 import { createApp, type App } from '../../src/app';
@@ -24,7 +25,7 @@ import { BotAdapter, createAdapter, processBotRequest } from '../../src/teams/ad
 import { CardViews } from '../../src/teams/card-views.builder';
 import { ServiceUrlPolicy } from '../../src/teams/service-url';
 import { TeamsPoster } from '../../src/teams/teams-poster';
-import { BOT_ID, BotHarness, CHANNELS, MovedClock, TEAM_ID, TENANT } from '../support/bot-harness';
+import { BOT_ID, BotHarness, CHANNELS, TEAM_ID, TENANT } from '../support/bot-harness';
 import { DIALECTS, createTestDatabase, openTestStore, type TestDatabase, type TestStore } from '../support/databases';
 import { FakeBotConnector } from '../support/fake-bot-connector';
 import { runCli } from '../support/process';
@@ -209,7 +210,7 @@ describe.each(DIALECTS)('a database that already holds an off-list service URL (
   let config: Config;
   let teams: FakeBotConnector;
   let attacker: FakeBotConnector;
-  const clock = new MovedClock(Date.parse('2026-03-09T01:00:00Z'));
+  const clock = new FakeClock(Date.parse('2026-03-09T01:00:00Z'));
 
   beforeAll(async () => {
     teams = new FakeBotConnector();
@@ -286,7 +287,7 @@ describe.each(DIALECTS)('BindingService stores only trusted service URLs (%s)', 
   beforeAll(async () => {
     store = await openTestStore(dialect);
     const catalog = loadCatalog({ defaultTimezone: 'Asia/Seoul' });
-    const clock = new MovedClock(Date.parse('2026-03-09T01:00:00Z'));
+    const clock = new FakeClock(Date.parse('2026-03-09T01:00:00Z'));
     const reminders = new ReminderService({ db: store.db, catalog, clock });
     const policy = new ServiceUrlPolicy(parseConfig(AUTHENTICATED).serviceUrlAllowlist, { allowLoopback: false });
     bindings = new BindingService({ db: store.db, catalog, clock, reminders, trustServiceUrl: policy.check });

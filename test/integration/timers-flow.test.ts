@@ -74,7 +74,7 @@ describe('snooze, overdue, escalation and digest', () => {
 
   it('sends the weekly digest to SOC Oversight on Friday 16:00 (catalog time zone), once', async () => {
     // From Thursday 2026-03-12 ~10:31 Seoul to Friday 16:00:30.
-    h.clock.t = Date.parse('2026-03-13T07:00:30Z');
+    h.clock.set('2026-03-13T07:00:30Z');
     expect(await h.app.digest.runDue()).toBe(1);
     expect(await h.app.digest.runDue()).toBe(0);
     await h.deliver();

@@ -3,6 +3,7 @@
  * Connector (standing in for Teams' cloud) as every activity's serviceUrl. Tests speak to /api/messages over
  * HTTP exactly as Teams would, and read what the bot posted from the fake connector.
  */
+import { FakeClock } from './fake-clock';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,13 +35,6 @@ export interface Person {
 export const MINJI: Person = { id: '29:minji', name: 'Minji Kim', aadObjectId: 'aad-minji', locale: 'ko-KR' };
 export const ALEX: Person = { id: '29:alex', name: 'Alex Morgan', aadObjectId: 'aad-alex', locale: 'en-US' };
 
-export class MovedClock {
-  constructor(public t: number) {}
-  now = (): number => this.t;
-  advance(ms: number): void {
-    this.t += ms;
-  }
-}
 
 export interface HarnessOptions {
   readonly env?: Record<string, string>;
@@ -56,7 +50,7 @@ export interface HarnessOptions {
 }
 
 export class BotHarness {
-  readonly clock: MovedClock;
+  readonly clock: FakeClock;
   app!: App;
   store!: Store;
   connector!: FakeBotConnector;
@@ -67,7 +61,7 @@ export class BotHarness {
   private seq = 0;
 
   constructor(private readonly options: HarnessOptions = {}) {
-    this.clock = new MovedClock(options.start ?? Date.parse('2026-03-09T00:30:00Z'));
+    this.clock = new FakeClock(options.start ?? Date.parse('2026-03-09T00:30:00Z'));
   }
 
   async start(): Promise<this> {

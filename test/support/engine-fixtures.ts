@@ -29,37 +29,13 @@ export const HOME_TENANT = 'tenant-home';
 /** The conversation in which `simulatePost` says the card went, and which `SAME_CONVERSATION` accepts. */
 export const CONVERSATION = 'conv-1';
 
-/** A clock that only moves when the test moves it. */
-export class FakeClock implements Clock {
-  private at: number;
-
-  /** @param start epoch ms or an ISO instant such as `2026-03-02T00:00:00Z`. */
-  constructor(start: number | string) {
-    this.at = toMs(start);
-  }
-
-  now(): number {
-    return this.at;
-  }
-
-  set(at: number | string): void {
-    this.at = toMs(at);
-  }
-
-  advance(ms: number): void {
-    this.at += ms;
-  }
-}
+export { FakeClock } from './fake-clock';
 
 /** `2026-03-02T09:00:00Z` → epoch ms, throwing on a typo instead of returning NaN. */
 export function ms(iso: string): number {
   const t = Date.parse(iso);
   if (Number.isNaN(t)) throw new Error(`not an instant: ${iso}`);
   return t;
-}
-
-function toMs(at: number | string): number {
-  return typeof at === 'number' ? at : ms(at);
 }
 
 export interface TempStore {
