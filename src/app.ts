@@ -62,6 +62,8 @@ export interface App {
   readonly version: string;
   /** Listens on `port` and `host` (default config.port and config.host); returns the bound port. */
   start(port?: number, host?: string): Promise<number>;
+  /** Settles when the first scheduler run after `start()` has (caught up with downtime); at once without autoRun. */
+  caughtUp(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -123,6 +125,7 @@ export function createApp(options: AppOptions): App {
   registerAccessLog(http.server, logger, metrics);
   registerLegalPages(http.server);
   const version = packageVersion();
+  let caughtUp: Promise<void> = Promise.resolve();
   const app: App = {
     config,
     catalog,
@@ -142,8 +145,13 @@ export function createApp(options: AppOptions): App {
     async start(port = config.port, host = config.host) {
       registerRoutes(http.server, { config, logger, version, catalog, clock, store, scheduler, adapter, bot, workload, bindings, metrics, tabRoot: options.tabRoot });
       if (autoRun) {
-        await scheduler.start();
         worker!.start();
+        // Catch-up after a long downtime can take seconds: the process answers meanwhile (liveness at once;
+        // readiness, /readyz, once it is done), and card actions need nothing from it.
+        caughtUp = scheduler.start().then(
+          (result) => logger.info({ ...result }, 'caught up with what was due while the bot was down'),
+          (err: unknown) => logger.error({ err }, 'catch-up failed; the next heartbeat (30 s) tries again'),
+        );
       }
       const bound = await http.listen(port, host);
       if (config.localMode && !isLoopbackHost(host)) {
@@ -169,6 +177,7 @@ export function createApp(options: AppOptions): App {
       );
       return bound;
     },
+    caughtUp: () => caughtUp,
     async stop() {
       await http.stop();
       await scheduler.stop();

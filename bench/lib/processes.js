@@ -53,7 +53,12 @@ async function startService(env, { timeoutMs = 60_000, nodeArgs = [], appRoot = 
     throw new Error(`the service exited (code ${code}) before it was ready: ${handle.stderr()}`);
   });
   await Promise.race([ready, died]);
-  return { ...handle, url, port, startupMs: Date.now() - started };
+  /** ms from the spawn until /readyz answers 200 (the catch-up after downtime done), polled from now on. */
+  const whenReady = async () => {
+    await Promise.race([c.until(async () => (await fetch(`${url}/readyz`)).status === 200, timeoutMs, 'the service to answer /readyz', 10), died]);
+    return Date.now() - started;
+  };
+  return { ...handle, url, port, startupMs: Date.now() - started, whenReady };
 }
 
 /** Starts the bare botbuilder + restify bot of bench/baseline and waits for it to listen. */

@@ -22,7 +22,7 @@ import { errorMessage, type StoreHealth } from '../storage/store-faults';
 
 export interface HealthDeps {
   readonly store: Pick<Store, 'db' | 'dialect' | 'health'>;
-  readonly scheduler: Pick<Scheduler, 'nextFireTime' | 'isRunning' | 'lastRun'>;
+  readonly scheduler: Pick<Scheduler, 'nextFireTime' | 'isRunning' | 'lastRun' | 'hasCaughtUp'>;
   readonly catalog: Catalog;
   readonly clock: Clock;
   readonly version: string;
@@ -71,8 +71,10 @@ export function registerHealthRoutes(server: Server, deps: HealthDeps): void {
   });
 
   server.get('/readyz', async (_req: Request, res: Response) => {
-    // Later conditions (the scheduler's catch-up done…) go beside this one.
     const checks: Record<string, CheckResult> = { database: asJson(await databaseCheck()) };
+    // Not ready while catching up with what was due during downtime: a second replica takes the traffic meanwhile,
+    // and a rolling deploy waits. (A process whose scheduler is not started at all — tests, tools — has no check.)
+    if (deps.scheduler.isRunning) checks.scheduler = deps.scheduler.hasCaughtUp ? { ok: true, state: 'running' } : { ok: false, state: 'catching-up', reason: 'recording what was due while the bot was down' };
     const ready = Object.values(checks).every((c) => c.ok);
     res.status(ready ? 200 : 503);
     res.json({ status: ready ? 'ready' : 'not-ready', checks });
@@ -97,7 +99,7 @@ export function registerHealthRoutes(server: Server, deps: HealthDeps): void {
       version: deps.version,
       mode: deps.mode,
       database: asJson(database),
-      scheduler: { running: scheduler.isRunning, lastRun: scheduler.lastRun ? new Date(scheduler.lastRun).toISOString() : null },
+      scheduler: { running: scheduler.isRunning, caughtUp: scheduler.hasCaughtUp, lastRun: scheduler.lastRun ? new Date(scheduler.lastRun).toISOString() : null },
       catalog: { summary: catalogSummary(catalog), activities: catalog.activities.length, teams: catalog.teams.length, timezone: catalog.timezone },
       nextFire: next ? { activityId: next.activityId, at: new Date(next.at).toISOString() } : null,
       outbox: outbox

@@ -74,6 +74,7 @@ export class Scheduler {
   private readonly nextDue = new Map<string, number | undefined>();
   private started = false;
   private lastRunAt: number | undefined;
+  private caughtUp = false;
 
   constructor(private readonly opts: SchedulerOptions) {
     this.skipDates = new Set(opts.catalog.skipDates);
@@ -83,14 +84,23 @@ export class Scheduler {
     return this.started;
   }
 
+  /** True once a run since `start()` has completed: what was missed while the process was down is recorded. */
+  get hasCaughtUp(): boolean {
+    return this.caughtUp;
+  }
+
   get lastRun(): number | undefined {
     return this.lastRunAt;
   }
 
-  /** Catches up, then schedules the wake-ups. */
+  /**
+   * Schedules the wake-ups, then catches up. The wake-ups come first so that a catch-up that fails (the database
+   * down at start) is tried again by the next heartbeat instead of leaving the process with no scheduler; callers
+   * need not wait for the returned catch-up (the process answers, and `/readyz` says "catching up", meanwhile).
+   */
   async start(): Promise<RunResult> {
-    const result = await this.runDue();
     this.started = true;
+    this.caughtUp = false;
     for (const activity of this.opts.catalog.activities) {
       if (!activity.schedule) continue;
       this.tasks.push(
@@ -102,12 +112,13 @@ export class Scheduler {
       );
     }
     this.tasks.push(cron.schedule('*/30 * * * * *', () => this.heartbeat(), { name: 'heartbeat', noOverlap: true }));
-    return result;
+    return this.runDue();
   }
 
   /** Stops the wake-ups and waits for the run in flight. */
   async stop(): Promise<void> {
     this.started = false;
+    this.caughtUp = false;
     for (const t of this.tasks.splice(0)) await t.destroy();
     await this.running.catch(() => undefined);
   }
@@ -136,7 +147,13 @@ export class Scheduler {
    * The checkpoint only bounds what is computed, so `advanceCheckpoint` (forward-only, no winner) is enough.
    */
   runDue(): Promise<RunResult> {
-    const run = this.running.catch(() => undefined).then(() => this.runDueNow());
+    const run = this.running
+      .catch(() => undefined)
+      .then(() => this.runDueNow())
+      .then((result) => {
+        if (this.started) this.caughtUp = true;
+        return result;
+      });
     this.running = run;
     return run;
   }
