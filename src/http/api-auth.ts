@@ -8,6 +8,7 @@ import { createHash, createPublicKey, timingSafeEqual, verify as verifySignature
 import type { Request, Response } from 'restify';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
+import { decodeJwtPart } from '../jwt-parts';
 
 /** What the check reads of the configuration. */
 export type ApiAuthConfig = Pick<Config, 'localMode' | 'display' | 'microsoftAppId' | 'publicHostname' | 'allowedTenants'>;
@@ -110,8 +111,8 @@ export function createApiAuth(config: ApiAuthConfig, options: ApiAuthOptions = {
     const match = /^Bearer ([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)$/.exec(header.trim());
     if (!match) return refuse(401, 'Unauthorized', display ? 'A Teams SSO token or the display token is required (Authorization: Bearer …).' : 'A Teams SSO token is required (Authorization: Bearer …).');
     const [, rawHeader, rawPayload, rawSignature] = match;
-    const jwtHeader = parseJsonPart(rawHeader);
-    const claims = parseJsonPart(rawPayload);
+    const jwtHeader = decodeJwtPart(rawHeader);
+    const claims = decodeJwtPart(rawPayload);
     if (!jwtHeader || !claims) return refuse(401, 'Unauthorized', 'The token is not a JSON Web Token.');
     if (jwtHeader.alg !== 'RS256' || typeof jwtHeader.kid !== 'string') return refuse(401, 'Unauthorized', 'The token must be signed with RS256 and name its key.');
 
@@ -144,15 +145,6 @@ export function sendAuthFailure(res: Response, failure: Extract<ApiAuthResult, {
   res.status(failure.status);
   if (failure.status === 401) res.header('WWW-Authenticate', 'Bearer');
   res.json({ error: { code: failure.code, message: failure.message } });
-}
-
-function parseJsonPart(part: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** Microsoft identity platform's published signing keys (the same set signs v1 and v2 tokens). */

@@ -11,6 +11,7 @@ import type { Config } from '../config';
 import type { Logger } from '../logger';
 import type { ServiceUrlPolicy } from './service-url';
 import { refuseNonTeamsActivity } from './teams-gate';
+import { decodeJwtPart } from '../jwt-parts';
 
 export interface BotRequest {
   readonly body: unknown;
@@ -178,21 +179,12 @@ export function channelTokenProblem(authHeader: string, issuer: string): string 
   if (authHeader.trim() === '') return 'no Authorization header';
   const m = /^Bearer ([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]*)$/.exec(authHeader);
   if (!m) return 'the Authorization header is not a Bearer JWT';
-  const header = decodeJsonPart(m[1]!);
-  const payload = decodeJsonPart(m[2]!);
+  const header = decodeJwtPart(m[1]!);
+  const payload = decodeJwtPart(m[2]!);
   if (!header || !payload) return 'the token is not a JWT';
   if (typeof header.alg !== 'string' || !SIGNING_ALGORITHMS.has(header.alg)) return 'the token is not RSA-signed (RS256, RS384 or RS512)';
   if (typeof payload.exp !== 'number' || !Number.isFinite(payload.exp)) return 'the token has no exp claim';
   if (payload.iss !== issuer) return 'the token was not issued by the Bot Framework channel service';
   // The times themselves are botbuilder's to check (with its five-minute clock skew allowance).
   return undefined;
-}
-
-function decodeJsonPart(part: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
 }

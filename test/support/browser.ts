@@ -8,19 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type BrowserContextOptions } from 'playwright-core';
 
-/** Debian's package; CHROMIUM_PATH names another build (the test prerequisites check reads the same variable). */
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+import { CHROMIUM_FLAGS as FLAGS, CHROMIUM_PATH } from '../../src/tools/card-render/render-cards';
 
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+export { CHROMIUM_PATH };
 
 export interface TestBrowser {
   readonly context: BrowserContext;
@@ -46,7 +36,7 @@ export async function launchBrowser(options: BrowserContextOptions = {}): Promis
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM_PATH,
       headless: true,
-      args: FLAGS,
+      args: [...FLAGS],
       ...options,
     });
   } catch (err) {

@@ -28,10 +28,13 @@ export const DEFAULT_OUT = join(packageRoot(), 'test-artifacts', 'cards');
 
 const HOST_CONFIG_DIR = join(packageRoot(), 'cards', 'host-config');
 
-// Where the test prerequisites found it (scripts/test-prerequisites.js): a build tool, not the service, so it reads this itself.
-const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-// The same flags as test/support/browser.ts: without the networking ones Chromium floods a closed network.
-const CHROMIUM_FLAGS = [
+/**
+ * Debian's package; CHROMIUM_PATH names another build (the test prerequisites check reads the same variable). A build
+ * tool, not the service, so it reads the variable itself. The browser tests launch with the same path and flags.
+ */
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+/** Headless, and off the network: without the networking flags Chromium floods a closed network calling home. */
+export const CHROMIUM_FLAGS: readonly string[] = [
   '--headless',
   '--no-sandbox',
   '--disable-gpu',
@@ -65,7 +68,7 @@ async function launchOwnBrowser(deviceScaleFactor: number): Promise<{ context: B
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM_PATH,
     headless: true,
-    args: CHROMIUM_FLAGS,
+    args: [...CHROMIUM_FLAGS],
     deviceScaleFactor,
   });
   return {
