@@ -184,7 +184,7 @@ describe('parseCatalog defaults', () => {
     expect(drill!.onDemand).toBe(true);
     expect([drill!.cadence, drill!.cadence_ko]).toEqual(['As needed', '필요에 따라']);
     expect(drill!.teams).toEqual(['secops', 'soc-oversight', 'monitoring']);
-    expect(c.skipDates).toEqual([]);
+    expect(c.holidays).toEqual([]);
   });
 
   it('expands `[all]` like `all`', () => {
@@ -210,7 +210,7 @@ describe('parseCatalog defaults', () => {
     );
     expect(c.activities[0]!.dueAfterMs).toBe(90 * 60 * 1000);
     expect(c.activities[0]!.escalateAfterMs).toBe(36 * HOUR);
-    expect(c.skipDates).toEqual(['2026-01-01', '2026-12-25']);
+    expect(c.holidays).toEqual(['2026-01-01', '2026-12-25']);
   });
 
   it('resolves time zones: activity over catalog over default', () => {
@@ -225,7 +225,7 @@ describe('parseCatalog defaults', () => {
 
   it('counts singulars and skip dates in the summary', () => {
     const c = parse(yamlWith(PATCH, 'skipDates: [2026-01-01]\n'), 'UTC');
-    expect(catalogSummary(c)).toBe('1 activity (1 scheduled, 0 on demand), 3 teams, time zone UTC, 1 skip date');
+    expect(catalogSummary(c)).toBe('1 activity (1 scheduled, 0 on demand), 3 teams, time zone UTC, 1 extra holiday');
   });
 });
 
