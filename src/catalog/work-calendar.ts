@@ -21,6 +21,8 @@ export interface WorkCalendar {
   readonly key: string;
   /** A 24×7 team: no holidays, nothing moves. */
   readonly allHours: boolean;
+  /** True when no date can be a holiday (24×7, or no country and no extra dates): planning can skip every check. */
+  readonly noHolidays: boolean;
   /** The holiday on a local date (YYYY-MM-DD), or undefined on a working day or an ordinary weekend. */
   holidayOn(date: string): HolidayName | undefined;
   /** True when the local date is worked: not a holiday, and not a Saturday or Sunday unless listed as a working day. */
@@ -45,7 +47,6 @@ let holidaysClass: typeof Holidays | undefined;
 /** date-holidays, required on first use (see the module comment for why not at import). */
 function holidaysLibrary(): typeof Holidays {
   // The package is an ES module with a CommonJS build whose export is the class itself (lib/index.cjs).
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   holidaysClass ??= require('date-holidays') as typeof Holidays;
   return holidaysClass;
 }
@@ -122,6 +123,7 @@ export function workCalendar(spec: CalendarSpec): WorkCalendar {
   return {
     key,
     allHours: spec.allHours,
+    noHolidays: spec.allHours || (country === undefined && extra.size === 0),
     holidayOn,
     isWorkingDay(date) {
       if (spec.allHours || worked.has(date)) return true;

@@ -144,7 +144,8 @@ const MAX_MOVE_DAYS = 14;
 export function plannedRunsBetween(activity: Activity, calendar: WorkCalendar, after: number, until: number, limit = 100_000): PlannedRun[] {
   if (!activity.schedule || until <= after) return [];
   const tz = activity.timezone;
-  if (calendar.allHours) return cronTimesBetween(activity.schedule, tz, after, until, undefined, limit).map((at) => ({ at }));
+  // Without holidays this is the plain cron walk: no local date to format per fire time.
+  if (calendar.noHolidays) return cronTimesBetween(activity.schedule, tz, after, until, undefined, limit).map((at) => ({ at }));
   // Not limited: a skipped or moved fire time does not count towards `limit`.
   const natural = cronTimesBetween(activity.schedule, tz, after, until);
   const kept = new Map<number, PlannedRun>();

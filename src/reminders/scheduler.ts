@@ -96,6 +96,8 @@ export class Scheduler {
     for (const activity of this.opts.catalog.activities) {
       if (!activity.schedule) continue;
       this.tasks.push(
+        // A run a holiday moved is not a time of its cron: the 30 s heartbeat below creates it, well inside the
+        // live tolerance.
         cron.schedule(activity.schedule, () => this.wake(`activity:${activity.id}`), {
           timezone: activity.timezone,
           name: `activity:${activity.id}`,
