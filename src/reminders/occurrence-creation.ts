@@ -61,7 +61,7 @@ function deadlines(activity: Activity, scheduledAt: number): Pick<NewOccurrence,
 
 /** The new occurrence row of a scheduled slot; a missed one is recorded already closed. */
 function newScheduled(now: number): (slot: ScheduledSlot) => NewOccurrence {
-  return ({ activity, tenantId, teamId, scheduledAt, trigger }) => ({
+  return ({ activity, tenantId, teamId, scheduledAt, trigger, moved }) => ({
     id: randomUUID(),
     tenantId,
     activityId: activity.id,
@@ -72,6 +72,7 @@ function newScheduled(now: number): (slot: ScheduledSlot) => NewOccurrence {
     state: trigger === 'missed' ? 'missed' : 'open',
     createdAt: now,
     closedAt: trigger === 'missed' ? now : undefined,
+    movedFrom: moved && { at: moved.from, reason: moved.holiday.en, reason_ko: moved.holiday.ko },
   });
 }
 

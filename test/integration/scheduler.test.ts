@@ -496,7 +496,7 @@ activities:
 
   test('on time, the moved run is created at Tuesday 10:00 with why it moved, and not again on the next tick', async () => {
     const clock = new FakeClock('2026-10-06T00:59:00Z');
-    const { scheduler } = makeEngine({ store: temp.store, catalog: KR_WEEKLY, clock });
+    const { scheduler, service } = makeEngine({ store: temp.store, catalog: KR_WEEKLY, clock });
     await scheduler.runDue();
     clock.set('2026-10-06T01:00:02Z');
     expect(await scheduler.runDue()).toMatchObject({ created: 1 });
@@ -505,6 +505,10 @@ activities:
     const rows = await occurrences(temp.store);
     expect(describe_(rows)).toEqual(['secops@2026-10-06T01:00:00.000Z schedule open']);
     expect((await listEvents(temp.store.db)).map((e) => e.note)).toEqual([MOVED_NOTE]);
+    // The occurrence itself carries where it came from, for the card; due time counts from the moved time.
+    const o = await service.get(HOME_TENANT, rows[0]!.id);
+    expect(o.movedFrom).toEqual({ at: ms('2026-10-05T01:00:00Z'), reason: 'National Foundation Day (substitute day)', reason_ko: '개천절 (대체공휴일)' });
+    expect(o.dueAt).toBe(ms('2026-10-06T01:00:00Z') + 8 * HOUR);
     expect(scheduler.nextFireTime()).toEqual({ activityId: 'secure-score-report', at: ms('2026-10-12T01:00:00Z') });
   });
 });
