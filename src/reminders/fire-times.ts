@@ -1,5 +1,6 @@
 /**
- * When scheduled activities fire: pure functions over cron-parser, in each activity's time zone.
+ * When scheduled activities run: pure functions over cron-parser, in each activity's time zone, and over each
+ * team's working calendar (a holiday skips a run or moves it to the next working day: `plannedRunsBetween`).
  * DST behaviour is cron-parser's: a time in a skipped hour fires once at the next valid time
  * (Europe/Berlin 02:30 on the spring-forward day fires at 03:30); a repeated hour fires once.
  */
@@ -33,20 +34,6 @@ export function localDate(at: number, timeZone: string): string {
   return f.format(at);
 }
 
-/** True when the instant falls on one of the catalog's skip dates in the activity's time zone. */
-export function isSkipped(at: number, timeZone: string, skipDates: ReadonlySet<string>): boolean {
-  return skipDates.size > 0 && skipDates.has(localDate(at, timeZone));
-}
-
-/**
- * Fire times of `activity` in (`after`, `until`], oldest first, without skip dates; at most `limit`
- * (the newest are dropped when the limit is hit, so callers that need the newest use `fireTimesBefore`).
- */
-export function fireTimesBetween(activity: Activity, after: number, until: number, skipDates: ReadonlySet<string>, limit = 100_000): number[] {
-  if (!activity.schedule) return [];
-  return cronTimesBetween(activity.schedule, activity.timezone, after, until, skipDates, limit);
-}
-
 /** The UTC offset (ms) of a time zone at an instant. */
 export function offsetMs(at: number, timeZone: string): number {
   let f = offsetFormats.get(timeZone);
@@ -61,14 +48,15 @@ export function offsetMs(at: number, timeZone: string): number {
 const DST_LOOKBACK_MS = 3 * 3_600_000;
 
 /**
- * Fire times of a cron expression in a time zone in (`after`, `until`], oldest first, at most `limit`.
+ * Fire times of a cron expression in a time zone in (`after`, `until`], oldest first, at most `limit`, with no
+ * holiday applied (`plannedRunsBetween` applies a team's calendar).
  *
  * cron-parser only yields the shifted time of a skipped hour (02:30 → 03:30) when it starts counting before
  * the gap, and yields a repeated hour's time a second time when it starts inside the repeat. So when the
  * offset changes near the range, counting starts 3 h early and the early times are dropped; elsewhere it starts
  * at `after` (per-second schedules would otherwise walk 10,800 steps on every call).
  */
-export function cronTimesBetween(schedule: string, timeZone: string, after: number, until: number, skipDates: ReadonlySet<string> = new Set(), limit = 100_000): number[] {
+export function cronTimesBetween(schedule: string, timeZone: string, after: number, until: number, limit = 100_000): number[] {
   if (until <= after) return [];
   // No endDate and no hasNext(): with a time zone each step costs about a millisecond, and hasNext() takes one.
   const it = cronFrom(schedule, timeZone, countingStart(timeZone, after, until));
@@ -77,7 +65,7 @@ export function cronTimesBetween(schedule: string, timeZone: string, after: numb
     const t = it.next().getTime();
     if (t <= after) continue;
     if (t > until) break;
-    if (!isSkipped(t, timeZone, skipDates)) out.push(t);
+    out.push(t);
   }
   return out;
 }
@@ -86,39 +74,6 @@ export function cronTimesBetween(schedule: string, timeZone: string, after: numb
 function countingStart(timeZone: string, after: number, until: number): number {
   const nearDst = offsetMs(after - DST_LOOKBACK_MS, timeZone) !== offsetMs(until + DST_LOOKBACK_MS, timeZone);
   return nearDst ? after - DST_LOOKBACK_MS : after;
-}
-
-/**
- * Up to `limit` fire times of `activity` in (`after`, `before`), newest first, without skip dates. Walks back in
- * growing chunks through `cronTimesBetween` (cron-parser's own prev() mishandles daylight-saving days).
- */
-export function fireTimesBefore(activity: Activity, before: number, after: number, skipDates: ReadonlySet<string>, limit: number): number[] {
-  if (!activity.schedule || before <= after) return [];
-  const out: number[] = [];
-  let hi = before - 1;
-  let span = 3_600_000;
-  while (out.length < limit && hi > after) {
-    const lo = Math.max(after, hi - span);
-    const chunk = cronTimesBetween(activity.schedule, activity.timezone, lo, hi, skipDates);
-    for (let i = chunk.length - 1; i >= 0 && out.length < limit; i--) out.push(chunk[i]);
-    hi = lo;
-    span *= 2;
-  }
-  return out;
-}
-
-/** The next fire time strictly after `after`, skipping skip dates; undefined for on-demand activities. */
-export function nextFireTime(activity: Activity, after: number, skipDates: ReadonlySet<string>): number | undefined {
-  if (!activity.schedule) return undefined;
-  // Same daylight-saving care as cronTimesBetween: start before any gap or repeat that `after` may sit in.
-  const start = countingStart(activity.timezone, after, after + 86_400_000);
-  const it = cronFrom(activity.schedule, activity.timezone, start);
-  // A long run of skip dates is bounded: a year of daily slots at most (plus the look-back).
-  for (let i = 0; i < 20_000; i++) {
-    const t = it.next().getTime();
-    if (t > after && !isSkipped(t, activity.timezone, skipDates)) return t;
-  }
-  return undefined;
 }
 
 /** A run of an activity for one team's calendar: when it fires and, when a holiday moved it, from when and why. */
@@ -145,7 +100,7 @@ export function plannedRunsBetween(activity: Activity, calendar: WorkCalendar, a
   if (!activity.schedule || until <= after) return [];
   const tz = activity.timezone;
   // Without holidays this is the plain cron walk: no local date to format per fire time.
-  if (calendar.noHolidays) return cronTimesBetween(activity.schedule, tz, after, until, undefined, limit).map((at) => ({ at }));
+  if (calendar.noHolidays) return cronTimesBetween(activity.schedule, tz, after, until, limit).map((at) => ({ at }));
   // Not limited: a skipped or moved fire time does not count towards `limit`.
   const natural = cronTimesBetween(activity.schedule, tz, after, until);
   const kept = new Map<number, PlannedRun>();
@@ -185,8 +140,8 @@ export function nextPlannedRun(activity: Activity, calendar: WorkCalendar, after
 }
 
 /**
- * Up to `limit` planned runs in (`after`, `before`), newest first, walking back in growing chunks as
- * `fireTimesBefore` does.
+ * Up to `limit` planned runs in (`after`, `before`), newest first. Walks back in growing chunks through
+ * `plannedRunsBetween` (cron-parser's own prev() mishandles daylight-saving days).
  */
 export function plannedRunsBefore(activity: Activity, calendar: WorkCalendar, before: number, after: number, limit: number): PlannedRun[] {
   if (!activity.schedule || before <= after) return [];

@@ -3,11 +3,29 @@
  * (US: 2026-03-08 and 2026-11-01; EU: 2026-03-29 and 2026-10-25). Time is a parameter: nothing sleeps.
  */
 import type { Activity } from '../../src/catalog/catalog.types';
-import { ALL_HOURS, workCalendar } from '../../src/catalog/work-calendar';
-import { fireTimesBefore, fireTimesBetween, isSkipped, localDate, nextFireTime, nextPlannedRun, plannedRunsBetween, type PlannedRun } from '../../src/reminders/fire-times';
+import { ALL_HOURS, workCalendar, type WorkCalendar } from '../../src/catalog/work-calendar';
+import { localDate, nextPlannedRun, plannedRunsBefore, plannedRunsBetween, type PlannedRun } from '../../src/reminders/fire-times';
 import { DAY, HOUR, MINUTE, SECOND, makeCatalog, ms } from '../support/engine-fixtures';
 
 const NO_SKIPS: ReadonlySet<string> = new Set();
+
+/** A team whose only holidays are `dates` (the catalog's `holidays`/`skipDates`, no country); none: 24×7. */
+function calendarWith(dates: ReadonlySet<string>): WorkCalendar {
+  return dates.size === 0 ? ALL_HOURS : workCalendar({ allHours: false, holidays: [...dates], workingDays: [] });
+}
+
+/** The run times the scheduler plans in (`after`, `until`] for a team with those holidays. */
+function fireTimesBetween(activity: Activity, after: number, until: number, holidays: ReadonlySet<string>): number[] {
+  return plannedRunsBetween(activity, calendarWith(holidays), after, until).map((r) => r.at);
+}
+
+function fireTimesBefore(activity: Activity, before: number, after: number, holidays: ReadonlySet<string>, limit: number): number[] {
+  return plannedRunsBefore(activity, calendarWith(holidays), before, after, limit).map((r) => r.at);
+}
+
+function nextFireTime(activity: Activity, after: number, holidays: ReadonlySet<string>): number | undefined {
+  return nextPlannedRun(activity, calendarWith(holidays), after)?.at;
+}
 
 /** One scheduled activity in `timezone`, parsed through the real catalog loader. */
 function scheduled(schedule: string, timezone: string): Activity {
@@ -268,8 +286,8 @@ describe('skip dates are read in the activity time zone', () => {
       '2026-03-09 08:00:00 GMT+09:00',
       '2026-03-11 08:00:00 GMT+09:00',
     ]);
-    expect(isSkipped(ms('2026-03-09T23:00:00Z'), 'Asia/Seoul', skip)).toBe(true);
-    expect(isSkipped(ms('2026-03-10T23:00:00Z'), 'Asia/Seoul', skip)).toBe(false);
+    expect(calendarWith(skip).holidayOn(localDate(ms('2026-03-09T23:00:00Z'), 'Asia/Seoul'))).toBeDefined();
+    expect(calendarWith(skip).holidayOn(localDate(ms('2026-03-10T23:00:00Z'), 'Asia/Seoul'))).toBeUndefined();
   });
 
   test('New York 21:00 (01:00 UTC the next day) is skipped on the New York date', () => {
@@ -324,13 +342,15 @@ activities:
     expect(fireTimesBetween(catalog.activities[0]!, 0, ms('2026-03-09T00:00:00Z'), NO_SKIPS)).toEqual([]);
   });
 
-  test('a weekly schedule with every date of 2026 skipped fires on the first Monday of 2027', () => {
-    const a = scheduled('0 9 * * 1', 'Asia/Seoul');
+  test('a weekly schedule with every date of 2026 a holiday: skipped, it fires on the first Monday of 2027', () => {
+    const a: Activity = { ...scheduled('0 9 * * 1', 'Asia/Seoul'), onHoliday: 'skip' };
     const start = ms('2025-12-31T15:00:00Z'); // 2026-01-01 00:00 in Seoul
     const skip = new Set<string>();
     for (let d = 0; d < 365; d++) skip.add(localDate(start + d * DAY, 'Asia/Seoul'));
-    const next = nextFireTime(a, start, skip);
-    expect(wallClock(next!, 'Asia/Seoul')).toBe('2027-01-04 09:00:00 GMT+09:00');
+    expect(wallClock(nextFireTime(a, start, skip)!, 'Asia/Seoul')).toBe('2027-01-04 09:00:00 GMT+09:00');
+    // Moved instead (the weekly default), Monday 28 December's run lands on the first working day: Friday 1 January.
+    const moved = nextFireTime({ ...a, onHoliday: 'next-working-day' }, start, skip);
+    expect(wallClock(moved!, 'Asia/Seoul')).toBe('2027-01-01 09:00:00 GMT+09:00');
   });
 });
 
