@@ -53,6 +53,23 @@ export function describeSchedule(schedule: string | undefined, onDemand: boolean
   return onDemand ? base + words.andAsNeeded : base;
 }
 
+/** How often a schedule fires, as far as holidays care: `daily` covers every day, weekdays and anything finer. */
+export type CadenceKind = 'daily' | 'weekly' | 'monthly';
+
+/**
+ * The cadence kind of a cron expression, read like `describeSchedule` reads it: both day fields open, steps,
+ * or five or more days a week are daily; a list of fewer weekdays is weekly; a day of the month, `L`, `1#1`, or a
+ * month list is monthly.
+ */
+export function cadenceKind(schedule: string): CadenceKind {
+  const fields = schedule.trim().split(/\s+/);
+  const [, , , dayOfMonth = '*', month = '*', dayOfWeek = '*'] = fields.length === 6 ? fields : ['0', ...fields];
+  if (!isAny(dayOfMonth) || month !== '*' || dayOfWeek.includes('#')) return 'monthly';
+  if (isAny(dayOfWeek)) return 'daily';
+  const days = parseDays(dayOfWeek);
+  return days && days.length < 5 ? 'weekly' : 'daily';
+}
+
 function describeCron(expr: string, locale: CatalogLocale): string | undefined {
   const words = WORDS[locale];
   const fields = expr.split(/\s+/);

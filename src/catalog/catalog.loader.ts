@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LineCounter, parseDocument, type YAMLError } from 'yaml';
 import { packageRoot } from '../package-root';
-import { describeSchedule } from './cadence';
+import { cadenceKind, describeSchedule } from './cadence';
 import { ALL_TEAMS, isKnownTimeZone, validateCatalogDocument, type ActivityDocument } from './catalog.schema';
 import type { Activity, Catalog, SocTeam } from './catalog.types';
 import { parseDuration } from './duration';
@@ -65,11 +65,22 @@ export function parseCatalog(yamlText: string, options: ParseCatalogOptions): Ca
 
   const doc = result.document;
   const catalogTimezone = doc.timezone ?? options.defaultTimezone;
-  const teams: SocTeam[] = doc.teams.map((t) => ({ id: t.id, name: t.name, name_ko: t.name_ko ?? t.name }));
+  // `skipDates` is the first name of `holidays`: both are extra non-working dates of every calendar.
+  const holidays = [...new Set([...(doc.holidays ?? []), ...(doc.skipDates ?? [])])].sort();
+  const workingDays = [...new Set(doc.workingDays ?? [])].sort();
+  const teams: SocTeam[] = doc.teams.map((t) => {
+    const allHours = t.allHours ?? false;
+    const country = allHours ? undefined : (t.calendar ?? doc.calendar);
+    return {
+      id: t.id,
+      name: t.name,
+      name_ko: t.name_ko ?? t.name,
+      calendar: { ...(country !== undefined && { country }), allHours, holidays: allHours ? [] : holidays, workingDays },
+    };
+  });
   const allTeamIds = teams.map((t) => t.id);
   const activities = doc.activities.map((a) => toActivity(a, catalogTimezone, allTeamIds));
-  const skipDates = [...new Set(doc.skipDates ?? [])].sort();
-  return deepFreeze({ timezone: catalogTimezone, skipDates, teams, activities });
+  return deepFreeze({ timezone: catalogTimezone, ...(doc.calendar !== undefined && { calendar: doc.calendar }), holidays, workingDays, teams, activities });
 }
 
 /**
@@ -97,7 +108,8 @@ export function catalogSummary(c: Catalog): string {
     count(c.teams.length, 'team', 'teams'),
     `time zone ${c.timezone}`,
   ];
-  if (c.skipDates.length > 0) parts.push(count(c.skipDates.length, 'skip date', 'skip dates'));
+  if (c.calendar !== undefined) parts.push(`calendar ${c.calendar}`);
+  if (c.holidays.length > 0) parts.push(count(c.holidays.length, 'extra holiday', 'extra holidays'));
   return parts.join(', ');
 }
 
@@ -119,6 +131,8 @@ function toActivity(a: ActivityDocument, catalogTimezone: string, allTeamIds: re
     // Both durations were validated by the schema, so parsing cannot fail here.
     dueAfterMs: parseDuration(a.dueAfter ?? DEFAULT_DUE_AFTER)!,
     ...(a.escalateAfter !== undefined && { escalateAfterMs: parseDuration(a.escalateAfter)! }),
+    // Moving a daily run onto the next day would give that day two: daily work is skipped, rarer work moves.
+    onHoliday: a.onHoliday ?? (a.schedule !== undefined && cadenceKind(a.schedule) === 'daily' ? 'skip' : 'next-working-day'),
   };
   return activity;
 }

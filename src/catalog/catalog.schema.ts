@@ -3,6 +3,7 @@ import { validate as nodeCronValidate } from 'node-cron';
 import { z } from 'zod';
 import { OVERSIGHT_TEAM_ID } from './catalog.types';
 import { parseDuration } from './duration';
+import { isKnownCalendar } from './work-calendar';
 
 /*
  * The catalog file in two passes: `catalogDocumentSchema` checks the shape of each value on its own (types, unknown
@@ -78,10 +79,23 @@ const cron = z.string().trim().superRefine((expr, ctx) => {
 
 const isoDate = z.string().refine(isIsoDate, { error: (iss) => `invalid date ${JSON.stringify(iss.input)} (YYYY-MM-DD)` });
 
+/** A date-holidays country code (`KR`, `US-CA`); date-holidays is loaded only when a catalog names one. */
+const calendarCode = z
+  .string()
+  .refine(isKnownCalendar, {
+    error: (iss) => `unknown calendar ${JSON.stringify(iss.input)} (a country code date-holidays knows, e.g. KR, JP, US or US-CA)`,
+  });
+
+const onHoliday = z.enum(['next-working-day', 'skip'], {
+  error: (iss) => `invalid onHoliday ${JSON.stringify(iss.input)} (next-working-day or skip)`,
+});
+
 const teamSchema = z.strictObject({
   id,
   name: text,
   name_ko: text.optional(),
+  calendar: calendarCode.optional(),
+  allHours: z.boolean().optional(),
 });
 
 const activitySchema = z.strictObject({
@@ -102,11 +116,16 @@ const activitySchema = z.strictObject({
   cadence_ko: text.optional(),
   dueAfter: duration.optional(),
   escalateAfter: duration.optional(),
+  onHoliday: onHoliday.optional(),
 });
 
 /** The shape of a catalog file, value by value. Cross-references are checked by `checkCatalogReferences`. */
 export const catalogDocumentSchema = z.strictObject({
   timezone: timeZone.optional(),
+  calendar: calendarCode.optional(),
+  holidays: z.array(isoDate).optional(),
+  workingDays: z.array(isoDate).optional(),
+  // The first name of `holidays`, kept so that older catalogs still load.
   skipDates: z.array(isoDate).optional(),
   teams: z.array(teamSchema).min(1, { error: 'at least one team is required' }),
   activities: z.array(activitySchema).min(1, { error: 'at least one activity is required' }),
@@ -141,6 +160,9 @@ export function checkCatalogReferences(raw: unknown): string[] {
   const teamIds = new Set<string>();
   listOf(raw.teams).forEach((team, i) => {
     if (!isRecord(team) || typeof team.id !== 'string') return;
+    if (team.allHours === true && team.calendar !== undefined) {
+      errors.push(`teams[${i}].allHours: a 24×7 team has no holiday calendar; remove "calendar" or "allHours"`);
+    }
     if (team.id === ALL_TEAMS) errors.push(`teams[${i}].id: "${ALL_TEAMS}" is reserved for "every team"`);
     else if (teamIds.has(team.id)) errors.push(`teams[${i}].id: duplicate id ${JSON.stringify(team.id)}`);
     teamIds.add(team.id);

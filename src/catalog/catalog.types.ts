@@ -1,9 +1,16 @@
+import type { CalendarSpec } from './work-calendar';
+
 /** A SOC team of the catalog. Teams are bound to Teams channels at run time. */
 export interface SocTeam {
   readonly id: string;
   readonly name: string;
   readonly name_ko: string;
+  /** The team's working calendar: its own `calendar` or `allHours`, else the catalog's, plus the catalog's extra dates. */
+  readonly calendar: CalendarSpec;
 }
+
+/** What a run that falls on a team's holiday does: move to the next working day at the same time, or not happen. */
+export type OnHoliday = 'next-working-day' | 'skip';
 
 /** A recurring or on-demand maintenance activity, with every default already applied. */
 export interface Activity {
@@ -27,13 +34,19 @@ export interface Activity {
   readonly dueAfterMs: number;
   /** Milliseconds after the due time at which an unfinished task escalates to SOC Oversight; undefined: never. */
   readonly escalateAfterMs?: number;
+  /** @default 'skip' for daily (and finer) schedules, 'next-working-day' for weekly and monthly ones */
+  readonly onHoliday: OnHoliday;
 }
 
 export interface Catalog {
   /** IANA time zone of the catalog (explicit, else SOC_TIMEZONE, else the machine's). */
   readonly timezone: string;
-  /** ISO dates (YYYY-MM-DD, in each activity's time zone) on which nothing fires. */
-  readonly skipDates: readonly string[];
+  /** The default calendar of teams that name none (a date-holidays country code); undefined: no public holidays. */
+  readonly calendar?: string;
+  /** Extra non-working dates (YYYY-MM-DD, in each activity's time zone) of every calendar: `holidays` and `skipDates`. */
+  readonly holidays: readonly string[];
+  /** Dates worked although they are weekends or holidays. */
+  readonly workingDays: readonly string[];
   readonly teams: readonly SocTeam[];
   readonly activities: readonly Activity[];
 }

@@ -9,7 +9,9 @@ import { CatalogError, catalogSummary, loadCatalog } from '../catalog/catalog.lo
 import type { Catalog } from '../catalog/catalog.types';
 import { ConfigError, readConfig, type Config } from '../config';
 import { packageRoot, packageVersion } from '../package-root';
-import { fireTimesBetween } from '../reminders/fire-times';
+import { workCalendar } from '../catalog/work-calendar';
+import { plannedRunsBetween } from '../reminders/fire-times';
+import { movedNote } from '../reminders/occurrence-creation';
 import { openStore, parseDatabaseUrl } from '../storage/database';
 import { listEvents } from '../storage/occurrence.repository';
 import { listOutbox, requeueDead } from '../storage/outbox.repository';
@@ -42,9 +44,12 @@ Validates a catalog and prints a one-line summary (exit 0), or every error with 
 Without --file: SOC_CATALOG_FILE, else the built-in catalog.`,
   'schedule preview': `soc-reminders schedule preview --from ISO --days N [--file F] [--json]
 
-Lists every scheduled fire time in [from, from + N days), per team, in each activity's time zone
-(activity timezone, else the catalog's, else SOC_TIMEZONE, else the machine's). Skip dates are left out.
---json prints [{ "activityId", "teamId", "at" }] with "at" in ISO 8601 with its UTC offset.`,
+Lists every scheduled run in [from, from + N days), per team, in each activity's time zone
+(activity timezone, else the catalog's, else SOC_TIMEZONE, else the machine's), after each team's holiday
+calendar: a run on a holiday is left out (onHoliday: skip) or listed on the next working day with the date it
+moved from and why (onHoliday: next-working-day).
+--json prints [{ "activityId", "teamId", "at", "movedFrom"?, "reason"?, "reason_ko"? }] with "at" and
+"movedFrom" in ISO 8601 with their UTC offset.`,
   'audit export': `soc-reminders audit export [--since ISO] [--format csv|json]
 
 Prints every recorded event (who, when, from, to, note) from the database in DATABASE_URL, oldest first.
@@ -135,17 +140,21 @@ async function run(argv: string[]): Promise<void> {
       const days = Number(values.days);
       if (values.days === undefined || !Number.isInteger(days) || days < 1 || days > 366) throw new UsageError('--days must be a whole number from 1 to 366');
       const catalog = catalogFrom(values.file, config());
-      const rows: { activityId: string; teamId: string; at: string; ms: number }[] = [];
-      const skip = new Set(catalog.skipDates);
+      type Row = { activityId: string; teamId: string; at: string; movedFrom?: string; reason?: string; reason_ko?: string; note?: string; ms: number };
+      const rows: Row[] = [];
+      const calendars = new Map(catalog.teams.map((t) => [t.id, workCalendar(t.calendar)]));
       for (const activity of catalog.activities) {
-        for (const ms of fireTimesBetween(activity, from - 1, from + days * DAY - 1, skip)) {
-          for (const teamId of activity.teams) rows.push({ activityId: activity.id, teamId, at: isoWithOffset(ms, activity.timezone), ms });
+        for (const teamId of activity.teams) {
+          for (const run of plannedRunsBetween(activity, calendars.get(teamId)!, from - 1, from + days * DAY - 1)) {
+            const moved = run.moved && { movedFrom: isoWithOffset(run.moved.from, activity.timezone), reason: run.moved.holiday.en, reason_ko: run.moved.holiday.ko };
+            rows.push({ activityId: activity.id, teamId, at: isoWithOffset(run.at, activity.timezone), ...moved, note: movedNote({ activity, moved: run.moved }), ms: run.at });
+          }
         }
       }
       rows.sort((a, b) => a.ms - b.ms || a.activityId.localeCompare(b.activityId) || a.teamId.localeCompare(b.teamId));
-      if (values.json) return out(JSON.stringify(rows.map(({ activityId, teamId, at }) => ({ activityId, teamId, at })), null, 2));
+      if (values.json) return out(JSON.stringify(rows.map(({ ms: _ms, note: _note, ...row }) => row), null, 2));
       if (rows.length === 0) return out('nothing is scheduled in that period');
-      return out(rows.map((r) => `${r.at}  ${r.activityId.padEnd(28)} ${r.teamId}`).join('\n'));
+      return out(rows.map((r) => `${r.at}  ${r.activityId.padEnd(28)} ${r.teamId}${r.note ? `  ${r.note}` : ''}`).join('\n'));
     }
     case 'audit export': {
       const { values } = parseArgs({ args: rest, options: { since: { type: 'string' }, format: { type: 'string', default: 'csv' } }, strict: true });

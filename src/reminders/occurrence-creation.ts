@@ -9,6 +9,7 @@ import type { Activity, Catalog } from '../catalog/catalog.types';
 import { findActivity, findTeam } from '../catalog/catalog-lookup';
 import { appendEvents, insertOccurrenceIfAbsent, insertOccurrencesIfAbsent, type NewEvent, type NewOccurrence } from '../storage/occurrence.repository';
 import type { ChannelTarget } from './delivery.port';
+import { localDate, type PlannedRun } from './fire-times';
 import { NotOnDemand, TeamNotAssigned, UnknownActivity, UnknownTeam } from './errors';
 import { SYSTEM_ACTOR, statusOf, type Actor, type Occurrence, type OccurrenceTrigger } from './occurrence.types';
 import {
@@ -36,6 +37,20 @@ export interface ScheduledSlot {
   readonly teamId: string;
   readonly scheduledAt: number;
   readonly trigger: 'schedule' | 'catch-up' | 'missed';
+  /** Set when a holiday moved this run off its fire time: `scheduledAt` is then the moved time. */
+  readonly moved?: PlannedRun['moved'];
+}
+
+/**
+ * The created event's note for a run a holiday moved, e.g. `moved from 2026-10-05 (National Foundation Day
+ * (substitute day) / 개천절 (대체공휴일))`: the audit export shows it, so a reviewer sees why the task came a day late.
+ * Both languages, because the audit is read by whoever runs the SOC, not by the person who will get the card.
+ */
+export function movedNote(slot: Pick<ScheduledSlot, 'activity' | 'moved'>): string | undefined {
+  if (!slot.moved) return undefined;
+  const { from, holiday } = slot.moved;
+  const names = holiday.en === holiday.ko ? holiday.en : `${holiday.en} / ${holiday.ko}`;
+  return `moved from ${localDate(from, slot.activity.timezone)} (${names})`;
 }
 
 /** When a task started at `scheduledAt` is due, and when it escalates if unfinished (never without `escalateAfter`). */
@@ -46,7 +61,7 @@ function deadlines(activity: Activity, scheduledAt: number): Pick<NewOccurrence,
 
 /** The new occurrence row of a scheduled slot; a missed one is recorded already closed. */
 function newScheduled(now: number): (slot: ScheduledSlot) => NewOccurrence {
-  return ({ activity, tenantId, teamId, scheduledAt, trigger }) => ({
+  return ({ activity, tenantId, teamId, scheduledAt, trigger, moved }) => ({
     id: randomUUID(),
     tenantId,
     activityId: activity.id,
@@ -57,6 +72,7 @@ function newScheduled(now: number): (slot: ScheduledSlot) => NewOccurrence {
     state: trigger === 'missed' ? 'missed' : 'open',
     createdAt: now,
     closedAt: trigger === 'missed' ? now : undefined,
+    movedFrom: moved && { at: moved.from, reason: moved.holiday.en, reason_ko: moved.holiday.ko },
   });
 }
 
@@ -93,13 +109,14 @@ export async function createScheduledOccurrences(deps: CreationDeps, slots: read
       const o = out[i];
       if (!o) continue;
       const { trigger } = slots[i];
+      const notes = [trigger === 'catch-up' ? 'catch-up' : undefined, movedNote(slots[i])].filter((n) => n !== undefined);
       events.push({
         tenantId: o.tenantId,
         occurrenceId: o.id,
         type: trigger === 'missed' ? 'missed' : 'created',
         toStatus: statusOf(o, now),
         actor: SYSTEM_ACTOR,
-        note: trigger === 'catch-up' ? 'catch-up' : undefined,
+        note: notes.length > 0 ? notes.join('; ') : undefined,
         at: now,
       });
       if (trigger === 'missed') continue;

@@ -58,6 +58,14 @@ export const OPEN_STATUSES: readonly OccurrenceStatus[] = [
   'escalated',
 ];
 
+/** Where and why a holiday moved a run: e.g. from Monday 2026-10-05 10:00, 개천절 (대체공휴일). */
+export interface MovedFrom {
+  /** Epoch ms of the fire time the run left. */
+  readonly at: number;
+  readonly reason: string;
+  readonly reason_ko: string;
+}
+
 /** One task: one activity, one SOC team, one scheduled time, in one tenant. */
 export interface Occurrence {
   readonly id: string;
@@ -85,6 +93,8 @@ export interface Occurrence {
   readonly closeNote?: string;
   /** Who started an on-demand run. */
   readonly startedByName?: string;
+  /** Set when a holiday moved this run: the fire time it left (`scheduledAt` is the moved one) and the holiday. */
+  readonly movedFrom?: MovedFrom;
   /** Where the card was posted: the Teams conversation (channel thread) and the message id. */
   readonly postedConversationId?: string;
   readonly postedActivityId?: string;

@@ -18,7 +18,8 @@ import cron, { type ScheduledTask } from 'node-cron';
 import type { Activity, Catalog } from '../catalog/catalog.types';
 import { advanceCheckpoint, listTenants, readCheckpoint } from '../storage/scheduler-state.repository';
 import type { Clock } from './clock';
-import { fireTimesBefore, fireTimesBetween, nextFireTime } from './fire-times';
+import { workCalendar, type WorkCalendar } from '../catalog/work-calendar';
+import { nextPlannedRun, plannedRunsBefore, plannedRunsBetween, type PlannedRun } from './fire-times';
 import type { ScheduledSlot } from './occurrence-creation';
 import type { ReminderService } from './reminder.service';
 
@@ -65,7 +66,8 @@ export interface RunResult {
 
 export class Scheduler {
   private readonly tasks: ScheduledTask[] = [];
-  private readonly skipDates: ReadonlySet<string>;
+  /** Each team's working calendar; holidays skip or move a team's runs (see `plannedRunsBetween`). */
+  private readonly calendars = new Map<string, WorkCalendar>();
   private running: Promise<unknown> = Promise.resolve();
   /**
    * Each activity's first fire time after this process's last run. Asking cron-parser costs about a
@@ -77,7 +79,7 @@ export class Scheduler {
   private caughtUp = false;
 
   constructor(private readonly opts: SchedulerOptions) {
-    this.skipDates = new Set(opts.catalog.skipDates);
+    for (const team of opts.catalog.teams) this.calendars.set(team.id, workCalendar(team.calendar));
   }
 
   get isRunning(): boolean {
@@ -104,6 +106,8 @@ export class Scheduler {
     for (const activity of this.opts.catalog.activities) {
       if (!activity.schedule) continue;
       this.tasks.push(
+        // A run a holiday moved is not a time of its cron: the 30 s heartbeat below creates it, well inside the
+        // live tolerance.
         cron.schedule(activity.schedule, () => this.wake(`activity:${activity.id}`), {
           timezone: activity.timezone,
           name: `activity:${activity.id}`,
@@ -130,7 +134,7 @@ export class Scheduler {
     for (const a of this.opts.catalog.activities) {
       if (!a.schedule) continue;
       let at = this.nextDue.get(a.id);
-      if (!this.nextDue.has(a.id) || (at !== undefined && at <= now)) at = nextFireTime(a, now, this.skipDates);
+      if (!this.nextDue.has(a.id) || (at !== undefined && at <= now)) at = this.nextRun(a, now);
       if (at !== undefined && (!best || at < best.at)) best = { activityId: a.id, at };
     }
     return best;
@@ -167,9 +171,10 @@ export class Scheduler {
     let caughtUp = 0;
     let missed = 0;
     let missedNotRecorded = 0;
-    // Activities often share a cadence (weekdays 09:00 in the catalog's zone): plan each (cron, zone) once a run.
-    const sameCadence = <T>(memo: Map<string, T>, activity: Activity, make: () => T): T => {
-      const key = `${activity.timezone}\n${activity.schedule}`;
+    // Activities often share a cadence (weekdays 09:00 in the catalog's zone): plan each (cron, zone, holiday rule,
+    // calendar) once a run.
+    const sameCadence = <T>(memo: Map<string, T>, activity: Activity, make: () => T, calendarKey: string): T => {
+      const key = `${activity.timezone}\n${activity.schedule}\n${activity.onHoliday}\n${calendarKey}`;
       if (!memo.has(key)) memo.set(key, make());
       return memo.get(key)!;
     };
@@ -180,7 +185,7 @@ export class Scheduler {
       // thousands, and a transaction each (or even one per activity) costs far more than the rows.
       const toPost: ScheduledSlot[] = [];
       const toRecord: ScheduledSlot[] = [];
-      const withMissed: { activity: Activity; missed: readonly number[] }[] = [];
+      const withMissed: { activity: Activity; teamIds: readonly string[]; missed: readonly PlannedRun[] }[] = [];
       const flush = async (slots: ScheduledSlot[]) => {
         while (slots.length > 0) {
           const chunk = slots.splice(0, SLOTS_PER_TRANSACTION);
@@ -201,24 +206,26 @@ export class Scheduler {
         if (!activity.schedule) continue;
         const due = this.nextDue.get(activity.id);
         if (this.nextDue.has(activity.id) && (due === undefined || due > now)) continue;
-        const plan = sameCadence(plans, activity, () => this.plan(activity, checkpoint, now, liveTolerance, catchupMs));
-        // A lower bound: the walk back stops one past the cap.
-        missedNotRecorded += plan.missedNotRecorded * tenants.length * activity.teams.length;
-        for (const tenantId of tenants) {
-          for (const teamId of activity.teams) {
-            for (const t of plan.live) toPost.push({ activity, tenantId, teamId, scheduledAt: t, trigger: 'schedule' });
-            if (plan.catchUp !== undefined) toPost.push({ activity, tenantId, teamId, scheduledAt: plan.catchUp, trigger: 'catch-up' });
+        for (const [calendar, teamIds] of this.teamsByCalendar(activity)) {
+          const plan = sameCadence(plans, activity, () => this.plan(activity, calendar, checkpoint, now, liveTolerance, catchupMs), calendar.key);
+          // A lower bound: the walk back stops one past the cap.
+          missedNotRecorded += plan.missedNotRecorded * tenants.length * teamIds.length;
+          for (const tenantId of tenants) {
+            for (const teamId of teamIds) {
+              for (const r of plan.live) toPost.push({ activity, tenantId, teamId, scheduledAt: r.at, moved: r.moved, trigger: 'schedule' });
+              if (plan.catchUp !== undefined) toPost.push({ activity, tenantId, teamId, scheduledAt: plan.catchUp.at, moved: plan.catchUp.moved, trigger: 'catch-up' });
+            }
           }
+          if (plan.missed.length > 0) withMissed.push({ activity, teamIds, missed: plan.missed });
         }
-        if (plan.missed.length > 0) withMissed.push({ activity, missed: plan.missed });
         if (toPost.length >= SLOTS_PER_TRANSACTION) await flush(toPost);
       }
       // What is posted goes first, so a long downtime's missed fire times never delay a card; then the record,
       // built as it is written (it can be hundreds of thousands of fire times).
       await flush(toPost);
-      for (const { activity, missed: times } of withMissed) {
+      for (const { activity, teamIds, missed: runs } of withMissed) {
         for (const tenantId of tenants) {
-          for (const teamId of activity.teams) for (const t of times) toRecord.push({ activity, tenantId, teamId, scheduledAt: t, trigger: 'missed' });
+          for (const teamId of teamIds) for (const r of runs) toRecord.push({ activity, tenantId, teamId, scheduledAt: r.at, moved: r.moved, trigger: 'missed' });
         }
         if (toRecord.length >= SLOTS_PER_TRANSACTION) await flush(toRecord);
       }
@@ -229,7 +236,7 @@ export class Scheduler {
     for (const activity of this.opts.catalog.activities) {
       const due = this.nextDue.get(activity.id);
       if (activity.schedule && (!this.nextDue.has(activity.id) || (due !== undefined && due <= now))) {
-        this.nextDue.set(activity.id, sameCadence(nextTimes, activity, () => nextFireTime(activity, now, this.skipDates)));
+        this.nextDue.set(activity.id, this.nextRun(activity, now, nextTimes));
       }
     }
     this.lastRunAt = now;
@@ -239,19 +246,59 @@ export class Scheduler {
     return { created, caughtUp, missed, missedNotRecorded };
   }
 
-  private plan(activity: Activity, checkpoint: number, now: number, liveTolerance: number, catchupMs: number): { live: number[]; catchUp?: number; missed: number[]; missedNotRecorded: number } {
+  /** The activity's teams grouped by working calendar, so each calendar is planned once. */
+  private teamsByCalendar(activity: Activity): Map<WorkCalendar, string[]> {
+    const groups = new Map<string, { calendar: WorkCalendar; teamIds: string[] }>();
+    for (const teamId of activity.teams) {
+      const calendar = this.calendarOf(teamId);
+      const group = groups.get(calendar.key);
+      if (group) group.teamIds.push(teamId);
+      else groups.set(calendar.key, { calendar, teamIds: [teamId] });
+    }
+    return new Map([...groups.values()].map((g) => [g.calendar, g.teamIds]));
+  }
+
+  private calendarOf(teamId: string): WorkCalendar {
+    // The loader only lets activities name teams of the catalog.
+    return this.calendars.get(teamId)!;
+  }
+
+  /** The activity's next run after `at` for any of its teams (their calendars may move it differently). */
+  private nextRun(activity: Activity, at: number, memo?: Map<string, number | undefined>): number | undefined {
+    let best: number | undefined;
+    for (const calendar of this.teamsByCalendar(activity).keys()) {
+      const make = () => nextPlannedRun(activity, calendar, at)?.at;
+      const key = `${activity.timezone}\n${activity.schedule}\n${activity.onHoliday}\n${calendar.key}`;
+      let next: number | undefined;
+      if (memo) {
+        if (!memo.has(key)) memo.set(key, make());
+        next = memo.get(key);
+      } else next = make();
+      if (next !== undefined && (best === undefined || next < best)) best = next;
+    }
+    return best;
+  }
+
+  private plan(
+    activity: Activity,
+    calendar: WorkCalendar,
+    checkpoint: number,
+    now: number,
+    liveTolerance: number,
+    catchupMs: number,
+  ): { live: PlannedRun[]; catchUp?: PlannedRun; missed: PlannedRun[]; missedNotRecorded: number } {
     // A window shorter than the live tolerance (SOC_CATCHUP=0) must still let on-time fires through.
     const windowStart = Math.max(checkpoint, now - Math.max(catchupMs, liveTolerance));
-    const recent = fireTimesBetween(activity, windowStart, now, this.skipDates);
-    const live = recent.filter((t) => now - t <= liveTolerance);
-    const late = recent.filter((t) => now - t > liveTolerance && now - t <= catchupMs);
+    const recent = plannedRunsBetween(activity, calendar, windowStart, now);
+    const live = recent.filter((r) => now - r.at <= liveTolerance);
+    const late = recent.filter((r) => now - r.at > liveTolerance && now - r.at <= catchupMs);
     // One card per task: a catch-up is only worth posting when no newer fire is being posted on time.
     const catchUp = live.length === 0 && late.length > 0 ? late[late.length - 1] : undefined;
-    const missed = recent.filter((t) => now - t > liveTolerance && t !== catchUp).reverse();
+    const missed = recent.filter((r) => now - r.at > liveTolerance && r !== catchUp).reverse();
     let missedNotRecorded = 0;
     if (windowStart > checkpoint) {
       // Older than the window: walk back from its start, newest first, up to the cap.
-      const older = fireTimesBefore(activity, windowStart + 1, checkpoint, this.skipDates, MAX_MISSED_RECORDED + 1);
+      const older = plannedRunsBefore(activity, calendar, windowStart + 1, checkpoint, MAX_MISSED_RECORDED + 1);
       const room = Math.max(0, MAX_MISSED_RECORDED - missed.length);
       missedNotRecorded = Math.max(0, older.length - room);
       missed.push(...older.slice(0, room));

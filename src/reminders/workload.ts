@@ -9,7 +9,8 @@
 import type { Catalog } from '../catalog/catalog.types';
 import { countDoneSince, listForStats, listOpenOccurrences, listScheduledBetween, type Db } from '../storage/occurrence.repository';
 import type { Activity } from '../catalog/catalog.types';
-import { fireTimesBetween, offsetMs } from './fire-times';
+import { ALL_HOURS, workCalendar, type WorkCalendar } from '../catalog/work-calendar';
+import { offsetMs, plannedRunsBetween } from './fire-times';
 import { statusOf, type Occurrence } from './occurrence.types';
 import type { DigestRow } from './delivery.port';
 import type { TeamWorkload, UpcomingItem, WeeklyCompletion, WorkloadItem, WorkloadStats } from './workload.types';
@@ -23,13 +24,14 @@ const DAY = 86_400_000;
 export class FireTimeCache {
   private readonly entries = new Map<string, { from: number; until: number; times: number[] }>();
 
-  /** Fire times of `activity` in (`after`, `until`], from the cache when it covers them. */
-  between(activity: Activity, after: number, until: number, skipDates: ReadonlySet<string>): number[] {
-    let e = this.entries.get(activity.id);
+  /** Run times of `activity` in (`after`, `until`] for a team's calendar, from the cache when it covers them. */
+  between(activity: Activity, calendar: WorkCalendar, after: number, until: number): number[] {
+    const key = `${activity.id}\n${calendar.key}`;
+    let e = this.entries.get(key);
     if (!e || after < e.from || until > e.until) {
       const horizon = Math.max(until, after + 21 * DAY);
-      e = { from: after, until: horizon, times: fireTimesBetween(activity, after, horizon, skipDates) };
-      this.entries.set(activity.id, e);
+      e = { from: after, until: horizon, times: plannedRunsBetween(activity, calendar, after, horizon).map((r) => r.at) };
+      this.entries.set(key, e);
     }
     return e.times.filter((t) => t > after && t <= until);
   }
@@ -126,13 +128,14 @@ export async function computeWorkload(db: Db, catalog: Catalog, tenantId: string
   const items = open.map((x) => x.item);
 
   const horizon = now + upcomingDays * DAY;
-  const skip = new Set(catalog.skipDates);
+  const team = catalog.teams.find((t) => t.id === teamId);
+  const calendar = team ? workCalendar(team.calendar) : ALL_HOURS;
   const existing = await listScheduledBetween(db, tenantId, teamId, now, horizon);
   const existingKeys = new Set(existing.map((o) => `${o.activityId}|${o.scheduledAt}`));
   const upcoming: UpcomingItem[] = existing.map((o) => ({ activityId: o.activityId, teamId, at: o.scheduledAt, created: true }));
   for (const a of catalog.activities) {
     if (!a.teams.includes(teamId) || !a.schedule) continue;
-    const times = options.fireTimes ? options.fireTimes.between(a, now, horizon, skip) : fireTimesBetween(a, now, horizon, skip, upcomingLimit);
+    const times = options.fireTimes ? options.fireTimes.between(a, calendar, now, horizon) : plannedRunsBetween(a, calendar, now, horizon, upcomingLimit).map((r) => r.at);
     for (const at of times.slice(0, upcomingLimit)) {
       if (!existingKeys.has(`${a.id}|${at}`)) upcoming.push({ activityId: a.id, teamId, at, created: false });
     }

@@ -35,6 +35,9 @@ export function toOccurrence(r: OccurrenceRow): Occurrence {
     closedBy: actorFrom(r.closed_user_id, r.closed_aad_id, r.closed_name),
     closeNote: n(r.close_note),
     startedByName: n(r.started_by_name),
+    ...(r.moved_from_at !== null && {
+      movedFrom: { at: Number(r.moved_from_at), reason: r.moved_reason ?? '', reason_ko: r.moved_reason_ko ?? r.moved_reason ?? '' },
+    }),
     postedConversationId: n(r.posted_conversation_id),
     postedActivityId: n(r.posted_activity_id),
     postedServiceUrl: n(r.posted_service_url),
@@ -44,7 +47,7 @@ export function toOccurrence(r: OccurrenceRow): Occurrence {
 /** What creating an occurrence sets; everything else starts empty. */
 export type NewOccurrence = Pick<
   Occurrence,
-  'id' | 'tenantId' | 'activityId' | 'teamId' | 'scheduledAt' | 'dueAt' | 'escalateAt' | 'trigger' | 'state' | 'createdAt' | 'startedByName' | 'closedAt'
+  'id' | 'tenantId' | 'activityId' | 'teamId' | 'scheduledAt' | 'dueAt' | 'escalateAt' | 'trigger' | 'state' | 'createdAt' | 'startedByName' | 'closedAt' | 'movedFrom'
 >;
 
 /**
@@ -66,6 +69,9 @@ function occurrenceRow(o: NewOccurrence) {
     created_at: o.createdAt,
     closed_at: o.closedAt ?? null,
     started_by_name: o.startedByName ?? null,
+    moved_from_at: o.movedFrom?.at ?? null,
+    moved_reason: o.movedFrom?.reason ?? null,
+    moved_reason_ko: o.movedFrom?.reason_ko ?? null,
   };
 }
 

@@ -42,6 +42,9 @@ export interface OccurrencesTable {
   closed_name: string | null;
   close_note: string | null;
   started_by_name: string | null;
+  moved_from_at: number | null;
+  moved_reason: string | null;
+  moved_reason_ko: string | null;
   posted_conversation_id: string | null;
   posted_activity_id: string | null;
   posted_service_url: string | null;

@@ -89,6 +89,12 @@ export class CardViews {
     let triggerText: string | undefined;
     if (o.trigger === 'catch-up') triggerText = t(locale, 'trigger.catchUp', { time: this.time(o.scheduledAt, o.activityId, locale) });
     if (o.trigger === 'on-demand' && o.startedByName) triggerText = t(locale, 'trigger.onDemand', { name: o.startedByName });
+    // A run a holiday moved says so: the team sees Monday's task on Tuesday and why (issue 15.1).
+    if (o.movedFrom) {
+      const reason = locale === 'ko' ? o.movedFrom.reason_ko : o.movedFrom.reason;
+      const moved = t(locale, 'trigger.moved', { time: this.time(o.movedFrom.at, o.activityId, locale), reason });
+      triggerText = triggerText ? `${triggerText} ${moved}` : moved;
+    }
     return {
       locale,
       occurrenceId: o.id,

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { unzipSync } from 'fflate';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadCatalog } from '../../src/catalog/catalog.loader';
+import { BUILTIN_CATALOG_PATH, loadCatalog } from '../../src/catalog/catalog.loader';
 import { ReminderService } from '../../src/reminders/reminder.service';
 import { openStore, parseDatabaseUrl } from '../../src/storage/database';
 import { recordPosted } from '../../src/storage/occurrence.repository';
@@ -52,6 +52,45 @@ describe('soc-reminders CLI', () => {
     expect(r.stderr).toContain('activities[1].id: duplicate id "one"');
     expect(r.stderr).toContain('activities[1].timezone: unknown time zone "Mars/Base"');
     expect(r.stderr).toContain('activities[1].colour: unknown key');
+  });
+
+  it('previews October 2026 in Seoul on the KR calendar: the 10-05 weekly runs and the monthly campaign move to 10-06, the 24×7 team does not', () => {
+    // The built-in catalog as a Korean SOC would run it: the KR calendar, Monitoring around the clock, and a
+    // company holiday written the old way (skipDates).
+    const builtin = readFileSync(BUILTIN_CATALOG_PATH, 'utf8').replace('    name_ko: 모니터링\n', '    name_ko: 모니터링\n    allHours: true\n');
+    const file = join(dir, 'kr.yaml');
+    writeFileSync(file, `timezone: Asia/Seoul\ncalendar: KR\nskipDates: [2026-10-19]\n${builtin}`);
+    const r = runCli(['schedule', 'preview', '--from', '2026-10-01T00:00:00+09:00', '--days', '31', '--file', file, '--json']);
+    expect(r.code).toBe(0);
+    const rows = JSON.parse(r.stdout) as { activityId: string; teamId: string; at: string; movedFrom?: string; reason?: string; reason_ko?: string }[];
+    const campaign = rows.filter((x) => x.activityId === 'phishing-dlp-campaigns');
+    expect(campaign).toEqual([
+      {
+        activityId: 'phishing-dlp-campaigns',
+        teamId: 'soc-oversight',
+        at: '2026-10-06T10:00:00+09:00',
+        movedFrom: '2026-10-05T10:00:00+09:00',
+        reason: 'National Foundation Day (substitute day)',
+        reason_ko: '개천절 (대체공휴일)',
+      },
+    ]);
+    const weeklyOn = (day: string) => rows.filter((x) => x.at.startsWith(day) && x.at.endsWith('T10:00:00+09:00') && x.activityId !== 'phishing-dlp-campaigns');
+    expect(weeklyOn('2026-10-05').map((x) => `${x.activityId}/${x.teamId}`)).toEqual(['secure-score-report/monitoring']);
+    expect(weeklyOn('2026-10-06').map((x) => `${x.activityId}/${x.teamId} from ${x.movedFrom}`)).toEqual([
+      'automation-deployment/engineering from 2026-10-05T10:00:00+09:00',
+      'automation-deployment/secops from 2026-10-05T10:00:00+09:00',
+      'portal-license-review/soc-oversight from 2026-10-05T10:00:00+09:00',
+      'service-management-sync/engineering from 2026-10-05T10:00:00+09:00',
+      'service-management-sync/secops from 2026-10-05T10:00:00+09:00',
+    ]);
+    // skipDates still works, now as an extra holiday: weekly work moves to 10-20, Monitoring (24×7) keeps 10-19.
+    expect(weeklyOn('2026-10-19').map((x) => `${x.activityId}/${x.teamId}`)).toEqual(['secure-score-report/monitoring']);
+    expect(new Set(weeklyOn('2026-10-20').map((x) => x.reason_ko))).toEqual(new Set(['카탈로그 지정 휴일']));
+    // Daily work on the holiday is skipped, except for the 24×7 team.
+    expect(rows.filter((x) => x.at.startsWith('2026-10-05') && x.activityId === 'escalation-ticket-update').map((x) => x.teamId)).toEqual(['monitoring']);
+
+    const text = runCli(['schedule', 'preview', '--from', '2026-10-05T00:00:00+09:00', '--days', '2', '--file', file]);
+    expect(text.stdout).toMatch(/^2026-10-06T10:00:00\+09:00 {2}phishing-dlp-campaigns +soc-oversight {2}moved from 2026-10-05 \(National Foundation Day \(substitute day\) \/ 개천절 \(대체공휴일\)\)$/m);
   });
 
   it('previews the schedule as JSON: New York daily tickets on weekdays only, across the DST change', () => {

@@ -450,3 +450,65 @@ describe('daylight saving time, with the scheduler running every few minutes thr
     expect(describe_(rows)).toEqual(['secops@2026-10-25T08:00:00.000Z schedule open']);
   });
 });
+
+describe('holiday calendars (issue 15.1)', () => {
+  /** Weekly Monday 10:00 in Seoul for a team on the KR calendar and a 24×7 team. 2026-10-05 is 개천절's 대체공휴일. */
+  const KR_WEEKLY = makeCatalog(`
+timezone: Asia/Seoul
+calendar: KR
+teams:
+  - id: secops
+    name: SecOps
+  - id: monitoring
+    name: Monitoring
+    allHours: true
+activities:
+  - id: secure-score-report
+    title: Secure Score report
+    description: Weekly.
+    teams: [secops, monitoring]
+    schedule: "0 10 * * 1"
+`);
+  const MOVED_NOTE = 'moved from 2026-10-05 (National Foundation Day (substitute day) / 개천절 (대체공휴일))';
+
+  test('a run moved off a holiday is created once, on the next working day, across a restart, a catch-up and two replicas', async () => {
+    const clock = new FakeClock('2026-10-04T12:00:00Z'); // Sunday 21:00 in Seoul
+    await makeEngine({ store: temp.store, catalog: KR_WEEKLY, clock }).scheduler.runDue();
+
+    clock.set('2026-10-05T01:00:05Z'); // Monday 10:00:05, the holiday: only the 24×7 team works
+    expect(await makeEngine({ store: temp.store, catalog: KR_WEEKLY, clock }).scheduler.runDue()).toMatchObject({ created: 1, caughtUp: 0, missed: 0 });
+    expect(describe_(await occurrences(temp.store))).toEqual(['monitoring@2026-10-05T01:00:00.000Z schedule open']);
+
+    // Down over Tuesday 10:00; two replicas come back at noon from the same checkpoint, and one restarts again.
+    clock.set('2026-10-06T03:00:00Z');
+    const replicas = [makeEngine({ store: temp.store, catalog: KR_WEEKLY, clock }), makeEngine({ store: temp.store, catalog: KR_WEEKLY, clock })];
+    const results = await Promise.all(replicas.map((r) => r.scheduler.runDue()));
+    expect(results.reduce((n, r) => n + r.caughtUp, 0)).toBe(1);
+    clock.advance(30 * SECOND);
+    expect(await makeEngine({ store: temp.store, catalog: KR_WEEKLY, clock }).scheduler.runDue()).toMatchObject({ created: 0, caughtUp: 0, missed: 0 });
+
+    const rows = await occurrences(temp.store);
+    expect(describe_(rows)).toEqual(['monitoring@2026-10-05T01:00:00.000Z schedule open', 'secops@2026-10-06T01:00:00.000Z catch-up open']);
+    expect(await duplicateSlots(temp.store)).toEqual([]);
+    const moved = (await listEvents(temp.store.db)).filter((e) => e.occurrenceId === rows[1]!.id);
+    expect(moved.map((e) => [e.type, e.note])).toEqual([['created', `catch-up; ${MOVED_NOTE}`]]);
+  });
+
+  test('on time, the moved run is created at Tuesday 10:00 with why it moved, and not again on the next tick', async () => {
+    const clock = new FakeClock('2026-10-06T00:59:00Z');
+    const { scheduler, service } = makeEngine({ store: temp.store, catalog: KR_WEEKLY, clock });
+    await scheduler.runDue();
+    clock.set('2026-10-06T01:00:02Z');
+    expect(await scheduler.runDue()).toMatchObject({ created: 1 });
+    clock.advance(30 * SECOND);
+    expect(await scheduler.runDue()).toMatchObject({ created: 0 });
+    const rows = await occurrences(temp.store);
+    expect(describe_(rows)).toEqual(['secops@2026-10-06T01:00:00.000Z schedule open']);
+    expect((await listEvents(temp.store.db)).map((e) => e.note)).toEqual([MOVED_NOTE]);
+    // The occurrence itself carries where it came from, for the card; due time counts from the moved time.
+    const o = await service.get(HOME_TENANT, rows[0]!.id);
+    expect(o.movedFrom).toEqual({ at: ms('2026-10-05T01:00:00Z'), reason: 'National Foundation Day (substitute day)', reason_ko: '개천절 (대체공휴일)' });
+    expect(o.dueAt).toBe(ms('2026-10-06T01:00:00Z') + 8 * HOUR);
+    expect(scheduler.nextFireTime()).toEqual({ activityId: 'secure-score-report', at: ms('2026-10-12T01:00:00Z') });
+  });
+});

@@ -209,6 +209,15 @@ describe.each(DIALECTS)('storage on %s', (dialect) => {
       expect(await findOccurrenceById(store.db, first!.id)).toEqual(first);
     });
 
+    it('keeps where a holiday moved an occurrence from, as a number, and nothing for one that did not move', async () => {
+      const t = freshTenant();
+      const movedFrom = { at: T0 - 24 * HOUR, reason: 'National Foundation Day (substitute day)', reason_ko: '개천절 (대체공휴일)' };
+      const moved = await insertOccurrenceIfAbsent(store.db, newOccurrence(t, { movedFrom }));
+      expect((await findOccurrence(store.db, t, moved!.id))!.movedFrom).toEqual(movedFrom);
+      const plain = await insertOccurrenceIfAbsent(store.db, newOccurrence(t, { scheduledAt: T0 + HOUR }));
+      expect('movedFrom' in (await findOccurrence(store.db, t, plain!.id))!).toBe(false);
+    });
+
     it('10 concurrent inserts of the same slot create exactly one row', async () => {
       const t = freshTenant();
       const results = await Promise.all(Array.from({ length: 10 }, () => insertOccurrenceIfAbsent(store.db, newOccurrence(t))));

@@ -245,6 +245,37 @@ describe('upcoming', () => {
   });
 });
 
+describe('upcoming on a holiday calendar (issue 15.1)', () => {
+  const KR = makeCatalog(`
+timezone: Asia/Seoul
+calendar: KR
+teams:
+  - id: secops
+    name: SecOps
+  - id: monitoring
+    name: Monitoring
+    allHours: true
+activities:
+  - id: weekly-sync
+    title: Joint review
+    description: Mondays.
+    teams: [secops, monitoring]
+    schedule: "0 10 * * 1"
+`);
+
+  test("a team on the KR calendar sees 10-05's weekly run on 10-06; the 24×7 team keeps it on 10-05", async () => {
+    const store = await openTempStore();
+    try {
+      const { workload } = makeEngine({ store: store.store, catalog: KR, clock: new FakeClock('2026-10-01T00:00:00Z') });
+      const at = async (team: string) => (await workload.forTeam(HOME_TENANT, team, { upcomingDays: 7 })).upcoming.map((u) => new Date(u.at).toISOString());
+      expect(await at('secops')).toEqual(['2026-10-06T01:00:00.000Z']);
+      expect(await at('monitoring')).toEqual(['2026-10-05T01:00:00.000Z']);
+    } finally {
+      await store.cleanup();
+    }
+  });
+});
+
 describe('an empty team', () => {
   beforeEach(setUp);
   afterEach(tearDown);

@@ -592,7 +592,7 @@ describe('strings', () => {
     'action.alreadyAcknowledged', 'action.reasonRequired', 'action.noteTooLong', 'action.badSnooze', 'action.unknownVerb', 'action.error',
     'status.pending', 'status.posted', 'status.acknowledged', 'status.snoozed', 'status.overdue', 'status.overdueAck',
     'status.escalated', 'status.done', 'status.doneNote', 'status.skipped', 'status.missed',
-    'trigger.catchUp', 'trigger.onDemand', 'nudge.snoozeEnded', 'nudge.overdue', 'escalation.title', 'escalation.text',
+    'trigger.catchUp', 'trigger.onDemand', 'trigger.moved', 'nudge.snoozeEnded', 'nudge.overdue', 'escalation.title', 'escalation.text',
     'digest.title', 'digest.period', 'duration.hours', 'duration.minutes', 'duration.days',
   ];
 
@@ -669,5 +669,34 @@ describe('i18n', () => {
     expect(isLocale('ko')).toBe(true);
     expect(isLocale('ko-KR')).toBe(false);
     expect(isLocale(undefined)).toBe(false);
+  });
+});
+
+describe('a run a holiday moved (issue 15.1)', () => {
+  const views = new CardViews(loadCatalog({ defaultTimezone: 'Asia/Seoul' }));
+  const moved = {
+    id: 'o1',
+    tenantId: 't1',
+    activityId: 'secure-score-report',
+    teamId: 'monitoring',
+    scheduledAt: Date.parse('2026-10-06T01:00:00Z'),
+    dueAt: Date.parse('2026-10-08T01:00:00Z'),
+    trigger: 'schedule' as const,
+    state: 'open' as const,
+    createdAt: Date.parse('2026-10-06T01:00:00Z'),
+    movedFrom: { at: Date.parse('2026-10-05T01:00:00Z'), reason: 'National Foundation Day (substitute day)', reason_ko: '개천절 (대체공휴일)' },
+  };
+
+  it('says on the card, in the reader\'s language, which day it left and why', () => {
+    const now = Date.parse('2026-10-06T01:01:00Z');
+    const en = views.reminder(moved, now, 'en').triggerText;
+    const ko = views.reminder(moved, now, 'ko').triggerText;
+    expect(en).toMatch(/^Moved here from .*5.*, a holiday: National Foundation Day \(substitute day\)\.$/);
+    expect(ko).toMatch(/^휴일이라 .*5.*에서 옮겨진 작업입니다: 개천절 \(대체공휴일\)$/);
+    // People's text goes into TextRuns: the holiday name is data, never markup.
+    const card = renderReminderCard(views.reminder(moved, now, 'ko'));
+    expectSoundCard(card);
+    expect(ofType(card, 'TextRun').map((r) => r['text'])).toContain(ko);
+    expect(views.reminder({ ...moved, movedFrom: undefined }, now, 'en').triggerText).toBeUndefined();
   });
 });

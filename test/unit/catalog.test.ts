@@ -84,7 +84,14 @@ describe('built-in catalog', () => {
     const byId = new Map(catalog.activities.map((a) => [a.id, a]));
     expect(byId.get('ir-tabletop-exercise')!.title_ko).toBe('IR 테이블탑 훈련 실행');
     expect(byId.get('escalation-ticket-update')!.title_ko).toBe('SOC 에스컬레이션 티켓 업데이트');
-    expect(byId.get('tvm-remediation-tracking')!.title_ko).toBe('위협 및 취약성 관리(TVM) 수정 및 추적');
+    expect(byId.get('tvm-remediation-tracking')!.title_ko).toBe('TVM 취약점 조치 및 추적');
+    // Issue 15, point 6: the rows the issue's table corrects.
+    expect(byId.get('service-management-sync')!.title_ko).toBe('SOC·서비스 관리 합동 검토');
+    expect(byId.get('service-management-sync')!.description_ko).toBe(
+      'Microsoft 365 Defender 배포에 영향을 줄 수 있는 변경(CMDB 자산 추적, 새 SaaS 라이선스, 장치 구매·갱신, Intune·Microsoft 365 등 테넌트 전체 변경)을 서비스 관리 팀과 함께 검토합니다.',
+    );
+    expect(byId.get('automation-deployment')!.description_ko).toMatch(/테스트한 뒤 Microsoft 365 Defender 개선에 활용합니다\.$/);
+    expect(byId.get('phishing-dlp-campaigns')!.description_ko).toMatch(/교훈을 피싱 방지·DLP 캠페인에 반영합니다\.$/);
     const allKorean = catalog.activities.map((a) => a.title_ko + a.description_ko).join('\n');
     expect(allKorean).not.toMatch(/에스컬레이터|태블릿/);
   });
@@ -177,6 +184,7 @@ describe('parseCatalog defaults', () => {
       cadence: 'Weekdays at 09:00',
       cadence_ko: '평일 09:00',
       dueAfterMs: 8 * HOUR,
+      onHoliday: 'skip',
     });
     expect('escalateAfterMs' in patch!).toBe(false);
     expect(drill!.schedule).toBeUndefined();
@@ -184,7 +192,7 @@ describe('parseCatalog defaults', () => {
     expect(drill!.onDemand).toBe(true);
     expect([drill!.cadence, drill!.cadence_ko]).toEqual(['As needed', '필요에 따라']);
     expect(drill!.teams).toEqual(['secops', 'soc-oversight', 'monitoring']);
-    expect(c.skipDates).toEqual([]);
+    expect(c.holidays).toEqual([]);
   });
 
   it('expands `[all]` like `all`', () => {
@@ -210,7 +218,7 @@ describe('parseCatalog defaults', () => {
     );
     expect(c.activities[0]!.dueAfterMs).toBe(90 * 60 * 1000);
     expect(c.activities[0]!.escalateAfterMs).toBe(36 * HOUR);
-    expect(c.skipDates).toEqual(['2026-01-01', '2026-12-25']);
+    expect(c.holidays).toEqual(['2026-01-01', '2026-12-25']);
   });
 
   it('resolves time zones: activity over catalog over default', () => {
@@ -223,9 +231,51 @@ describe('parseCatalog defaults', () => {
     expect(withoutCatalogZone.activities.map((a) => a.timezone)).toEqual(['Europe/Paris', 'America/New_York']);
   });
 
+  it('gives no built-in calendar: nothing is a holiday until the catalog names a country', () => {
+    const builtin = loadCatalog({ defaultTimezone: 'Asia/Seoul' });
+    expect(builtin.calendar).toBeUndefined();
+    expect(builtin.teams.map((t) => t.calendar)).toEqual(builtin.teams.map(() => ({ allHours: false, holidays: [], workingDays: [] })));
+  });
+
+  it('reads calendars: the catalog default, a team override, a 24×7 team, and skipDates as an alias of holidays', () => {
+    const teams = 'teams:\n  - id: secops\n    name: SecOps\n  - id: monitoring\n    name: Monitoring\n    allHours: true\n  - id: tokyo\n    name: Tokyo\n    calendar: JP\n';
+    const doc = `calendar: KR\nholidays: [2026-12-31]\nskipDates: [2026-12-30]\nworkingDays: [2026-10-10]\n${teams}activities:\n${PATCH}`;
+    const c = parse(doc.replace('teams: [secops]', 'teams: [all]'));
+    expect(c.calendar).toBe('KR');
+    expect(c.holidays).toEqual(['2026-12-30', '2026-12-31']);
+    expect(c.teams.map((t) => t.calendar)).toEqual([
+      { country: 'KR', allHours: false, holidays: ['2026-12-30', '2026-12-31'], workingDays: ['2026-10-10'] },
+      { allHours: true, holidays: [], workingDays: ['2026-10-10'] },
+      { country: 'JP', allHours: false, holidays: ['2026-12-30', '2026-12-31'], workingDays: ['2026-10-10'] },
+    ]);
+  });
+
+  it('defaults onHoliday from the cadence: daily work is skipped, weekly and monthly work moves', () => {
+    const activity = (id: string, schedule: string, extra = '') => `  - id: ${id}\n    title: T\n    description: D\n    teams: [secops]\n    schedule: '${schedule}'\n${extra}`;
+    const doc = ['0 9 * * 1-5', '0 9 * * *', '*/30 * * * *', '0 10 * * 1', '0 10 * * 1#1', '0 10 15 * *'].map((cron, i) => activity(`a${i}`, cron)).join('');
+    const c = parse(`teams:\n  - id: secops\n    name: SecOps\nactivities:\n${doc}${activity('explicit', '0 9 * * 1-5', '    onHoliday: next-working-day\n')}`);
+    expect(c.activities.map((a) => a.onHoliday)).toEqual(['skip', 'skip', 'skip', 'next-working-day', 'next-working-day', 'next-working-day', 'next-working-day']);
+  });
+
+  it('reports a bad calendar code, a bad onHoliday and a bad holiday date with their paths, all at once', () => {
+    const teams = 'teams:\n  - id: secops\n    name: SecOps\n    calendar: XX\n  - id: monitoring\n    name: Monitoring\n    allHours: true\n    calendar: KR\n';
+    const errors = errorsOf(`calendar: Korea\nholidays: [2026-13-01]\nworkingDays: [tomorrow]\n${teams}activities:\n${PATCH}    onHoliday: monday\n`);
+    expect(errors).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^calendar: unknown calendar "Korea"/),
+        expect.stringMatching(/^holidays\[0\]: invalid date "2026-13-01"/),
+        expect.stringMatching(/^workingDays\[0\]: invalid date "tomorrow"/),
+        expect.stringMatching(/^teams\[0\]\.calendar: unknown calendar "XX"/),
+        expect.stringMatching(/^teams\[1\]\.allHours: a 24×7 team has no holiday calendar/),
+        expect.stringMatching(/^activities\[0\]\.onHoliday: invalid onHoliday "monday" \(next-working-day or skip\)/),
+      ]),
+    );
+    expect(errors).toHaveLength(6);
+  });
+
   it('counts singulars and skip dates in the summary', () => {
     const c = parse(yamlWith(PATCH, 'skipDates: [2026-01-01]\n'), 'UTC');
-    expect(catalogSummary(c)).toBe('1 activity (1 scheduled, 0 on demand), 3 teams, time zone UTC, 1 skip date');
+    expect(catalogSummary(c)).toBe('1 activity (1 scheduled, 0 on demand), 3 teams, time zone UTC, 1 extra holiday');
   });
 });
 

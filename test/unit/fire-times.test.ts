@@ -3,10 +3,29 @@
  * (US: 2026-03-08 and 2026-11-01; EU: 2026-03-29 and 2026-10-25). Time is a parameter: nothing sleeps.
  */
 import type { Activity } from '../../src/catalog/catalog.types';
-import { fireTimesBefore, fireTimesBetween, isSkipped, localDate, nextFireTime } from '../../src/reminders/fire-times';
+import { ALL_HOURS, workCalendar, type WorkCalendar } from '../../src/catalog/work-calendar';
+import { localDate, nextPlannedRun, plannedRunsBefore, plannedRunsBetween, type PlannedRun } from '../../src/reminders/fire-times';
 import { DAY, HOUR, MINUTE, SECOND, makeCatalog, ms } from '../support/engine-fixtures';
 
 const NO_SKIPS: ReadonlySet<string> = new Set();
+
+/** A team whose only holidays are `dates` (the catalog's `holidays`/`skipDates`, no country); none: 24×7. */
+function calendarWith(dates: ReadonlySet<string>): WorkCalendar {
+  return dates.size === 0 ? ALL_HOURS : workCalendar({ allHours: false, holidays: [...dates], workingDays: [] });
+}
+
+/** The run times the scheduler plans in (`after`, `until`] for a team with those holidays. */
+function fireTimesBetween(activity: Activity, after: number, until: number, holidays: ReadonlySet<string>): number[] {
+  return plannedRunsBetween(activity, calendarWith(holidays), after, until).map((r) => r.at);
+}
+
+function fireTimesBefore(activity: Activity, before: number, after: number, holidays: ReadonlySet<string>, limit: number): number[] {
+  return plannedRunsBefore(activity, calendarWith(holidays), before, after, limit).map((r) => r.at);
+}
+
+function nextFireTime(activity: Activity, after: number, holidays: ReadonlySet<string>): number | undefined {
+  return nextPlannedRun(activity, calendarWith(holidays), after)?.at;
+}
 
 /** One scheduled activity in `timezone`, parsed through the real catalog loader. */
 function scheduled(schedule: string, timezone: string): Activity {
@@ -267,8 +286,8 @@ describe('skip dates are read in the activity time zone', () => {
       '2026-03-09 08:00:00 GMT+09:00',
       '2026-03-11 08:00:00 GMT+09:00',
     ]);
-    expect(isSkipped(ms('2026-03-09T23:00:00Z'), 'Asia/Seoul', skip)).toBe(true);
-    expect(isSkipped(ms('2026-03-10T23:00:00Z'), 'Asia/Seoul', skip)).toBe(false);
+    expect(calendarWith(skip).holidayOn(localDate(ms('2026-03-09T23:00:00Z'), 'Asia/Seoul'))).toBeDefined();
+    expect(calendarWith(skip).holidayOn(localDate(ms('2026-03-10T23:00:00Z'), 'Asia/Seoul'))).toBeUndefined();
   });
 
   test('New York 21:00 (01:00 UTC the next day) is skipped on the New York date', () => {
@@ -323,12 +342,89 @@ activities:
     expect(fireTimesBetween(catalog.activities[0]!, 0, ms('2026-03-09T00:00:00Z'), NO_SKIPS)).toEqual([]);
   });
 
-  test('a weekly schedule with every date of 2026 skipped fires on the first Monday of 2027', () => {
-    const a = scheduled('0 9 * * 1', 'Asia/Seoul');
+  test('a weekly schedule with every date of 2026 a holiday: skipped, it fires on the first Monday of 2027', () => {
+    const a: Activity = { ...scheduled('0 9 * * 1', 'Asia/Seoul'), onHoliday: 'skip' };
     const start = ms('2025-12-31T15:00:00Z'); // 2026-01-01 00:00 in Seoul
     const skip = new Set<string>();
     for (let d = 0; d < 365; d++) skip.add(localDate(start + d * DAY, 'Asia/Seoul'));
-    const next = nextFireTime(a, start, skip);
-    expect(wallClock(next!, 'Asia/Seoul')).toBe('2027-01-04 09:00:00 GMT+09:00');
+    expect(wallClock(nextFireTime(a, start, skip)!, 'Asia/Seoul')).toBe('2027-01-04 09:00:00 GMT+09:00');
+    // Moved instead (the weekly default), Monday 28 December's run lands on the first working day: Friday 1 January.
+    const moved = nextFireTime({ ...a, onHoliday: 'next-working-day' }, start, skip);
+    expect(wallClock(moved!, 'Asia/Seoul')).toBe('2027-01-01 09:00:00 GMT+09:00');
+  });
+});
+
+describe('plannedRunsBetween (holiday calendars, issue 15.1)', () => {
+  const KR = workCalendar({ country: 'KR', allHours: false, holidays: [], workingDays: [] });
+  const SEOUL = 'Asia/Seoul';
+  const october = [ms('2026-09-30T15:00:00Z'), ms('2026-10-31T15:00:00Z')] as const;
+  const withHoliday = (schedule: string, onHoliday?: 'skip' | 'next-working-day'): Activity => ({ ...scheduled(schedule, SEOUL), ...(onHoliday && { onHoliday }) });
+  const moves = (runs: readonly PlannedRun[]) =>
+    runs.map((r) => [wallClock(r.at, SEOUL), r.moved && wallClock(r.moved.from, SEOUL), r.moved?.holiday.ko]);
+
+  it('moves the weekly Monday run off 2026-10-05 (개천절 대체공휴일) to Tuesday at the same time', () => {
+    const runs = plannedRunsBetween(withHoliday('0 10 * * 1'), KR, ...october);
+    expect(moves(runs)).toEqual([
+      ['2026-10-06 10:00:00 GMT+09:00', '2026-10-05 10:00:00 GMT+09:00', '개천절 (대체공휴일)'],
+      ['2026-10-12 10:00:00 GMT+09:00', undefined, undefined],
+      ['2026-10-19 10:00:00 GMT+09:00', undefined, undefined],
+      ['2026-10-26 10:00:00 GMT+09:00', undefined, undefined],
+    ]);
+    expect(runs[0]!.moved!.holiday.en).toBe('National Foundation Day (substitute day)');
+  });
+
+  it("keeps October's only monthly run (first Monday), moved to 10-06", () => {
+    expect(moves(plannedRunsBetween(withHoliday('0 10 * * 1#1'), KR, ...october))).toEqual([
+      ['2026-10-06 10:00:00 GMT+09:00', '2026-10-05 10:00:00 GMT+09:00', '개천절 (대체공휴일)'],
+    ]);
+  });
+
+  it('skips daily work on holidays (10-05 and 한글날 10-09) instead of doubling the next day', () => {
+    const days = plannedRunsBetween(withHoliday('0 9 * * 1-5'), KR, ms('2026-10-04T15:00:00Z'), ms('2026-10-09T15:00:00Z')).map((r) => localDate(r.at, SEOUL));
+    expect(days).toEqual(['2026-10-06', '2026-10-07', '2026-10-08']);
+  });
+
+  it('does not touch a Friday run before a Monday holiday, and skips weekends when moving (추석 Thursday → Monday)', () => {
+    expect(moves(plannedRunsBetween(withHoliday('0 10 * * 5'), KR, ms('2026-10-01T15:00:00Z'), ms('2026-10-02T15:00:00Z')))).toEqual([
+      ['2026-10-02 10:00:00 GMT+09:00', undefined, undefined],
+    ]);
+    // 추석 2026 is Thursday 09-24 to Saturday 09-26; the next working day after Thursday is Monday 09-28.
+    expect(moves(plannedRunsBetween(withHoliday('0 10 * * 4'), KR, ms('2026-09-20T15:00:00Z'), ms('2026-09-28T15:00:00Z')))).toEqual([
+      ['2026-09-28 10:00:00 GMT+09:00', '2026-09-24 10:00:00 GMT+09:00', '추석'],
+    ]);
+  });
+
+  it('moves nothing for a 24×7 team', () => {
+    const runs = plannedRunsBetween(withHoliday('0 10 * * 1#1'), ALL_HOURS, ...october);
+    expect(moves(runs)).toEqual([['2026-10-05 10:00:00 GMT+09:00', undefined, undefined]]);
+  });
+
+  it('gives each moved run to exactly one of a run of back-to-back windows, as the scheduler asks every 30 s', () => {
+    const activity = withHoliday('0 10 * * 1');
+    const whole = plannedRunsBetween(activity, KR, ...october).map((r) => r.at);
+    const stepped: number[] = [];
+    for (let t = october[0]; t < october[1]; t += 6 * HOUR) stepped.push(...plannedRunsBetween(activity, KR, t, Math.min(t + 6 * HOUR, october[1])).map((r) => r.at));
+    expect(stepped).toEqual(whole);
+  });
+
+  it('merges a moved run into a run the activity has anyway at that time (one card, not two)', () => {
+    const runs = plannedRunsBetween(withHoliday('0 10 * * 1,2'), KR, ms('2026-10-04T15:00:00Z'), ms('2026-10-06T15:00:00Z'));
+    expect(moves(runs)).toEqual([['2026-10-06 10:00:00 GMT+09:00', undefined, undefined]]);
+  });
+
+  it('reads extra holidays (skipDates) and working days, and honours onHoliday: skip on weekly work', () => {
+    const calendar = workCalendar({ allHours: false, holidays: ['2026-12-28'], workingDays: ['2026-10-05'] });
+    expect(moves(plannedRunsBetween(withHoliday('0 10 * * 1'), calendar, ms('2026-12-27T15:00:00Z'), ms('2026-12-29T15:00:00Z')))).toEqual([
+      ['2026-12-29 10:00:00 GMT+09:00', '2026-12-28 10:00:00 GMT+09:00', '카탈로그 지정 휴일'],
+    ]);
+    const krWorking = workCalendar({ country: 'KR', allHours: false, holidays: [], workingDays: ['2026-10-05'] });
+    expect(moves(plannedRunsBetween(withHoliday('0 10 * * 1'), krWorking, ms('2026-10-04T15:00:00Z'), ms('2026-10-05T15:00:00Z')))).toEqual([
+      ['2026-10-05 10:00:00 GMT+09:00', undefined, undefined],
+    ]);
+    expect(plannedRunsBetween(withHoliday('0 10 * * 1', 'skip'), KR, ms('2026-10-04T15:00:00Z'), ms('2026-10-07T15:00:00Z'))).toEqual([]);
+  });
+
+  it('nextPlannedRun answers the moved time', () => {
+    expect(nextPlannedRun(withHoliday('0 10 * * 1'), KR, ms('2026-10-04T15:00:00Z'))?.at).toBe(ms('2026-10-06T01:00:00Z'));
   });
 });
