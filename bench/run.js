@@ -41,7 +41,7 @@ async function main() {
   const only = onlyAt >= 0 ? argv[onlyAt + 1].split(',') : BENCHMARKS;
   const unknown = only.filter((n) => !BENCHMARKS.includes(n));
   if (unknown.length) throw new Error(`unknown benchmark(s): ${unknown.join(', ')} (known: ${BENCHMARKS.join(', ')})`);
-  const passThrough = argv.filter((a, i) => i !== onlyAt && i !== onlyAt + 1);
+  const passThrough = argv.filter((_a, i) => i !== onlyAt && i !== onlyAt + 1);
   c.log(`benchmarks on ${c.machineLine()}`);
   const outcomes = [];
   for (const name of only) {

@@ -66,7 +66,7 @@ async function buildTab(options = {}) {
 
   for (const page of PAGES) {
     let html = readFileSync(join(SRC, page), 'utf8');
-    html = html.replace(/(src|href)="([\w.-]+\.(?:js|css))"/g, (match, attr, file) => {
+    html = html.replace(/(src|href)="([\w.-]+\.(?:js|css))"/g, (_match, attr, file) => {
       const hashed = names.get(file);
       if (!hashed) throw new Error(`${page}: ${file} is not a bundle entry`);
       return `${attr}="${hashed}"`;

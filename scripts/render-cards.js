@@ -71,7 +71,7 @@ async function main() {
       console.error(`✗ ${r.id}\n${problems.map((p) => `    ${p}`).join('\n')}`);
     }
   }
-  const lowContrast = results.filter((r) => r.lowContrast && r.lowContrast.length).length;
+  const lowContrast = results.filter((r) => r.lowContrast?.length).length;
   console.log(
     `${results.length} cards rendered to ${relative(process.cwd(), outDir) || '.'} in ${((Date.now() - started) / 1000).toFixed(1)} s` +
       ` — open ${relative(process.cwd(), join(outDir, 'index.html'))}.` +

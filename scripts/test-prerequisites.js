@@ -80,7 +80,7 @@ function main() {
     const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
     const update = spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
     const install = update.status === 0 && spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { stdio: 'inherit', env });
-    if (!install || install.status !== 0) process.stderr.write('test prerequisites: apt-get failed (output above)\n');
+    if (install?.status !== 0) process.stderr.write('test prerequisites: apt-get failed (output above)\n');
     missing = missingPackages();
   }
   if (missing.length > 0) {

@@ -3,13 +3,14 @@
  * A bad variable or a bad catalog stops start-up with every error and exit code 1.
  */
 import { CatalogError, loadCatalog } from './catalog/catalog.loader';
-import { ConfigError, readConfig } from './config';
+import type { Catalog } from './catalog/catalog.types';
+import { ConfigError, readConfig, type Config } from './config';
 import { createApp } from './app';
 import { createLogger } from './logger';
 import { openStore, parseDatabaseUrl } from './storage/database';
 
 async function main(): Promise<void> {
-  let config;
+  let config: Config;
   try {
     config = readConfig();
   } catch (err) {
@@ -20,7 +21,7 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger(config.logLevel, undefined, config.logFormat);
-  let catalog;
+  let catalog: Catalog;
   try {
     catalog = loadCatalog({ file: config.catalogFile, defaultTimezone: config.timezone });
   } catch (err) {

@@ -14,7 +14,10 @@ export function packageRoot(): string {
     const candidate = join(dir, 'package.json');
     if (existsSync(candidate)) {
       const pkg = JSON.parse(readFileSync(candidate, 'utf8')) as { name?: string };
-      if (pkg.name === 'soc-reminders') return (cached = dir);
+      if (pkg.name === 'soc-reminders') {
+        cached = dir;
+        return dir;
+      }
     }
     const parent = dirname(dir);
     if (parent === dir) throw new Error(`package root of soc-reminders not found above ${__dirname}`);

@@ -38,7 +38,7 @@ const CARD = Object.freeze({
 
 const adapter = new CloudAdapter(new ConfigurationBotFrameworkAuthentication({}));
 adapter.onTurnError = async (_context, error) => {
-  process.stderr.write(`turn failed: ${error && error.stack}\n`);
+  process.stderr.write(`turn failed: ${error?.stack}\n`);
 };
 
 const server = restify.createServer({ name: 'bare-bot' });

@@ -248,7 +248,7 @@ function runMain(main) {
       process.exit(0);
     },
     (err) => {
-      process.stderr.write(`${err && err.stack ? err.stack : String(err)}\n`);
+      process.stderr.write(`${err?.stack ? err.stack : String(err)}\n`);
       process.exit(1);
     },
   );

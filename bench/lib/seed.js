@@ -65,7 +65,9 @@ function seedSqlite(file, count, make, tenants) {
         insert.run(COLUMNS.map((k) => row[k] ?? null));
       }
     });
-    db.transaction(() => tenants.forEach((t) => insertTenant.run(t, 0)))();
+    db.transaction(() => {
+      for (const t of tenants) insertTenant.run(t, 0);
+    })();
     for (let i = 0; i < count; i += 50_000) chunk(i, Math.min(count, i + 50_000));
     db.pragma('journal_mode = WAL');
   } finally {

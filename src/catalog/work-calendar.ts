@@ -81,7 +81,10 @@ class CountryHolidays {
   on(date: string): HolidayName | undefined {
     const year = Number(date.slice(0, 4));
     let days = this.years.get(year);
-    if (!days) this.years.set(year, (days = this.yearOf(year)));
+    if (!days) {
+      days = this.yearOf(year);
+      this.years.set(year, days);
+    }
     return days.get(date);
   }
 
@@ -117,7 +120,10 @@ export function workCalendar(spec: CalendarSpec): WorkCalendar {
     if (extra.has(date)) return CATALOG_HOLIDAY;
     if (country === undefined) return undefined;
     let lib = countries.get(country);
-    if (!lib) countries.set(country, (lib = new CountryHolidays(country)));
+    if (!lib) {
+      lib = new CountryHolidays(country);
+      countries.set(country, lib);
+    }
     return lib.on(date);
   };
   return {

@@ -5,7 +5,7 @@
  * migration run) and calls nothing outside the database.
  */
 import { ConfigError, type Config } from '../config';
-import { parseDatabaseUrl } from '../storage/database';
+import { parseDatabaseUrl, type StoreLocation } from '../storage/database';
 import { networkFilesystemOf, probeDatabase, sqliteFolder } from '../storage/probe';
 
 export type FindingLevel = 'ok' | 'warn' | 'fail' | 'note';
@@ -94,7 +94,7 @@ export async function runDoctor(config: Config | ConfigError, nodeVersion: strin
   if (!config.teamsAppId) warn('TEAMS_APP_ID is not set: `soc-reminders package` needs it (a GUID you generate once and keep for every version of the app)');
 
   // Database.
-  let location;
+  let location: StoreLocation | undefined;
   try {
     location = parseDatabaseUrl(config.databaseUrl);
   } catch (err) {

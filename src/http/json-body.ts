@@ -96,7 +96,7 @@ export function checkJsonHeaders(headers: IncomingMessage['headers'], maxBytes: 
     throw new BodyError(415, 'UnsupportedMediaType', 'Transfer-Encoding other than chunked is not accepted.');
   }
   const mediaType = parseMediaType(headers['content-type']);
-  if (!mediaType || mediaType.type !== 'application/json') {
+  if (mediaType?.type !== 'application/json') {
     throw new BodyError(415, 'UnsupportedMediaType', 'The body must be JSON (Content-Type: application/json).');
   }
   if (mediaType.charset !== undefined && mediaType.charset !== 'utf-8') {

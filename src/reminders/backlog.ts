@@ -15,7 +15,7 @@ export async function postUnposted(deps: WriteDeps, tenantId: string, teamId: st
     let count = 0;
     for (const id of occurrenceIds) {
       const o = await findOccurrence(trx, tenantId, id);
-      if (!o || o.state !== 'open' || o.postedActivityId || o.teamId !== teamId) continue;
+      if (o?.state !== 'open' || o.postedActivityId || o.teamId !== teamId) continue;
       if (await enqueueReminderPost(trx, o, now)) count++;
     }
     return count;

@@ -17,7 +17,10 @@ const expressions = new Map<string, CronExpression>();
 function cronFrom(schedule: string, timeZone: string, from: number): CronExpression {
   const key = `${timeZone}\n${schedule}`;
   let expression = expressions.get(key);
-  if (!expression) expressions.set(key, (expression = CronExpressionParser.parse(schedule, { tz: timeZone })));
+  if (!expression) {
+    expression = CronExpressionParser.parse(schedule, { tz: timeZone });
+    expressions.set(key, expression);
+  }
   expression.reset(new Date(from));
   return expression;
 }
@@ -30,14 +33,20 @@ const offsetFormats = new Map<string, Intl.DateTimeFormat>();
 export function localDate(at: number, timeZone: string): string {
   let f = dateFormats.get(timeZone);
   // en-CA formats dates as YYYY-MM-DD.
-  if (!f) dateFormats.set(timeZone, (f = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' })));
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    dateFormats.set(timeZone, f);
+  }
   return f.format(at);
 }
 
 /** The UTC offset (ms) of a time zone at an instant. */
 export function offsetMs(at: number, timeZone: string): number {
   let f = offsetFormats.get(timeZone);
-  if (!f) offsetFormats.set(timeZone, (f = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' })));
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' });
+    offsetFormats.set(timeZone, f);
+  }
   const name = f.formatToParts(at).find((p) => p.type === 'timeZoneName')?.value ?? 'GMT';
   const m = /GMT([+-])(\d{2}):?(\d{2})?/.exec(name);
   if (!m) return 0;

@@ -128,7 +128,14 @@ export class Pacer {
     if (wait > 0) return { wait, complete: () => undefined };
     const slots = windows.map((w) => w.record(now));
     if (++this.sends % 10_000 === 0) this.forgetIdle();
-    return { wait: 0, complete: () => windows.forEach((w, i) => w.complete(slots[i], this.now())) };
+    return {
+      wait: 0,
+      complete: () => {
+        windows.forEach((w, i) => {
+          w.complete(slots[i], this.now());
+        });
+      },
+    };
   }
 
   /**
@@ -151,7 +158,10 @@ export class Pacer {
 
   private windowsOf(map: Map<string, Window[]>, key: string, limits: readonly RateLimit[]): Window[] {
     let w = map.get(key);
-    if (!w) map.set(key, (w = limits.map((l) => new Window(l))));
+    if (!w) {
+      w = limits.map((l) => new Window(l));
+      map.set(key, w);
+    }
     return w;
   }
 
@@ -160,7 +170,7 @@ export class Pacer {
     const now = this.now();
     for (const map of [this.threads, this.tenants]) {
       for (const [key, windows] of map) {
-        windows.forEach((w) => w.waitAt(now));
+        for (const w of windows) w.waitAt(now);
         if (windows.every((w) => w.idle)) map.delete(key);
       }
     }

@@ -44,7 +44,7 @@ export async function recordEvent(
 /** Where a team's new posts go: its channel as recorded when it was bound, unless that binding is inactive. */
 export async function findChannelTarget(trx: Db, tenantId: string, teamId: string): Promise<ChannelTarget | undefined> {
   const b = await findBinding(trx, tenantId, teamId);
-  if (!b || !b.active) return undefined;
+  if (!b?.active) return undefined;
   return { tenantId, serviceUrl: b.serviceUrl, botId: b.botId, teamsTeamId: b.teamsTeamId, channelId: b.channelId };
 }
 

@@ -1,4 +1,4 @@
-import { Kysely, Migrator, type Migration, type MigrationProvider } from 'kysely';
+import { type Kysely, Migrator, type Migration, type MigrationProvider } from 'kysely';
 import type { DialectName } from './dialect';
 import { migration20261123Initial } from './migrations/2026-11-23T10-00-initial';
 import { migration20261123TeamTimeIndexes } from './migrations/2026-11-23T13-00-team-time-indexes';

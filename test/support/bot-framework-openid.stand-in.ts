@@ -88,18 +88,20 @@ export class BotFrameworkOpenIdStandIn {
     const path = (req.url ?? '/').split('?')[0]!;
     this.requests.push(path);
     if (req.method === 'GET' && path === '/v1/.well-known/openidconfiguration') {
-      return json(res, 200, {
+      json(res, 200, {
         issuer: this.issuer,
         authorization_endpoint: `${this.origin}/v1/.well-known/authorize`,
         jwks_uri: `${this.origin}/v1/.well-known/keys`,
         id_token_signing_alg_values_supported: ['RS256'],
         token_endpoint_auth_methods_supported: ['private_key_jwt'],
       });
+      return;
     }
     if (req.method === 'GET' && path === '/v1/.well-known/keys') {
-      return json(res, 200, {
+      json(res, 200, {
         keys: this.keys.map((k) => ({ ...publicJwk(this.pairs.get(k.kid)!.publicKey), use: 'sig', kid: k.kid, x5t: k.kid, endorsements: [...k.endorsements] })),
       });
+      return;
     }
     json(res, 404, { error: 'not found' });
   }

@@ -137,7 +137,7 @@ export class EntraIdStandIn {
       const clientId = form.get('client_id') ?? '';
       const scope = form.get('scope') ?? '';
       const grantType = form.get('grant_type') ?? '';
-      const registered = Object.prototype.hasOwnProperty.call(this.options.clients, clientId) ? this.options.clients[clientId] : undefined;
+      const registered = Object.hasOwn(this.options.clients, clientId) ? this.options.clients[clientId] : undefined;
       const clientAuthenticated = registered !== undefined && form.get('client_secret') === registered;
       if (grantType !== 'client_credentials') {
         this.grants.push({ clientId, scope, grantType, clientAuthenticated });

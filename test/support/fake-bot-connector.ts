@@ -519,7 +519,7 @@ export class FakeBotConnector {
       const q = url.indexOf('?');
       const rawPath = q >= 0 ? url.slice(0, q) : url;
       const query = Object.fromEntries(new URLSearchParams(q >= 0 ? url.slice(q + 1) : ''));
-      let body: unknown = undefined;
+      let body: unknown ;
       let badJson = false;
       if (raw.length > 0) {
         try {

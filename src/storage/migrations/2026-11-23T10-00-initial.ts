@@ -1,4 +1,4 @@
-import { type Kysely, type Migration } from 'kysely';
+import type { Kysely, Migration } from 'kysely';
 import { withAutoId, type DialectName } from '../dialect';
 
 export function migration20261123Initial(dialect: DialectName): Migration {

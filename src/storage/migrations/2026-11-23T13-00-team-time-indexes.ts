@@ -1,4 +1,4 @@
-import { type Kysely, type Migration } from 'kysely';
+import type { Kysely, Migration } from 'kysely';
 
 /**
  * Indexes for the workload's range queries of one team: by due time (`listForStats`: statistics and weekly

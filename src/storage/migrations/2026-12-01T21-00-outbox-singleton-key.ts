@@ -1,4 +1,4 @@
-import { type Kysely, type Migration } from 'kysely';
+import type { Kysely, Migration } from 'kysely';
 
 /**
  * A singleton key on outbox rows, unique where set: a message that must go out once per (tenant, job, period) —

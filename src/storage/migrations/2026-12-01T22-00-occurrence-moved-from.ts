@@ -1,4 +1,4 @@
-import { type Kysely, type Migration } from 'kysely';
+import type { Kysely, Migration } from 'kysely';
 
 /**
  * Where a run a holiday moved came from, and why (issue 15.1): the fire time it left and the holiday's name in

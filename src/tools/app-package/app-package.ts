@@ -271,7 +271,9 @@ function localizableKeys(manifest: Record<string, unknown>): string[] {
     const lists = isRecord(bot) && Array.isArray(bot.commandLists) ? bot.commandLists : [];
     lists.forEach((list, l) => {
       const commands = isRecord(list) && Array.isArray(list.commands) ? list.commands : [];
-      commands.forEach((_, c) => keys.push(`bots[${b}].commandLists[${l}].commands[${c}].title`, `bots[${b}].commandLists[${l}].commands[${c}].description`));
+      commands.forEach((_, c) => {
+        keys.push(`bots[${b}].commandLists[${l}].commands[${c}].title`, `bots[${b}].commandLists[${l}].commands[${c}].description`);
+      });
     });
   });
   const tabs = Array.isArray(manifest.staticTabs) ? manifest.staticTabs : [];
