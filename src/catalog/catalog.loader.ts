@@ -119,6 +119,8 @@ function toActivity(a: ActivityDocument, catalogTimezone: string, allTeamIds: re
     // Both durations were validated by the schema, so parsing cannot fail here.
     dueAfterMs: parseDuration(a.dueAfter ?? DEFAULT_DUE_AFTER)!,
     ...(a.escalateAfter !== undefined && { escalateAfterMs: parseDuration(a.escalateAfter)! }),
+    evidence: (a.evidence ?? []).map((f) => ({ ...f, label_ko: f.label_ko ?? f.label, required: f.required ?? false })),
+    links: (a.links ?? []).map((l) => ({ label: l.label, label_ko: l.label_ko ?? l.label, url: l.url })),
   };
   return activity;
 }

@@ -5,6 +5,30 @@ export interface SocTeam {
   readonly name_ko: string;
 }
 
+/**
+ * One piece of evidence that Done asks for (a ticket link, the Secure Score value, a report link), as the
+ * catalog defines it. Audits (ISMS-P, ISO 27001) ask for exactly such values next to "who did it when".
+ */
+export type EvidenceField =
+  | { readonly id: string; readonly type: 'url'; readonly label: string; readonly label_ko: string; readonly required: boolean }
+  | {
+      readonly id: string;
+      readonly type: 'number';
+      readonly label: string;
+      readonly label_ko: string;
+      readonly required: boolean;
+      readonly min?: number;
+      readonly max?: number;
+    }
+  | { readonly id: string; readonly type: 'text'; readonly label: string; readonly label_ko: string; readonly required: boolean };
+
+/** A way into the Microsoft tool a task is done in (Secure Score, the incident queue, Message center): https only. */
+export interface ToolLink {
+  readonly label: string;
+  readonly label_ko: string;
+  readonly url: string;
+}
+
 /** A recurring or on-demand maintenance activity, with every default already applied. */
 export interface Activity {
   readonly id: string;
@@ -27,6 +51,10 @@ export interface Activity {
   readonly dueAfterMs: number;
   /** Milliseconds after the due time at which an unfinished task escalates to SOC Oversight; undefined: never. */
   readonly escalateAfterMs?: number;
+  /** What Done asks for, in card order; empty: only the optional note. */
+  readonly evidence: readonly EvidenceField[];
+  /** Links into the tools, in card order; empty: none. */
+  readonly links: readonly ToolLink[];
 }
 
 export interface Catalog {

@@ -62,8 +62,14 @@ export class ReminderService {
     return acknowledge(this.deps, tenantId, id, actor, origin);
   }
 
-  complete(tenantId: string, id: string, actor: Actor, note: string | undefined, origin: ActionOrigin): Promise<Occurrence> {
-    return complete(this.deps, tenantId, id, actor, note, origin);
+  /**
+   * Done, with the optional note and the card's evidence inputs, checked against what the occurrence's activity
+   * asks for (an activity gone from the catalog asks for nothing).
+   */
+  async complete(tenantId: string, id: string, actor: Actor, note: string | undefined, origin: ActionOrigin, evidence?: Readonly<Record<string, unknown>>): Promise<Occurrence> {
+    const current = await getOccurrence(this.deps.db, tenantId, id);
+    const fields = this.activities.get(current.activityId)?.evidence ?? [];
+    return complete(this.deps, tenantId, id, actor, { note, evidence }, fields, origin);
   }
 
   snooze(tenantId: string, id: string, actor: Actor, minutes: number, origin: ActionOrigin): Promise<Occurrence> {

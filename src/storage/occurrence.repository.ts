@@ -1,5 +1,6 @@
 /** Occurrences and their append-only events. Every function takes the tenant: rows are always scoped by it. */
 import type { Kysely, Transaction } from 'kysely';
+import { decodeEvidence, encodeEvidence } from '../reminders/evidence';
 import type { Actor, Occurrence, OccurrenceEvent, OccurrenceState } from '../reminders/occurrence.types';
 import type { Database, EventRow, OccurrenceRow, OccurrenceUpdate } from './tables';
 
@@ -34,6 +35,7 @@ export function toOccurrence(r: OccurrenceRow): Occurrence {
     closedAt: n(r.closed_at),
     closedBy: actorFrom(r.closed_user_id, r.closed_aad_id, r.closed_name),
     closeNote: n(r.close_note),
+    closeEvidence: decodeEvidence(r.close_evidence),
     startedByName: n(r.started_by_name),
     postedConversationId: n(r.posted_conversation_id),
     postedActivityId: n(r.posted_activity_id),
@@ -239,6 +241,7 @@ export interface NewEvent {
   readonly toStatus: OccurrenceEvent['toStatus'];
   readonly actor: Actor;
   readonly note?: string;
+  readonly evidence?: OccurrenceEvent['evidence'];
   readonly at: number;
 }
 
@@ -262,6 +265,7 @@ export async function appendEvents(db: Db, events: readonly NewEvent[]): Promise
         actor_aad_id: e.actor.aadObjectId ?? null,
         actor_name: e.actor.name,
         note: e.note ?? null,
+        evidence: encodeEvidence(e.evidence),
         at: e.at,
       })),
     )
@@ -278,6 +282,7 @@ function toEvent(r: EventRow): OccurrenceEvent {
     toStatus: r.to_status,
     actor: actorFrom(r.actor_user_id, r.actor_aad_id, r.actor_name)!,
     note: r.note ?? undefined,
+    evidence: decodeEvidence(r.evidence),
     at: Number(r.at),
   };
 }
