@@ -177,6 +177,8 @@ describe('parseCatalog defaults', () => {
       cadence: 'Weekdays at 09:00',
       cadence_ko: '평일 09:00',
       dueAfterMs: 8 * HOUR,
+      evidence: [],
+      links: [],
     });
     expect('escalateAfterMs' in patch!).toBe(false);
     expect(drill!.schedule).toBeUndefined();

@@ -11,7 +11,7 @@ import type { Actor, Occurrence } from '../../reminders/occurrence.types';
 import type { ActionOrigin } from '../../reminders/card-actions';
 import type { ReminderService } from '../../reminders/reminder.service';
 import type { Logger } from '../../logger';
-import { isCardVerb, type CardVerb } from '../cards/card-views';
+import { EVIDENCE_INPUT_PREFIX, isCardVerb, type CardVerb } from '../cards/card-views';
 import { renderReminderCard } from '../cards/card-renderer';
 import type { CardViews } from '../card-views.builder';
 import { channelPart } from '../conversation-id';
@@ -37,11 +37,6 @@ const actionSchema = z.object({
     .passthrough(),
 });
 
-/**
- * The reminder card names each evidence input `evidence_<field id>` (cards/reminder.json), so that no field id can
- * collide with the card's own keys (`note`, `occurrenceId`…). Teams sends every input of the card with the press.
- */
-export const EVIDENCE_INPUT_PREFIX = 'evidence_';
 const MAX_EVIDENCE_INPUTS = 32;
 
 /** The evidence inputs of a press, by field id; values that are not text or numbers are passed on for the domain to refuse. */
