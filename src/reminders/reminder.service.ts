@@ -67,7 +67,8 @@ export class ReminderService {
    * asks for (an activity gone from the catalog asks for nothing).
    */
   async complete(tenantId: string, id: string, actor: Actor, note: string | undefined, origin: ActionOrigin, evidence?: Readonly<Record<string, unknown>>): Promise<Occurrence> {
-    const current = await getOccurrence(this.deps.db, tenantId, id);
+    // Where the press came from is checked first: a card copied elsewhere is told so, not asked for evidence.
+    const current = await getOccurrenceForAction(this.deps.db, tenantId, id, origin);
     const fields = this.activities.get(current.activityId)?.evidence ?? [];
     return complete(this.deps, tenantId, id, actor, { note, evidence }, fields, origin);
   }

@@ -297,6 +297,30 @@ export async function listEvents(db: Db, filter: { since?: number; tenantId?: st
   return rows.map(toEvent);
 }
 
+/** An event with what its occurrence was about: the audit export's row before formatting. */
+export interface AuditEvent extends OccurrenceEvent {
+  /** Undefined only for an event whose occurrence row is gone (nothing deletes them today). */
+  readonly occurrence?: { readonly activityId: string; readonly teamId: string; readonly scheduledAt: number; readonly dueAt: number };
+}
+
+/** Events in [since, until) in id order, each with its occurrence's activity, team and times (same tenant). */
+export async function listAuditEvents(db: Db, filter: { since?: number; until?: number } = {}): Promise<AuditEvent[]> {
+  let q = db
+    .selectFrom('occurrence_events as e')
+    .leftJoin('occurrences as o', (join) => join.onRef('o.id', '=', 'e.occurrence_id').onRef('o.tenant_id', '=', 'e.tenant_id'))
+    .selectAll('e')
+    .select(['o.activity_id', 'o.team_id', 'o.scheduled_at', 'o.due_at']);
+  if (filter.since !== undefined) q = q.where('e.at', '>=', filter.since);
+  if (filter.until !== undefined) q = q.where('e.at', '<', filter.until);
+  const rows = await q.orderBy('e.id').execute();
+  return rows.map((r) => ({
+    ...toEvent(r),
+    ...(r.activity_id !== null && r.team_id !== null && r.scheduled_at !== null && r.due_at !== null
+      ? { occurrence: { activityId: r.activity_id, teamId: r.team_id, scheduledAt: Number(r.scheduled_at), dueAt: Number(r.due_at) } }
+      : {}),
+  }));
+}
+
 export async function countOccurrences(db: Db, filter: { state?: OccurrenceState } = {}): Promise<number> {
   let q = db.selectFrom('occurrences').select((eb) => eb.fn.countAll<number | string>().as('c'));
   if (filter.state) q = q.where('state', '=', filter.state);
