@@ -94,6 +94,11 @@ function loadProject() {
     i18n: require(join(DIST, 'teams', 'i18n.js')),
     formatting: require(join(DIST, 'teams', 'formatting.js')),
     catalog: require('yaml').parse(readFileSync(join(ROOT, 'src', 'catalog', 'builtin-catalog.yaml'), 'utf8')),
+    // The built-in catalog as the bot loads it, for the parts of a reminder view the builder derives from the
+    // catalog alone (tool links, evidence inputs, recorded evidence).
+    views: new (require(join(DIST, 'teams', 'card-views.builder.js')).CardViews)(
+      require(join(DIST, 'catalog', 'catalog.loader.js')).loadCatalog({ defaultTimezone: 'Asia/Seoul' }),
+    ),
   };
 }
 
@@ -103,7 +108,7 @@ function loadProject() {
  * to click before the screenshot, to show its form.
  */
 function buildCases() {
-  const { cards, i18n, formatting, catalog } = loadProject();
+  const { cards, i18n, formatting, catalog, views } = loadProject();
   const { t, cardStrings } = i18n;
   const zone = catalog.timezone || 'Asia/Seoul';
   /** A time in Seoul: kst('2026-11-25T10:30'). */
@@ -169,6 +174,12 @@ function buildCases() {
       statusText: t(lo, 'status.acknowledged', { name: PEOPLE_TEXT, time: when('2026-11-25T09:12', lo) }),
       triggerText: t(lo, 'trigger.onDemand', { name: PEOPLE_TEXT }),
     }),
+    // The weekly Secure Score report done with its evidence: the score and the report link, shown as a link.
+    'done-evidence': (lo) => ({
+      activityId: 'secure-score-report', teamId: 'monitoring', due: '2026-11-25T10:00',
+      statusText: t(lo, 'status.done', { name: '김민지', time: when('2026-11-24T16:40', lo) }),
+      evidence: { secureScore: 71.5, report: 'https://contoso.sharepoint.com/sites/soc/Shared%20Documents/SecureScore-2026-W48.pdf' },
+    }),
     'done-long-link': (lo) => ({
       ...reminderData.done(lo),
       statusText: t(lo, 'status.doneNote', { name: '김민지', time: when('2026-11-02T14:02', lo), note: LONG_TICKET }),
@@ -198,7 +209,17 @@ function buildCases() {
       actionable: OPEN_STATUSES.includes(status),
       triggerText: d.triggerText,
       refreshUserIds: ['29:1a2b3c-minji', '29:4d5e6f-jiwoo'],
+      ...catalogParts(d, status, locale),
     };
+  };
+
+  /** Tool links, Done's evidence inputs and the recorded evidence, as CardViews derives them from the catalog. */
+  const catalogParts = (d, status, locale) => {
+    const state = ['done', 'skipped', 'missed'].includes(status) ? status : 'open';
+    const at = kst('2026-11-24T09:00');
+    const o = { id: 'occ', tenantId: 't', activityId: d.activityId, teamId: d.teamId, scheduledAt: at, dueAt: kst(d.due), trigger: 'schedule', state, createdAt: at, ...(d.evidence && { closeEvidence: d.evidence }) };
+    const { linkButtons, moreLinks, evidenceInputs, evidenceShown } = views.reminder(o, at, locale);
+    return { linkButtons, moreLinks, evidenceInputs, evidenceShown };
   };
 
   const cases = [];
@@ -214,6 +235,7 @@ function buildCases() {
       }
     }
     add('reminder', 'done-long-link', locale, 'light', cards.renderReminderCard, reminderView('done', locale, 'done-long-link'), { status: 'done' });
+    add('reminder', 'done-evidence', locale, 'light', cards.renderReminderCard, reminderView('done', locale, 'done-evidence'), { status: 'done' });
     add('reminder', 'acknowledged-people-text', locale, 'light', cards.renderReminderCard, reminderView('acknowledged', locale, 'acknowledged-people-text'), { status: 'acknowledged', peopleText: PEOPLE_TEXT });
     // The forms behind Done, Snooze and Skip, opened.
     const s = cardStrings(locale);

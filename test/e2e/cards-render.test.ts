@@ -80,7 +80,15 @@ function expectedText(c: Case): string[] {
   const v = c.view;
   switch (c.kind) {
     case 'reminder':
-      return [str(v['title']), s(c).status[c.status!], str(v['statusText']), str(v['teamName']), str(v['dueText']), str(v['cadence'])];
+      return [
+        str(v['title']),
+        s(c).status[c.status!],
+        str(v['statusText']),
+        str(v['teamName']),
+        str(v['dueText']),
+        str(v['cadence']),
+        ...list(v['evidenceShown']).map((e) => str(e['text'])),
+      ];
     case 'nudge':
       return [str(v['title']), str(v['message']), str(v['dueText'])];
     case 'escalation':
@@ -119,8 +127,10 @@ function expectedText(c: Case): string[] {
 function expectedButtons(c: Case): string[] {
   if (c.kind === 'reminder') {
     const b = BUTTONS[c.locale];
-    if (!OPEN.includes(c.status!)) return [];
-    return c.status === 'acknowledged' ? [b.done, b.snooze, b.skip] : [b.ack, b.done, b.snooze, b.skip];
+    // The tool links come first (they are in the body), then the task's own buttons.
+    const links = [...list(c.view['linkButtons']).map((l) => str(l['label'])), ...(list(c.view['moreLinks']).length ? [s(c).evidence.moreTools] : [])];
+    if (!OPEN.includes(c.status!)) return links;
+    return [...links, ...(c.status === 'acknowledged' ? [b.done, b.snooze, b.skip] : [b.ack, b.done, b.snooze, b.skip])];
   }
   if (c.kind === 'escalation' && c.view['link']) return [s(c).openTask];
   return [];
