@@ -69,7 +69,8 @@ export class ReminderService {
   async complete(tenantId: string, id: string, actor: Actor, note: string | undefined, origin: ActionOrigin, evidence?: Readonly<Record<string, unknown>>): Promise<Occurrence> {
     // Where the press came from is checked first: a card copied elsewhere is told so, not asked for evidence.
     const current = await getOccurrenceForAction(this.deps.db, tenantId, id, origin);
-    const fields = this.activities.get(current.activityId)?.evidence ?? [];
+    // A closed task asks for nothing: the press is answered "already done by …", not "fill in the ticket".
+    const fields = current.state === 'open' ? (this.activities.get(current.activityId)?.evidence ?? []) : [];
     return complete(this.deps, tenantId, id, actor, { note, evidence }, fields, origin);
   }
 

@@ -147,6 +147,9 @@ describe('evidence and tool links on the Teams card', () => {
     expect(doneJson).not.toContain(`](${TICKET})`);
     const events = await listEvents(h.store.db, { occurrenceId });
     expect(events.map((e) => e.type)).toEqual(['created', 'posted', 'done']);
+    // A second press on the done card, without the evidence: told who did it, not asked for a ticket.
+    const again = await h.press('done', { occurrenceId }, { ...where, person: ALEX });
+    expect(again.body.value).toMatch(/^Already done by Alex Morgan/);
     expect(events[2]!.evidence).toEqual({ ticket: TICKET, secureScore: 71 });
   });
 
