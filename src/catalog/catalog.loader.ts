@@ -133,6 +133,8 @@ function toActivity(a: ActivityDocument, catalogTimezone: string, allTeamIds: re
     ...(a.escalateAfter !== undefined && { escalateAfterMs: parseDuration(a.escalateAfter)! }),
     // Moving a daily run onto the next day would give that day two: daily work is skipped, rarer work moves.
     onHoliday: a.onHoliday ?? (a.schedule !== undefined && cadenceKind(a.schedule) === 'daily' ? 'skip' : 'next-working-day'),
+    evidence: (a.evidence ?? []).map((f) => ({ ...f, label_ko: f.label_ko ?? f.label, required: f.required ?? false })),
+    links: (a.links ?? []).map((l) => ({ label: l.label, label_ko: l.label_ko ?? l.label, url: l.url })),
   };
   return activity;
 }

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { OVERSIGHT_TEAM_ID } from './catalog.types';
 import { parseDuration } from './duration';
 import { isKnownCalendar } from './work-calendar';
+import { httpsUrlProblem, MAX_URL_LENGTH } from './https-url';
 
 /*
  * The catalog file in two passes: `catalogDocumentSchema` checks the shape of each value on its own (types, unknown
@@ -98,6 +99,38 @@ const teamSchema = z.strictObject({
   allHours: z.boolean().optional(),
 });
 
+/** Bounds of the evidence and links of one activity: a card must stay within Teams' 28 KB and fit a phone. */
+export const MAX_EVIDENCE_FIELDS = 8;
+export const MAX_LINKS = 8;
+const MAX_LABEL = 60;
+const EVIDENCE_ID = /^[a-zA-Z][a-zA-Z0-9_-]{0,39}$/;
+
+const label = text.max(MAX_LABEL, { error: `must be at most ${MAX_LABEL} characters` });
+
+const httpsUrl = z.string().superRefine((value, ctx) => {
+  const problem = httpsUrlProblem(value);
+  if (problem === 'not-https') ctx.addIssue({ code: 'custom', message: `${JSON.stringify(value)} is not an https:// link (only https links are put on cards)` });
+  else if (problem === 'too-long') ctx.addIssue({ code: 'custom', message: `link longer than ${MAX_URL_LENGTH} characters` });
+  else if (problem) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(value)} is not a link (https://host/path)` });
+});
+
+const evidenceBase = {
+  id: z.string().regex(EVIDENCE_ID, { error: (iss) => `invalid evidence id ${JSON.stringify(iss.input)} (a letter, then letters, digits, _ or -; at most 40)` }),
+  label,
+  label_ko: label.optional(),
+  required: z.boolean().optional(),
+};
+
+const evidenceFieldSchema = z.discriminatedUnion('type', [
+  z.strictObject({ ...evidenceBase, type: z.literal('url') }),
+  z.strictObject({ ...evidenceBase, type: z.literal('text') }),
+  z
+    .strictObject({ ...evidenceBase, type: z.literal('number'), min: z.number().finite().optional(), max: z.number().finite().optional() })
+    .refine((f) => f.min === undefined || f.max === undefined || f.min <= f.max, { error: 'min must not be greater than max', path: ['min'] }),
+], { error: 'type must be url, number or text' });
+
+const linkSchema = z.strictObject({ label, label_ko: label.optional(), url: httpsUrl });
+
 const activitySchema = z.strictObject({
   id,
   title: text,
@@ -117,6 +150,8 @@ const activitySchema = z.strictObject({
   dueAfter: duration.optional(),
   escalateAfter: duration.optional(),
   onHoliday: onHoliday.optional(),
+  evidence: z.array(evidenceFieldSchema).max(MAX_EVIDENCE_FIELDS, { error: `at most ${MAX_EVIDENCE_FIELDS} evidence fields` }).optional(),
+  links: z.array(linkSchema).max(MAX_LINKS, { error: `at most ${MAX_LINKS} links` }).optional(),
 });
 
 /** The shape of a catalog file, value by value. Cross-references are checked by `checkCatalogReferences`. */
@@ -144,7 +179,7 @@ export function validateCatalogDocument(
 ): { ok: true; document: CatalogDocument } | { ok: false; errors: string[] } {
   const parsed = catalogDocumentSchema.safeParse(raw, { reportInput: true });
   const errors = parsed.success ? [] : parsed.error.issues.flatMap(formatIssue);
-  errors.push(...checkCatalogReferences(raw));
+  errors.push(...checkCatalogReferences(raw), ...checkEvidenceIds(raw));
   if (parsed.success && errors.length === 0) return { ok: true, document: parsed.data };
   return { ok: false, errors };
 }
@@ -195,6 +230,22 @@ export function checkCatalogReferences(raw: unknown): string[] {
     if (activity.escalateAfter !== undefined && !teamIds.has(OVERSIGHT_TEAM_ID)) {
       errors.push(`${at}.escalateAfter: escalation needs a team with id "${OVERSIGHT_TEAM_ID}" in the catalog`);
     }
+  });
+  return errors;
+}
+
+/** Evidence ids are the keys of what Done records: two fields with one id would overwrite each other. */
+function checkEvidenceIds(raw: unknown): string[] {
+  if (!isRecord(raw)) return [];
+  const errors: string[] = [];
+  listOf(raw.activities).forEach((activity, i) => {
+    if (!isRecord(activity)) return;
+    const seen = new Set<string>();
+    listOf(activity.evidence).forEach((field, j) => {
+      if (!isRecord(field) || typeof field.id !== 'string') return;
+      if (seen.has(field.id)) errors.push(`activities[${i}].evidence[${j}].id: duplicate evidence id ${JSON.stringify(field.id)}`);
+      seen.add(field.id);
+    });
   });
   return errors;
 }

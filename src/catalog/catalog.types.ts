@@ -11,6 +11,29 @@ export interface SocTeam {
 
 /** What a run that falls on a team's holiday does: move to the next working day at the same time, or not happen. */
 export type OnHoliday = 'next-working-day' | 'skip';
+/**
+ * One piece of evidence that Done asks for (a ticket link, the Secure Score value, a report link), as the
+ * catalog defines it. Audits (ISMS-P, ISO 27001) ask for exactly such values next to "who did it when".
+ */
+export type EvidenceField =
+  | { readonly id: string; readonly type: 'url'; readonly label: string; readonly label_ko: string; readonly required: boolean }
+  | {
+      readonly id: string;
+      readonly type: 'number';
+      readonly label: string;
+      readonly label_ko: string;
+      readonly required: boolean;
+      readonly min?: number;
+      readonly max?: number;
+    }
+  | { readonly id: string; readonly type: 'text'; readonly label: string; readonly label_ko: string; readonly required: boolean };
+
+/** A way into the Microsoft tool a task is done in (Secure Score, the incident queue, Message center): https only. */
+export interface ToolLink {
+  readonly label: string;
+  readonly label_ko: string;
+  readonly url: string;
+}
 
 /** A recurring or on-demand maintenance activity, with every default already applied. */
 export interface Activity {
@@ -36,6 +59,10 @@ export interface Activity {
   readonly escalateAfterMs?: number;
   /** @default 'skip' for daily (and finer) schedules, 'next-working-day' for weekly and monthly ones */
   readonly onHoliday: OnHoliday;
+  /** What Done asks for, in card order; empty: only the optional note. */
+  readonly evidence: readonly EvidenceField[];
+  /** Links into the tools, in card order; empty: none. */
+  readonly links: readonly ToolLink[];
 }
 
 export interface Catalog {

@@ -13,8 +13,9 @@ import { workCalendar } from '../catalog/work-calendar';
 import { plannedRunsBetween } from '../reminders/fire-times';
 import { movedNote } from '../reminders/occurrence-creation';
 import { openStore, parseDatabaseUrl } from '../storage/database';
-import { listEvents } from '../storage/occurrence.repository';
+import { listAuditEvents } from '../storage/occurrence.repository';
 import { listOutbox, requeueDead } from '../storage/outbox.repository';
+import { AUDIT_COLUMNS, auditRows, isoWithOffset, parseAuditInstant } from './audit-export';
 import { csvLine } from './csv';
 import { formatFindings, runDoctor } from './doctor';
 
@@ -30,7 +31,8 @@ Commands:
   catalog validate [--file F]                      check a catalog file (default: the configured or built-in one)
   schedule preview --from ISO --days N [--file F] [--json]
                                                    what would fire, when and for which team
-  audit export [--since ISO] [--format csv|json]   every recorded event of every occurrence
+  audit export [--since T] [--until T] [--format csv|json]
+                                                   every recorded event, with what it was about
   outbox list [--failed]                           deliveries waiting or dead-lettered
   outbox retry <id> | --all-failed                 send dead-lettered deliveries again
   package [--out FILE]                             build the Teams app package (build/appPackage.zip)
@@ -50,11 +52,18 @@ calendar: a run on a holiday is left out (onHoliday: skip) or listed on the next
 moved from and why (onHoliday: next-working-day).
 --json prints [{ "activityId", "teamId", "at", "movedFrom"?, "reason"?, "reason_ko"? }] with "at" and
 "movedFrom" in ISO 8601 with their UTC offset.`,
-  'audit export': `soc-reminders audit export [--since ISO] [--format csv|json]
+  'audit export': `soc-reminders audit export [--since T] [--until T] [--format csv|json]
 
-Prints every recorded event (who, when, from, to, note) from the database in DATABASE_URL, oldest first.
+Prints every recorded event from the database in DATABASE_URL, oldest first, one row each: id, at, tenantId,
+activityId, activityTitle (English), teamId, teamName, occurrenceId, scheduledAt, dueAt, type (created, posted,
+acknowledged, snoozed, woke, overdue, escalated, done, skipped, missed), from, to, actorName, actorUserId,
+actorEntraObjectId, note, reason (of a skip) and evidence (what Done recorded: "Report link: https://…; …").
+Times are ISO 8601 in the catalog's time zone with its offset (catalog timezone, else SOC_TIMEZONE).
+--since (from, included) and --until (to, not included) take a date (2026-12-02) or a date-time
+(2026-12-02T09:00); without an offset they are read in the catalog's time zone, with one (Z, +09:00) as given.
 Default format: csv. A CSV cell that a spreadsheet would run as a formula (it starts with = + - @, a tab or a
-carriage return, also after leading spaces) is written with a leading ' so that it shows as text.`,
+carriage return, also after leading spaces) is written with a leading ' so that it shows as text. JSON also
+carries evidenceValues (field id → value as recorded).`,
   'outbox list': `soc-reminders outbox list [--failed]
 
 Lists deliveries to Teams that are pending, being sent, or (with --failed, only) dead-lettered.`,
@@ -76,26 +85,7 @@ the deployment from working. --url (e.g. https://soc-reminders.contoso.com) also
 /healthz and checks that it answers, healthy, in the mode these settings describe.`,
 };
 
-/** "2026-03-02T09:00:00-05:00": the instant as local time in `timeZone` with its offset. */
-export function isoWithOffset(at: number, timeZone: string): string {
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-      hourCycle: 'h23',
-      timeZoneName: 'longOffset',
-    })
-      .formatToParts(at)
-      .map((p) => [p.type, p.value]),
-  ) as Record<string, string>;
-  const offset = parts.timeZoneName === 'GMT' ? '+00:00' : parts.timeZoneName.replace('GMT', '');
-  return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}:${parts.second}${offset}`;
-}
+export { isoWithOffset };
 
 function parseInstant(name: string, value: string | undefined): number {
   if (value === undefined) throw new UsageError(`--${name} is required`);
@@ -157,30 +147,27 @@ async function run(argv: string[]): Promise<void> {
       return out(rows.map((r) => `${r.at}  ${r.activityId.padEnd(28)} ${r.teamId}${r.note ? `  ${r.note}` : ''}`).join('\n'));
     }
     case 'audit export': {
-      const { values } = parseArgs({ args: rest, options: { since: { type: 'string' }, format: { type: 'string', default: 'csv' } }, strict: true });
+      const { values } = parseArgs({ args: rest, options: { since: { type: 'string' }, until: { type: 'string' }, format: { type: 'string', default: 'csv' } }, strict: true });
       if (values.format !== 'csv' && values.format !== 'json') throw new UsageError('--format must be csv or json');
-      const since = values.since === undefined ? undefined : parseInstant('since', values.since);
       const cfg = config();
+      // The catalog gives titles, team names and the time zone in which the export is read and written.
+      const catalog = catalogFrom(undefined, cfg);
+      const bound = (name: 'since' | 'until') => {
+        const text = values[name];
+        if (text === undefined) return undefined;
+        const at = parseAuditInstant(text, catalog.timezone);
+        if (at === undefined) throw new UsageError(`--${name}: "${text}" is not a date (2026-12-02) or date-time (2026-12-02T09:00, optionally with an offset)`);
+        return at;
+      };
+      const since = bound('since');
+      const until = bound('until');
+      if (since !== undefined && until !== undefined && until <= since) throw new UsageError('--until must be after --since');
       const store = await openStore(parseDatabaseUrl(cfg.databaseUrl));
       try {
-        const events = await listEvents(store.db, { since });
-        const rows = events.map((e) => ({
-          id: e.id,
-          at: new Date(e.at).toISOString(),
-          tenantId: e.tenantId,
-          occurrenceId: e.occurrenceId,
-          type: e.type,
-          from: e.fromStatus ?? '',
-          to: e.toStatus,
-          userId: e.actor.userId,
-          aadObjectId: e.actor.aadObjectId ?? '',
-          name: e.actor.name,
-          note: e.note ?? '',
-        }));
+        const rows = auditRows(await listAuditEvents(store.db, { since, until }), catalog);
         if (values.format === 'json') return out(JSON.stringify(rows, null, 2));
-        const header = ['id', 'at', 'tenantId', 'occurrenceId', 'type', 'from', 'to', 'userId', 'aadObjectId', 'name', 'note'] as const;
         // People open this in a spreadsheet: csvLine neutralises cells that would run as formulas.
-        return out([csvLine(header), ...rows.map((r) => csvLine(header.map((h) => r[h])))].join('\n'));
+        return out([csvLine(AUDIT_COLUMNS), ...rows.map((r) => csvLine(AUDIT_COLUMNS.map((h) => r[h])))].join('\n'));
       } finally {
         await store.close();
       }

@@ -5,10 +5,12 @@
  * row as it then is (`AlreadyClosed`, `AlreadyAcknowledged`).
  */
 import type { Kysely } from 'kysely';
+import type { EvidenceField } from '../catalog/catalog.types';
 import { findOccurrence, updateOpenOccurrence, type Db } from '../storage/occurrence.repository';
 import type { Database } from '../storage/tables';
 import { AlreadyAcknowledged, AlreadyClosed, InvalidInput, NotInThisConversation, OccurrenceNotFound } from './errors';
-import { SNOOZE_MINUTES, statusOf, type Actor, type Occurrence, type OccurrenceEvent } from './occurrence.types';
+import { checkEvidence, encodeEvidence } from './evidence';
+import { SNOOZE_MINUTES, statusOf, type Actor, type Evidence, type Occurrence, type OccurrenceEvent } from './occurrence.types';
 import { cardUpdate, enqueueMessage, recordEvent, transact, type WriteDeps } from './transaction';
 
 /** Longest note or skip reason kept, in characters. */
@@ -35,10 +37,21 @@ export async function acknowledge(deps: WriteDeps, tenantId: string, id: string,
   });
 }
 
-/** Marks the task done, with an optional note (e.g. the ticket link). Exactly one of racing callers wins. */
-export async function complete(deps: WriteDeps, tenantId: string, id: string, actor: Actor, note: string | undefined, origin: ActionOrigin): Promise<Occurrence> {
-  const cleanNote = checkNote(note, false);
-  return close(deps, tenantId, id, actor, 'done', cleanNote, origin);
+/** What Done was given: the optional note and the card's evidence inputs (field id → value as typed). */
+export interface DoneInput {
+  readonly note?: string;
+  readonly evidence?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Marks the task done, with an optional note and the evidence its activity asks for (`fields`, from the catalog).
+ * Every value is checked before anything is written: a missing required field, an http:// link or text in a number
+ * field is refused (`InvalidInput`) and the task stays open. Exactly one of racing callers wins.
+ */
+export async function complete(deps: WriteDeps, tenantId: string, id: string, actor: Actor, input: DoneInput, fields: readonly EvidenceField[], origin: ActionOrigin): Promise<Occurrence> {
+  const cleanNote = checkNote(input.note, false);
+  const evidence = checkEvidence(fields, input.evidence);
+  return close(deps, tenantId, id, actor, 'done', cleanNote, origin, evidence);
 }
 
 /** Puts the task aside for one of `SNOOZE_MINUTES`; it comes back as a nudge in its thread when the snooze ends. */
@@ -72,7 +85,7 @@ export async function getOccurrenceForAction(db: Kysely<Database>, tenantId: str
 }
 
 /** Done or skipped: final, with who, when and the note or reason. */
-async function close(deps: WriteDeps, tenantId: string, id: string, actor: Actor, state: 'done' | 'skipped', note: string | undefined, origin: ActionOrigin): Promise<Occurrence> {
+async function close(deps: WriteDeps, tenantId: string, id: string, actor: Actor, state: 'done' | 'skipped', note: string | undefined, origin: ActionOrigin, evidence?: Evidence): Promise<Occurrence> {
   const current = await getOccurrenceForAction(deps.db, tenantId, id, origin);
   const now = deps.clock.now();
   return transition(deps, current, state, actor, now, note, {}, {
@@ -82,8 +95,9 @@ async function close(deps: WriteDeps, tenantId: string, id: string, actor: Actor
     closed_aad_id: actor.aadObjectId ?? null,
     closed_name: actor.name,
     close_note: note ?? null,
+    close_evidence: encodeEvidence(evidence),
     snoozed_until: null,
-  });
+  }, evidence);
 }
 
 /** A note or reason as kept: line breaks normalised, trimmed, at most `MAX_NOTE_LENGTH`; empty is none. */
@@ -107,11 +121,12 @@ async function transition(
   note: string | undefined,
   guard: Parameters<typeof updateOpenOccurrence>[4],
   patch: Parameters<typeof updateOpenOccurrence>[3],
+  evidence?: Evidence,
 ): Promise<Occurrence> {
   const updated = await transact(deps, async (trx: Db) => {
     const row = await updateOpenOccurrence(trx, current.tenantId, current.id, patch, guard);
     if (!row) return undefined;
-    await recordEvent(trx, row, type, statusOf(current, now), actor, now, note);
+    await recordEvent(trx, row, type, statusOf(current, now), actor, now, note, evidence);
     await enqueueMessage(trx, cardUpdate(row, now));
     return row;
   });

@@ -16,7 +16,9 @@ import { claimDue, lastSendActivity, markDead, markRetry, markSent, releaseClaim
 import type { Clock } from './clock';
 import type { Pacer, Reservation } from './pacer';
 import { DeliveryFailure, type Delivery, type ReminderPoster } from './delivery.port';
+import { statusOf, SYSTEM_ACTOR } from './occurrence.types';
 import { decodeOutboxMessage, encodeOutboxMessage, type OutboxMessage } from './outbox-message';
+import { recordEvent } from './transaction';
 
 export interface DeliveryLogger {
   info(obj: object, msg: string): void;
@@ -268,7 +270,11 @@ export class DeliveryWorker {
       const posted = await this.opts.poster.deliver(delivery).finally(() => reservation.complete());
       await db.transaction().execute(async (trx) => {
         if (posted && delivery!.kind === 'reminder.post') {
-          await recordPosted(trx, delivery!.occurrence.id, clock.now(), { ...posted, serviceUrl: delivery!.target.serviceUrl });
+          const now = clock.now();
+          const row = await recordPosted(trx, delivery!.occurrence.id, now, { ...posted, serviceUrl: delivery!.target.serviceUrl });
+          // "Posted" is an event of the audit trail, written with the commit that Teams accepted the post: only
+          // the first post of an occurrence records it (a retried post finds `posted_activity_id` set and no row).
+          if (row) await recordEvent(trx, row, 'posted', statusOf(delivery!.occurrence, now), SYSTEM_ACTOR, now);
         }
         await markSent(trx, item.id, this.owner, clock.now());
       });

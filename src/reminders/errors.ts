@@ -61,7 +61,18 @@ export class NotInThisConversation extends DomainError {
   }
 }
 
-export type InvalidInputReason = 'reason-required' | 'note-too-long' | 'bad-snooze';
+export type InvalidInputReason =
+  | 'reason-required'
+  | 'note-too-long'
+  | 'bad-snooze'
+  /** Evidence reasons carry `field`, `label` and `labelKo` in `detail` (and `min`, `max` where they apply). */
+  | 'evidence-required'
+  | 'evidence-not-https'
+  | 'evidence-not-url'
+  | 'evidence-not-number'
+  | 'evidence-out-of-range'
+  | 'evidence-too-long'
+  | 'evidence-invalid';
 
 export class InvalidInput extends DomainError {
   constructor(

@@ -1,3 +1,6 @@
+/** What Done recorded: evidence field id → the value as given (a number for a number field, else the trimmed text). */
+export type Evidence = Readonly<Record<string, string | number>>;
+
 /** Who did something: a Teams user as the activity names them, or the system (scheduler, sweeper). */
 export interface Actor {
   /** Teams user id (29:…), or `system`. */
@@ -91,6 +94,8 @@ export interface Occurrence {
   readonly closedBy?: Actor;
   /** Done note (e.g. ticket link) or skip reason. */
   readonly closeNote?: string;
+  /** What Done recorded for the activity's evidence fields. */
+  readonly closeEvidence?: Evidence;
   /** Who started an on-demand run. */
   readonly startedByName?: string;
   /** Set when a holiday moved this run: the fire time it left (`scheduledAt` is the moved one) and the holiday. */
@@ -111,6 +116,8 @@ export interface OccurrenceEvent {
   readonly toStatus: OccurrenceStatus;
   readonly actor: Actor;
   readonly note?: string;
+  /** The evidence recorded with a `done` event. */
+  readonly evidence?: Evidence;
   readonly at: number;
 }
 

@@ -62,8 +62,16 @@ export class ReminderService {
     return acknowledge(this.deps, tenantId, id, actor, origin);
   }
 
-  complete(tenantId: string, id: string, actor: Actor, note: string | undefined, origin: ActionOrigin): Promise<Occurrence> {
-    return complete(this.deps, tenantId, id, actor, note, origin);
+  /**
+   * Done, with the optional note and the card's evidence inputs, checked against what the occurrence's activity
+   * asks for (an activity gone from the catalog asks for nothing).
+   */
+  async complete(tenantId: string, id: string, actor: Actor, note: string | undefined, origin: ActionOrigin, evidence?: Readonly<Record<string, unknown>>): Promise<Occurrence> {
+    // Where the press came from is checked first: a card copied elsewhere is told so, not asked for evidence.
+    const current = await getOccurrenceForAction(this.deps.db, tenantId, id, origin);
+    // A closed task asks for nothing: the press is answered "already done by …", not "fill in the ticket".
+    const fields = current.state === 'open' ? (this.activities.get(current.activityId)?.evidence ?? []) : [];
+    return complete(this.deps, tenantId, id, actor, { note, evidence }, fields, origin);
   }
 
   snooze(tenantId: string, id: string, actor: Actor, minutes: number, origin: ActionOrigin): Promise<Occurrence> {

@@ -10,7 +10,7 @@ import { enqueueMany } from '../storage/outbox.repository';
 import type { Database } from '../storage/tables';
 import type { Clock } from './clock';
 import type { ChannelTarget } from './delivery.port';
-import { statusOf, type Actor, type Occurrence, type OccurrenceEvent } from './occurrence.types';
+import { statusOf, type Actor, type Evidence, type Occurrence, type OccurrenceEvent } from './occurrence.types';
 import { encodeOutboxMessage, type OutboxMessage } from './outbox-message';
 
 /** What a part of the domain that writes changes is given. */
@@ -37,8 +37,9 @@ export async function recordEvent(
   actor: Actor,
   at: number,
   note?: string,
+  evidence?: Evidence,
 ): Promise<void> {
-  await appendEvent(trx, { tenantId: o.tenantId, occurrenceId: o.id, type, fromStatus, toStatus: statusOf(o, at), actor, note, at });
+  await appendEvent(trx, { tenantId: o.tenantId, occurrenceId: o.id, type, fromStatus, toStatus: statusOf(o, at), actor, note, evidence, at });
 }
 
 /** Where a team's new posts go: its channel as recorded when it was bound, unless that binding is inactive. */

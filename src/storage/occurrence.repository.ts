@@ -1,5 +1,6 @@
 /** Occurrences and their append-only events. Every function takes the tenant: rows are always scoped by it. */
 import type { Kysely, Transaction } from 'kysely';
+import { decodeEvidence, encodeEvidence } from '../reminders/evidence';
 import type { Actor, Occurrence, OccurrenceEvent, OccurrenceState } from '../reminders/occurrence.types';
 import type { Database, EventRow, OccurrenceRow, OccurrenceUpdate } from './tables';
 
@@ -34,6 +35,7 @@ export function toOccurrence(r: OccurrenceRow): Occurrence {
     closedAt: n(r.closed_at),
     closedBy: actorFrom(r.closed_user_id, r.closed_aad_id, r.closed_name),
     closeNote: n(r.close_note),
+    closeEvidence: decodeEvidence(r.close_evidence),
     startedByName: n(r.started_by_name),
     ...(r.moved_from_at !== null && {
       movedFrom: { at: Number(r.moved_from_at), reason: r.moved_reason ?? '', reason_ko: r.moved_reason_ko ?? r.moved_reason ?? '' },
@@ -245,6 +247,7 @@ export interface NewEvent {
   readonly toStatus: OccurrenceEvent['toStatus'];
   readonly actor: Actor;
   readonly note?: string;
+  readonly evidence?: OccurrenceEvent['evidence'];
   readonly at: number;
 }
 
@@ -268,6 +271,7 @@ export async function appendEvents(db: Db, events: readonly NewEvent[]): Promise
         actor_aad_id: e.actor.aadObjectId ?? null,
         actor_name: e.actor.name,
         note: e.note ?? null,
+        evidence: encodeEvidence(e.evidence),
         at: e.at,
       })),
     )
@@ -284,6 +288,7 @@ function toEvent(r: EventRow): OccurrenceEvent {
     toStatus: r.to_status,
     actor: actorFrom(r.actor_user_id, r.actor_aad_id, r.actor_name)!,
     note: r.note ?? undefined,
+    evidence: decodeEvidence(r.evidence),
     at: Number(r.at),
   };
 }
@@ -296,6 +301,30 @@ export async function listEvents(db: Db, filter: { since?: number; tenantId?: st
   if (filter.occurrenceId) q = q.where('occurrence_id', '=', filter.occurrenceId);
   const rows = await q.orderBy('id').execute();
   return rows.map(toEvent);
+}
+
+/** An event with what its occurrence was about: the audit export's row before formatting. */
+export interface AuditEvent extends OccurrenceEvent {
+  /** Undefined only for an event whose occurrence row is gone (nothing deletes them today). */
+  readonly occurrence?: { readonly activityId: string; readonly teamId: string; readonly scheduledAt: number; readonly dueAt: number };
+}
+
+/** Events in [since, until) in id order, each with its occurrence's activity, team and times (same tenant). */
+export async function listAuditEvents(db: Db, filter: { since?: number; until?: number } = {}): Promise<AuditEvent[]> {
+  let q = db
+    .selectFrom('occurrence_events as e')
+    .leftJoin('occurrences as o', (join) => join.onRef('o.id', '=', 'e.occurrence_id').onRef('o.tenant_id', '=', 'e.tenant_id'))
+    .selectAll('e')
+    .select(['o.activity_id', 'o.team_id', 'o.scheduled_at', 'o.due_at']);
+  if (filter.since !== undefined) q = q.where('e.at', '>=', filter.since);
+  if (filter.until !== undefined) q = q.where('e.at', '<', filter.until);
+  const rows = await q.orderBy('e.id').execute();
+  return rows.map((r) => ({
+    ...toEvent(r),
+    ...(r.activity_id !== null && r.team_id !== null && r.scheduled_at !== null && r.due_at !== null
+      ? { occurrence: { activityId: r.activity_id, teamId: r.team_id, scheduledAt: Number(r.scheduled_at), dueAt: Number(r.due_at) } }
+      : {}),
+  }));
 }
 
 export async function countOccurrences(db: Db, filter: { state?: OccurrenceState } = {}): Promise<number> {

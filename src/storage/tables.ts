@@ -41,6 +41,8 @@ export interface OccurrencesTable {
   closed_aad_id: string | null;
   closed_name: string | null;
   close_note: string | null;
+  /** JSON of the evidence Done recorded (`reminders/evidence.ts`); null: none. */
+  close_evidence: ColumnType<string | null, string | null | undefined, string | null>;
   started_by_name: string | null;
   moved_from_at: number | null;
   moved_reason: string | null;
@@ -61,6 +63,8 @@ export interface OccurrenceEventsTable {
   actor_aad_id: string | null;
   actor_name: string;
   note: string | null;
+  /** JSON of the evidence recorded with a `done` event (`reminders/evidence.ts`); null: none. */
+  evidence: ColumnType<string | null, string | null | undefined, string | null>;
   at: number;
 }
 

@@ -6,11 +6,25 @@
 import type { Activity, Catalog, SocTeam } from '../catalog/catalog.types';
 import { statusOf, type Occurrence } from '../reminders/occurrence.types';
 import type { TeamWorkload, WorkloadItem } from '../reminders/workload.types';
-import type { BotMarkdown, Locale, MessageCardView, ReminderCardView, TaskListCardView, WorkloadCardView } from './cards/card-views';
+import { isHttpsUrl } from '../catalog/https-url';
+import {
+  EVIDENCE_INPUT_PREFIX,
+  type BotMarkdown,
+  type EvidenceInputView,
+  type EvidenceShownView,
+  type Locale,
+  type MessageCardView,
+  type ReminderCardView,
+  type TaskListCardView,
+  type ToolLinkView,
+  type WorkloadCardView,
+} from './cards/card-views';
 import { formatDateTime, formatElapsed } from './formatting';
 import { cardStrings, t } from './i18n';
 
 const MAX_OPEN_LINES = 15;
+/** Links shown as buttons on the card; more go behind "More tools" (two buttons fit a phone's width). */
+export const MAX_LINK_BUTTONS = 2;
 const MAX_UPCOMING_LINES = 5;
 
 export function teamName(team: SocTeam | undefined, id: string, locale: Locale): string {
@@ -108,7 +122,43 @@ export class CardViews {
       actionable: o.state === 'open',
       triggerText,
       refreshUserIds: [...new Set(refreshUserIds)],
+      ...this.linksOf(activity, locale),
+      evidenceInputs: o.state === 'open' && activity ? activity.evidence.map((f) => this.evidenceInput(f, locale)) : [],
+      evidenceShown: this.evidenceShown(o, activity, locale),
     };
+  }
+
+  private linksOf(activity: Activity | undefined, locale: Locale): { linkButtons: ToolLinkView[]; moreLinks: ToolLinkView[] } {
+    const links = (activity?.links ?? []).map((l) => ({ label: locale === 'ko' ? l.label_ko : l.label, url: l.url }));
+    return { linkButtons: links.slice(0, MAX_LINK_BUTTONS), moreLinks: links.slice(MAX_LINK_BUTTONS) };
+  }
+
+  private evidenceInput(f: Activity['evidence'][number], locale: Locale): EvidenceInputView {
+    const name = locale === 'ko' ? f.label_ko : f.label;
+    const strings = cardStrings(locale).evidence;
+    const label = f.required ? `${name} (${strings.required})` : name;
+    const view = { inputId: `${EVIDENCE_INPUT_PREFIX}${f.id}`, type: f.type, label, required: f.required, errorMessage: strings.fieldRequired.replace('{label}', name) };
+    if (f.type !== 'number' || (f.min === undefined && f.max === undefined)) return { ...view, hasRange: false };
+    // Input.Number takes either bound alone, but the template binds both: an open side is as wide as a number gets.
+    const min = f.min ?? -Number.MAX_SAFE_INTEGER;
+    const max = f.max ?? Number.MAX_SAFE_INTEGER;
+    const range = f.min !== undefined && f.max !== undefined ? ` · ${strings.numberRange.replace('{min}', String(min)).replace('{max}', String(max))}` : '';
+    return { ...view, label: `${label}${range}`, hasRange: true, min, max };
+  }
+
+  /** The recorded evidence in the activity's field order (then any field the catalog no longer names). */
+  private evidenceShown(o: Occurrence, activity: Activity | undefined, locale: Locale): EvidenceShownView[] {
+    const evidence = o.closeEvidence;
+    if (o.state !== 'done' || !evidence) return [];
+    const fields = activity?.evidence ?? [];
+    const ids = [...fields.map((f) => f.id).filter((id) => id in evidence), ...Object.keys(evidence).filter((id) => !fields.some((f) => f.id === id))];
+    return ids.map((id) => {
+      const field = fields.find((f) => f.id === id);
+      const text = String(evidence[id]);
+      const label = field ? (locale === 'ko' ? field.label_ko : field.label) : id;
+      // Checked again here: the column may have been written by another version; only an https link is opened.
+      return field?.type === 'url' && isHttpsUrl(text) ? { label, text, url: text } : { label, text };
+    });
   }
 
   workload(w: TeamWorkload, locale: Locale): WorkloadCardView {

@@ -32,7 +32,7 @@ import type { CardViews } from './card-views.builder';
 import { formatOnDemandList, formatTeamList } from './catalog-lists';
 import type { CommandName } from './commands';
 import { formatDateTime, inertText } from './formatting';
-import { t } from './i18n';
+import { t, type MessageKey } from './i18n';
 import { answerWithMessage, type InvokeAnswer } from './invoke-answers';
 
 /** The subclass that carries each code's fields. */
@@ -96,7 +96,31 @@ function explainInvalidInput(err: InvalidInput, locale: Locale): string {
       return t(locale, 'action.badSnooze');
     case 'note-too-long':
       return t(locale, 'action.noteTooLong', { length: Number(err.detail.length), max: Number(err.detail.max) });
+    case 'evidence-required':
+    case 'evidence-not-https':
+    case 'evidence-not-url':
+    case 'evidence-not-number':
+    case 'evidence-out-of-range':
+    case 'evidence-too-long':
+    case 'evidence-invalid':
+      return explainEvidence(err, err.reason, locale);
   }
+}
+
+const EVIDENCE_MESSAGES = {
+  'evidence-required': 'evidence.required',
+  'evidence-not-https': 'evidence.notHttps',
+  'evidence-not-url': 'evidence.notUrl',
+  'evidence-not-number': 'evidence.notNumber',
+  'evidence-out-of-range': 'evidence.outOfRange',
+  'evidence-too-long': 'evidence.tooLong',
+  'evidence-invalid': 'evidence.invalid',
+} as const satisfies Partial<Record<InvalidInput['reason'], MessageKey>>;
+
+/** Names the field in the reader's language (its catalog label), so the person knows which input to fix. */
+function explainEvidence(err: InvalidInput, reason: keyof typeof EVIDENCE_MESSAGES, locale: Locale): string {
+  const label = String((locale === 'ko' ? err.detail.labelKo : err.detail.label) ?? err.detail.field ?? '');
+  return t(locale, EVIDENCE_MESSAGES[reason], { label, min: err.detail.min ?? '', max: err.detail.max ?? '' });
 }
 
 /** What the card-action route needs to answer a failure. */

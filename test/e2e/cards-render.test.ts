@@ -46,7 +46,7 @@ function expectedText(c: CardCase): string[] {
   switch (c.kind) {
     case 'reminder': {
       const v = c.view;
-      return [v.title, s(c).status[c.status!], v.statusText, v.teamName, v.dueText, v.cadence];
+      return [v.title, s(c).status[c.status!], v.statusText, v.teamName, v.dueText, v.cadence, ...(v.evidenceShown ?? []).map((e) => e.text)];
     }
     case 'nudge':
       return [c.view.title, c.view.message, c.view.dueText];
@@ -89,8 +89,10 @@ function expectedText(c: CardCase): string[] {
 function expectedButtons(c: CardCase): string[] {
   if (c.kind === 'reminder') {
     const b = BUTTONS[c.locale];
-    if (!OPEN.includes(c.status!)) return [];
-    return c.status === 'acknowledged' ? [b.done, b.snooze, b.skip] : [b.ack, b.done, b.snooze, b.skip];
+    // The tool links come first (they are in the body), then the task's own buttons.
+    const links = [...(c.view.linkButtons ?? []).map((l) => l.label), ...((c.view.moreLinks ?? []).length ? [s(c).evidence.moreTools] : [])];
+    if (!OPEN.includes(c.status!)) return links;
+    return [...links, ...(c.status === 'acknowledged' ? [b.done, b.snooze, b.skip] : [b.ack, b.done, b.snooze, b.skip])];
   }
   if (c.kind === 'escalation' && c.view.link) return [s(c).openTask];
   return [];

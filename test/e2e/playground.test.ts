@@ -213,8 +213,8 @@ describe('SOC Reminders in the Agents Playground', () => {
   it('keeps the bindings and the acknowledgement across a restart', async () => {
     await bot.restart();
     const events = await listEvents(bot.store.db, { occurrenceId: reminder.occurrenceId });
-    expect(events.map((e) => e.type)).toEqual(['created', 'acknowledged']);
-    expect(events[1]!.actor).toEqual({ userId: ALEX.id, aadObjectId: ALEX.aadObjectId, name: 'Alex Morgan' });
+    expect(events.map((e) => e.type)).toEqual(['created', 'posted', 'acknowledged']);
+    expect(events[2]!.actor).toEqual({ userId: ALEX.id, aadObjectId: ALEX.aadObjectId, name: 'Alex Morgan' });
 
     const { replies } = await client.ask(GENERAL.id, 'teams');
     const rows = cardText(onlyCard(replies[0]!));
@@ -244,8 +244,8 @@ describe('SOC Reminders in the Agents Playground', () => {
     expect(onlyCard(update)).toEqual(done.body.value);
 
     const events = await listEvents(bot.store.db, { occurrenceId: reminder.occurrenceId });
-    expect(events.map((e) => e.type)).toEqual(['created', 'acknowledged', 'done']);
-    expect(events[2]!.note).toBe(TICKET);
+    expect(events.map((e) => e.type)).toEqual(['created', 'posted', 'acknowledged', 'done']);
+    expect(events[3]!.note).toBe(TICKET);
   });
 
   it('counts the done task in "workload monitoring"', async () => {

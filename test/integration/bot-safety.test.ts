@@ -69,7 +69,7 @@ describe('forged and malformed input (local mode)', () => {
     const oversized = await h.press('done', { occurrenceId, note: 'x'.repeat(600) }, { conversationId });
     expect(oversized.body.value).toMatch(/too long \(600 characters; at most 500\)/);
     expect(await counts(h)).toEqual(before);
-    expect((await listEvents(h.store.db, { occurrenceId })).map((e) => e.type)).toEqual(['created']);
+    expect((await listEvents(h.store.db, { occurrenceId })).map((e) => e.type)).toEqual(['created', 'posted']);
   });
 
   it('stores user text as data: a note that looks like card JSON stays text', async () => {
@@ -77,7 +77,8 @@ describe('forged and malformed input (local mode)', () => {
     const res = await h.press('done', { occurrenceId, note: hostile }, { conversationId });
     expect(res.body.type).toBe('application/vnd.microsoft.card.adaptive');
     expect(cardText(res.body.value)).toContain(hostile);
-    expect(JSON.stringify(res.body.value)).not.toMatch(/"type":"Action\.OpenUrl"/);
+    // The card's own tool buttons are OpenUrl actions; none may open what the note named.
+    expect(JSON.stringify(res.body.value)).not.toMatch(/"url":"https:\/\/evil\.example"/);
   });
 
   it('survives fuzzed activity bodies: never a 5xx, never a record for an invalid activity', async () => {

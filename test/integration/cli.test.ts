@@ -137,11 +137,11 @@ describe('soc-reminders CLI', () => {
     const csv = runCli(['audit', 'export', '--format', 'csv'], { DATABASE_URL: dbFile });
     expect(csv.code).toBe(0);
     const lines = csv.stdout.trim().split('\n');
-    expect(lines[0]).toBe('id,at,tenantId,occurrenceId,type,from,to,userId,aadObjectId,name,note');
+    expect(lines[0]).toBe('id,at,tenantId,activityId,activityTitle,teamId,teamName,occurrenceId,scheduledAt,dueAt,type,from,to,actorName,actorUserId,actorEntraObjectId,note,reason,evidence');
     expect(lines).toHaveLength(2);
     expect(lines[1]).toContain('"Jae, ""the lead"""');
     const json = JSON.parse(runCli(['audit', 'export', '--format', 'json', '--since', '2026-03-09'], { DATABASE_URL: dbFile }).stdout);
-    expect(json).toEqual([expect.objectContaining({ type: 'created', to: 'pending', name: 'Jae, "the lead"', note: 'on demand' })]);
+    expect(json).toEqual([expect.objectContaining({ type: 'created', to: 'pending', actorName: 'Jae, "the lead"', note: 'on demand' })]);
     expect(JSON.parse(runCli(['audit', 'export', '--format', 'json', '--since', '2026-03-10'], { DATABASE_URL: dbFile }).stdout)).toEqual([]);
 
     const failed = runCli(['outbox', 'list', '--failed'], { DATABASE_URL: dbFile });
@@ -171,7 +171,7 @@ describe('soc-reminders CLI', () => {
     expect(csv.code).toBe(0);
     const [header, ...rows] = parseCsv(csv.stdout);
     const col = (h: string) => header.indexOf(h);
-    expect(rows.map((r) => [r[col('type')], r[col('name')], r[col('note')]])).toEqual([
+    expect(rows.map((r) => [r[col('type')], r[col('actorName')], r[col('note')]])).toEqual([
       ['created', `'${name}`, 'on demand'],
       ['done', `'${closer}`, `'${note}`],
     ]);
@@ -179,11 +179,82 @@ describe('soc-reminders CLI', () => {
     for (const cell of rows.flat()) expect([cell, /^[ \u00A0\n]*[=+\-@\t\r]/.test(cell)]).toEqual([cell, false]);
 
     // JSON is for programs: the text is exactly what was typed.
-    const json = JSON.parse(runCli(['audit', 'export', '--format', 'json'], { DATABASE_URL: dbFile }).stdout) as { name: string; note: string }[];
-    expect(json.map((e) => [e.name, e.note])).toEqual([
+    const json = JSON.parse(runCli(['audit', 'export', '--format', 'json'], { DATABASE_URL: dbFile }).stdout) as { actorName: string; note: string }[];
+    expect(json.map((e) => [e.actorName, e.note])).toEqual([
       [name, 'on demand'],
       [closer, note],
     ]);
+  });
+});
+
+describe('soc-reminders audit export, as an auditor reads it', () => {
+  let dir: string;
+  beforeAll(() => (dir = mkdtempSync(join(tmpdir(), 'soc-audit-'))));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  // 01:30 on 2 December in Seoul is still 1 December in UTC: the hours an export read in UTC used to drop.
+  const AT = Date.parse('2026-12-01T16:30:00Z');
+  const SEOUL = { SOC_TIMEZONE: 'Asia/Seoul' };
+
+  async function seed(dbFile: string): Promise<void> {
+    const store = await openStore(parseDatabaseUrl(dbFile));
+    const catalog = loadCatalog({ defaultTimezone: 'Asia/Seoul' });
+    const reminders = new ReminderService({ db: store.db, catalog, clock: { now: () => AT } });
+    const here = { isSameConversation: () => true };
+    const minji = { userId: '29:minji', aadObjectId: '6b1f2c3d-aaaa-4bbb-8ccc-0123456789ab', name: 'Kim Minji' };
+    const [score] = (await reminders.runOnDemand('tenant-a', 'secure-score-report', 'monitoring', minji)).occurrences;
+    const [drill] = (await reminders.runOnDemand('tenant-a', 'ir-tabletop-exercise', 'secops', minji)).occurrences;
+    for (const o of [score!, drill!]) await recordPosted(store.db, o.id, AT, { conversationId: `19:c@thread.tacv2;messageid=${o.id}`, activityId: o.id, serviceUrl: 'https://smba.test/' });
+    await reminders.complete('tenant-a', score!.id, minji, undefined, here, { secureScore: '72.5', report: 'https://contoso.sharepoint.com/sites/soc/SecureScore-2026-49.pdf' });
+    await reminders.skip('tenant-a', drill!.id, minji, 'Postponed: the IR lead is on leave', here);
+    await store.close();
+  }
+
+  it('names the activity, team, schedule, actor, reason and evidence of each event, in the catalog zone', async () => {
+    const dbFile = join(dir, 'auditor.db');
+    await seed(dbFile);
+    const r = runCli(['audit', 'export', '--format', 'csv'], { DATABASE_URL: dbFile, ...SEOUL });
+    expect(r.code).toBe(0);
+    const [header, ...rows] = parseCsv(r.stdout);
+    const byType = (type: string) => Object.fromEntries(header.map((h, i) => [h, rows.find((row) => row[header.indexOf('type')] === type)![i]]));
+    expect(byType('done')).toMatchObject({
+      at: '2026-12-02T01:30:00+09:00',
+      activityId: 'secure-score-report',
+      activityTitle: 'Generate the Secure Score report',
+      teamId: 'monitoring',
+      teamName: 'Monitoring',
+      scheduledAt: '2026-12-02T01:30:00+09:00',
+      dueAt: '2026-12-04T01:30:00+09:00',
+      from: 'posted',
+      to: 'done',
+      actorName: 'Kim Minji',
+      actorUserId: '29:minji',
+      actorEntraObjectId: '6b1f2c3d-aaaa-4bbb-8ccc-0123456789ab',
+      evidence: 'Secure Score (%): 72.5; Report link: https://contoso.sharepoint.com/sites/soc/SecureScore-2026-49.pdf',
+    });
+    expect(byType('skipped')).toMatchObject({ activityId: 'ir-tabletop-exercise', teamName: 'SecOps', reason: 'Postponed: the IR lead is on leave', note: '' });
+    const json = JSON.parse(runCli(['audit', 'export', '--format', 'json'], { DATABASE_URL: dbFile, ...SEOUL }).stdout) as { type: string; evidenceValues?: unknown }[];
+    expect(json.find((e) => e.type === 'done')!.evidenceValues).toEqual({ secureScore: 72.5, report: 'https://contoso.sharepoint.com/sites/soc/SecureScore-2026-49.pdf' });
+  });
+
+  it('reads --since and --until without an offset in the catalog zone, and with one as given', async () => {
+    const dbFile = join(dir, 'window.db');
+    await seed(dbFile);
+    const count = (...args: string[]) => {
+      const r = runCli(['audit', 'export', '--format', 'json', ...args], { DATABASE_URL: dbFile, ...SEOUL });
+      expect([args, r.code, r.stderr]).toEqual([args, 0, '']);
+      return (JSON.parse(r.stdout) as unknown[]).length;
+    };
+    const all = count();
+    expect(all).toBe(4); // two created, one done, one skipped (posts here went through recordPosted, not the worker)
+    expect(count('--since', '2026-12-02')).toBe(all); // Seoul's midnight, 15:00 UTC the day before
+    expect(count('--since', '2026-12-02T00:00:00Z')).toBe(0); // an offset is taken as given
+    expect(count('--until', '2026-12-02T01:30')).toBe(0); // until is exclusive
+    expect(count('--since', '2026-12-02T01:30', '--until', '2026-12-02T01:31')).toBe(all);
+    expect(count('--until', '2026-12-01T16:31:00+00:00')).toBe(all);
+    const bad = runCli(['audit', 'export', '--since', '2026-02-30'], { DATABASE_URL: dbFile, ...SEOUL });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--since: "2026-02-30" is not a date/);
   });
 });
 

@@ -121,9 +121,9 @@ describe.each(CASES)('Teams flow in $lang', ({ lang, person, expect: want }) => 
     expect(again.body.value).toMatch(want.alreadyDone);
 
     const events = await listEvents(h.store.db, { occurrenceId });
-    expect(events.map((e) => e.type)).toEqual(['created', 'acknowledged', 'done']);
-    expect(events[2].actor).toEqual({ userId: person.id, aadObjectId: person.aadObjectId, name: person.name });
-    expect(events[2].note).toBe('https://tickets.contoso.com/SOC-42');
+    expect(events.map((e) => e.type)).toEqual(['created', 'posted', 'acknowledged', 'done']);
+    expect(events[3].actor).toEqual({ userId: person.id, aadObjectId: person.aadObjectId, name: person.name });
+    expect(events[3].note).toBe('https://tickets.contoso.com/SOC-42');
 
     const workload = await h.say(lang === 'ko' ? '업무량 monitoring' : 'workload monitoring', { person });
     const workloadText = BotHarness.textOf(workload.replies[0]);

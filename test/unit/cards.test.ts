@@ -116,6 +116,10 @@ function reminderView(overrides: Partial<ReminderCardView> = {}): ReminderCardVi
     statusText: 'Waiting for someone to take it',
     actionable: true,
     refreshUserIds: ['29:user-a', '29:user-b'],
+    linkButtons: [],
+    moreLinks: [],
+    evidenceInputs: [],
+    evidenceShown: [],
     ...overrides,
   };
 }

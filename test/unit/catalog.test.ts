@@ -185,6 +185,8 @@ describe('parseCatalog defaults', () => {
       cadence_ko: '평일 09:00',
       dueAfterMs: 8 * HOUR,
       onHoliday: 'skip',
+      evidence: [],
+      links: [],
     });
     expect('escalateAfterMs' in patch!).toBe(false);
     expect(drill!.schedule).toBeUndefined();

@@ -89,6 +89,8 @@ export function renderReminderCard(view: ReminderCardView): AdaptiveCardJson {
   const look = STATUS_LOOK[view.status];
   return render('reminder.json', view, {
     statusText: breakLongWords(view.statusText),
+    // A report link is one long word too; the link it opens (`url`) is left exactly as recorded.
+    evidenceShown: view.evidenceShown.map((e) => ({ ...e, text: breakLongWords(e.text) })),
     statusColor: look.color,
     statusStyle: look.style,
     snoozeChoices,

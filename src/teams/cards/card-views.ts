@@ -25,6 +25,41 @@ export function isCardVerb(verb: string): verb is CardVerb {
   return (CARD_VERBS as readonly string[]).includes(verb);
 }
 
+/**
+ * The reminder card names each evidence input `evidence_<field id>`, so that no field id can collide with the
+ * card's own keys (`note`, `occurrenceId`…). Teams sends every input of the card with the press.
+ */
+export const EVIDENCE_INPUT_PREFIX = 'evidence_';
+
+/** A catalog link into a Microsoft tool, shown as an Action.OpenUrl button (https, checked by the catalog schema). */
+export interface ToolLinkView {
+  readonly label: string;
+  readonly url: string;
+}
+
+/** One input of the Done part: an evidence field of the activity. */
+export interface EvidenceInputView {
+  /** `evidence_<field id>`: the key the value comes back under (routes/card-actions.ts reads it). */
+  readonly inputId: string;
+  readonly type: 'url' | 'number' | 'text';
+  /** The catalog label, with "(required)" added for a required field. */
+  readonly label: string;
+  readonly required: boolean;
+  /** Shown when a client refuses the value before sending it (Teams checks `isRequired`, `min`, `max`). */
+  readonly errorMessage: string;
+  /** Number fields only: both bounds, or neither (`hasRange`). */
+  readonly hasRange: boolean;
+  readonly min?: number;
+  readonly max?: number;
+}
+
+/** One recorded piece of evidence on a done card. `text` may carry people's text; `url` is set only for an https link. */
+export interface EvidenceShownView {
+  readonly label: string;
+  readonly text: string;
+  readonly url?: string;
+}
+
 export interface ReminderCardView {
   readonly locale: Locale;
   readonly occurrenceId: string;
@@ -45,6 +80,13 @@ export interface ReminderCardView {
   readonly triggerText?: string;
   /** Teams user ids that get the Universal Actions auto-refresh (at most 60, Teams' limit). */
   readonly refreshUserIds: readonly string[];
+  /** The activity's tools: at most two as buttons (they fit a phone's width), the rest behind "More tools". */
+  readonly linkButtons: readonly ToolLinkView[];
+  readonly moreLinks: readonly ToolLinkView[];
+  /** The Done part's evidence inputs (empty once the task is closed). */
+  readonly evidenceInputs: readonly EvidenceInputView[];
+  /** What Done recorded, for a done card. */
+  readonly evidenceShown: readonly EvidenceShownView[];
 }
 
 export interface NudgeCardView {

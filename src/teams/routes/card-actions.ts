@@ -11,7 +11,7 @@ import type { Actor, Occurrence } from '../../reminders/occurrence.types';
 import type { ActionOrigin } from '../../reminders/card-actions';
 import type { ReminderService } from '../../reminders/reminder.service';
 import type { Logger } from '../../logger';
-import { isCardVerb, type CardVerb } from '../cards/card-views';
+import { EVIDENCE_INPUT_PREFIX, isCardVerb, type CardVerb } from '../cards/card-views';
 import { renderReminderCard } from '../cards/card-renderer';
 import type { CardViews } from '../card-views.builder';
 import { channelPart } from '../conversation-id';
@@ -37,6 +37,18 @@ const actionSchema = z.object({
     .passthrough(),
 });
 
+const MAX_EVIDENCE_INPUTS = 32;
+
+/** The evidence inputs of a press, by field id; values that are not text or numbers are passed on for the domain to refuse. */
+function evidenceInputs(data: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(data)) {
+    if (!key.startsWith(EVIDENCE_INPUT_PREFIX) || Object.keys(out).length >= MAX_EVIDENCE_INPUTS) continue;
+    out[key.slice(EVIDENCE_INPUT_PREFIX.length)] = typeof value === 'string' ? value.slice(0, MAX_INPUT) : value;
+  }
+  return out;
+}
+
 /** One press, parsed: who, on which task, from where, with what the card's inputs held. */
 export interface CardActionRequest {
   readonly tenantId: string;
@@ -45,6 +57,8 @@ export interface CardActionRequest {
   /** Lets the domain refuse a press on a card copied to another conversation. */
   readonly origin: ActionOrigin;
   readonly note?: string;
+  /** Done's evidence inputs by field id, as typed: the domain checks them against the activity's fields. */
+  readonly evidence?: Readonly<Record<string, unknown>>;
   readonly reason?: string;
   readonly minutes?: string | number;
 }
@@ -64,9 +78,9 @@ export function acknowledgeTask(reminders: Pick<ReminderService, 'acknowledge'>,
   return reminders.acknowledge(r.tenantId, r.occurrenceId, r.actor, r.origin);
 }
 
-/** `done`, with the optional note (a ticket link). */
+/** `done`, with the optional note and the evidence the activity asks for. */
 export function completeTask(reminders: Pick<ReminderService, 'complete'>, r: CardActionRequest): Promise<Occurrence> {
-  return reminders.complete(r.tenantId, r.occurrenceId, r.actor, r.note, r.origin);
+  return reminders.complete(r.tenantId, r.occurrenceId, r.actor, r.note, r.origin, r.evidence);
 }
 
 /** `snooze` for the chosen minutes (the domain refuses a length it does not offer). */
@@ -104,6 +118,7 @@ export async function answerCardAction(turn: RoutedTurn, verbs: CardVerbTable, d
     actor: actorOf(activity),
     origin: { isSameConversation: (posted: string) => channelPart(posted) === channelPart(activity.conversation.id) },
     note: data.note,
+    evidence: evidenceInputs(data),
     reason: data.reason,
     minutes: data.minutes,
   };

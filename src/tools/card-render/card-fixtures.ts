@@ -7,7 +7,7 @@
  * A tool, not the runtime: it lives in src/ only so that `scripts/render-cards.js` can load it from dist/.
  */
 import { loadCatalog } from '../../catalog/catalog.loader';
-import type { OccurrenceStatus } from '../../reminders/occurrence.types';
+import type { Evidence, Occurrence, OccurrenceStatus } from '../../reminders/occurrence.types';
 import { CardViews } from '../../teams/card-views.builder';
 import {
   renderDigestCard,
@@ -88,9 +88,11 @@ interface ReminderData {
   readonly due: string;
   readonly statusText: string;
   readonly triggerText?: string;
+  /** What Done recorded (the activity's evidence fields), shown on a done card. */
+  readonly evidence?: Evidence;
 }
 
-type ReminderVariant = OccurrenceStatus | 'acknowledged-people-text' | 'done-long-link';
+type ReminderVariant = OccurrenceStatus | 'acknowledged-people-text' | 'done-long-link' | 'done-evidence';
 
 /** Every card to draw, in a fixed order (the contact sheet follows it). */
 export function buildCardCases(): CardCase[] {
@@ -164,6 +166,12 @@ export function buildCardCases(): CardCase[] {
       statusText: t(lo, 'status.acknowledged', { name: PEOPLE_TEXT, time: when('2026-11-25T09:12', lo) }),
       triggerText: t(lo, 'trigger.onDemand', { name: PEOPLE_TEXT }),
     }),
+    // The weekly Secure Score report done with its evidence: the score and the report link, shown as a link.
+    'done-evidence': (lo) => ({
+      activityId: 'secure-score-report', teamId: 'monitoring', due: '2026-11-25T10:00',
+      statusText: t(lo, 'status.done', { name: '김민지', time: when('2026-11-24T16:40', lo) }),
+      evidence: { secureScore: 71.5, report: 'https://contoso.sharepoint.com/sites/soc/Shared%20Documents/SecureScore-2026-W48.pdf' },
+    }),
     'done-long-link': (lo) => ({
       ...reminderData.done(lo),
       statusText: t(lo, 'status.doneNote', { name: '김민지', time: when('2026-11-02T14:02', lo), note: LONG_TICKET }),
@@ -193,7 +201,17 @@ export function buildCardCases(): CardCase[] {
       actionable: OPEN_STATUSES.includes(status),
       triggerText: d.triggerText,
       refreshUserIds: ['29:1a2b3c-minji', '29:4d5e6f-jiwoo'],
+      ...catalogParts(d, status, locale),
     };
+  };
+
+  /** Tool links, Done's evidence inputs and the recorded evidence, as CardViews derives them from the catalog. */
+  const catalogParts = (d: ReminderData, status: OccurrenceStatus, locale: Locale): Pick<ReminderCardView, 'linkButtons' | 'moreLinks' | 'evidenceInputs' | 'evidenceShown'> => {
+    const state: Occurrence['state'] = status === 'done' || status === 'skipped' || status === 'missed' ? status : 'open';
+    const at = kst('2026-11-24T09:00');
+    const o: Occurrence = { id: 'occ', tenantId: 't', activityId: d.activityId, teamId: d.teamId, scheduledAt: at, dueAt: kst(d.due), trigger: 'schedule', state, createdAt: at, ...(d.evidence ? { closeEvidence: d.evidence } : {}) };
+    const { linkButtons, moreLinks, evidenceInputs, evidenceShown } = views.reminder(o, at, locale);
+    return { linkButtons, moreLinks, evidenceInputs, evidenceShown };
   };
 
   const cases: CardCase[] = [];
@@ -210,6 +228,7 @@ export function buildCardCases(): CardCase[] {
       }
     }
     add('reminder', 'done-long-link', locale, 'light', renderReminderCard, reminderView('done', locale, 'done-long-link'), { status: 'done' });
+    add('reminder', 'done-evidence', locale, 'light', renderReminderCard, reminderView('done', locale, 'done-evidence'), { status: 'done' });
     add('reminder', 'acknowledged-people-text', locale, 'light', renderReminderCard, reminderView('acknowledged', locale, 'acknowledged-people-text'), { status: 'acknowledged', peopleText: PEOPLE_TEXT });
     // The forms behind Done, Snooze and Skip, opened.
     const s = cardStrings(locale);
