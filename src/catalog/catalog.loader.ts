@@ -119,6 +119,7 @@ function toActivity(a: ActivityDocument, catalogTimezone: string, allTeamIds: re
     // Both durations were validated by the schema, so parsing cannot fail here.
     dueAfterMs: parseDuration(a.dueAfter ?? DEFAULT_DUE_AFTER)!,
     ...(a.escalateAfter !== undefined && { escalateAfterMs: parseDuration(a.escalateAfter)! }),
+    skip: a.skip ?? 'owners',
   };
   return activity;
 }

@@ -102,6 +102,8 @@ const activitySchema = z.strictObject({
   cadence_ko: text.optional(),
   dueAfter: duration.optional(),
   escalateAfter: duration.optional(),
+  // Who may skip this activity's tasks (issue 13): its team's owners and SOC admins by default, or any member.
+  skip: z.enum(['anyone', 'owners'], { error: 'must be "anyone" or "owners"' }).optional(),
 });
 
 /** The shape of a catalog file, value by value. Cross-references are checked by `checkCatalogReferences`. */

@@ -27,7 +27,11 @@ export interface Activity {
   readonly dueAfterMs: number;
   /** Milliseconds after the due time at which an unfinished task escalates to SOC Oversight; undefined: never. */
   readonly escalateAfterMs?: number;
+  /** Who may skip its tasks: `owners` (the Teams team's owners and SOC admins, the default) or `anyone` (any member). */
+  readonly skip: SkipPolicy;
 }
+
+export type SkipPolicy = 'anyone' | 'owners';
 
 export interface Catalog {
   /** IANA time zone of the catalog (explicit, else SOC_TIMEZONE, else the machine's). */

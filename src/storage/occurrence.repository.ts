@@ -298,3 +298,44 @@ export async function countOccurrences(db: Db, filter: { state?: OccurrenceState
   const row = await q.executeTakeFirstOrThrow();
   return Number(row.c);
 }
+
+/**
+ * The open on-demand occurrences of an activity for some teams (issue 13: one open `run` per activity and team
+ * unless the person asks for another).
+ */
+export async function listOpenOnDemand(db: Db, tenantId: string, activityId: string, teamIds: readonly string[]): Promise<Occurrence[]> {
+  if (teamIds.length === 0) return [];
+  const rows = await db
+    .selectFrom('occurrences')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('activity_id', '=', activityId)
+    .where('team_id', 'in', [...teamIds])
+    .where('trigger', '=', 'on-demand')
+    .where('state', '=', 'open')
+    .orderBy('created_at')
+    .execute();
+  return rows.map(toOccurrence);
+}
+
+/**
+ * When a person started on-demand runs since `since`, newest first, at most `limit` (one entry per run: a run's
+ * tasks share its time). Read from the event log, so every replica counts the same runs.
+ */
+export async function listOnDemandStarts(db: Db, tenantId: string, actor: Actor, since: number, limit: number): Promise<number[]> {
+  let q = db
+    .selectFrom('occurrence_events')
+    .select('at')
+    .distinct()
+    .where('tenant_id', '=', tenantId)
+    .where('type', '=', 'created')
+    .where('note', '=', ON_DEMAND_NOTE)
+    .where('at', '>', since);
+  // The Entra object id names a person across Teams clients; the Teams user id is the fallback (local mode).
+  q = actor.aadObjectId ? q.where('actor_aad_id', '=', actor.aadObjectId) : q.where('actor_user_id', '=', actor.userId);
+  const rows = await q.orderBy('at', 'desc').limit(limit).execute();
+  return rows.map((r) => Number(r.at));
+}
+
+/** The note of an on-demand run's `created` event. */
+export const ON_DEMAND_NOTE = 'on demand';

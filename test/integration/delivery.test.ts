@@ -25,7 +25,7 @@ describe('pacing under Teams limits', () => {
   it('posts a burst of 200 cards to one tenant without a single 429', async () => {
     const actor = { userId: '29:lead', name: 'Lead' };
     for (let i = 0; i < 50; i++) {
-      await h.app.bindings.bind(TENANT, `team-${i}`, { teamsTeamId: 'team', channelId: `19:channel-${i}@thread.tacv2`, serviceUrl: h.connector.url, botId: '28:bot' }, actor);
+      await h.app.bindings.bind(TENANT, `team-${i}`, { teamsTeamId: 'team', channelId: `19:channel-${i}@thread.tacv2`, serviceUrl: h.connector.url, botId: '28:bot' }, actor, { mayMoveFromAnotherTeam: true });
     }
     for (let i = 0; i < 4; i++) await h.app.reminders.runOnDemand(TENANT, `drill-${i}`, undefined, actor);
     const started = Date.now();

@@ -71,6 +71,8 @@ describe('SocBot through TestAdapter', () => {
     const clock = { now: () => now };
     const reminders = new ReminderService({ db: store.db, catalog, clock });
     bot = new SocBot({
+      // Everyone a SOC admin, as in local mode without SOC_ADMINS: routing is tested here, roles in permissions.test.ts.
+      access: { roleOf: async () => ({ role: 'soc-admin', unverified: false }) },
       catalog,
       clock,
       reminders,
