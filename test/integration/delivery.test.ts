@@ -53,7 +53,8 @@ describe('Teams errors', () => {
 
   const run = (activity = 'secure-score-report', team?: string) => {
     h.clock.advance(1000);
-    return h.app.reminders.runOnDemand(TENANT, activity, team, actor);
+    // A fresh task each time (`run … again`): these tests are about delivery, not about one open run per team.
+    return h.app.reminders.runOnDemand(TENANT, activity, team, actor, { again: true });
   };
 
   it('waits Retry-After on 429, then posts', async () => {
