@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Activity, Catalog } from '../catalog/catalog.types';
 import { findActivity, findTeam } from '../catalog/catalog-lookup';
-import { appendEvents, insertOccurrenceIfAbsent, insertOccurrencesIfAbsent, listOnDemandStarts, listOpenOnDemand, ON_DEMAND_NOTE, type NewEvent, type NewOccurrence } from '../storage/occurrence.repository';
+import { appendEvents, insertOccurrenceIfAbsent, insertOccurrencesIfAbsent, listOnDemandStarts, listOpenOnDemand, lockOnDemandStarts, ON_DEMAND_NOTE, type NewEvent, type NewOccurrence } from '../storage/occurrence.repository';
 import type { ChannelTarget } from './delivery.port';
 import { NotOnDemand, NotPermitted, TeamNotAssigned, TooManyRuns, UnknownActivity, UnknownTeam } from './errors';
 import { SYSTEM_ACTOR, statusOf, type Actor, type Occurrence, type OccurrenceTrigger } from './occurrence.types';
@@ -167,6 +167,7 @@ export async function runOnDemand(
   }
   const now = deps.clock.now();
   const result = await transact(deps, async (trx) => {
+    await lockOnDemandStarts(trx, [...teamIds.map((t) => `${tenantId}|${activity.id}|${t}`), `${tenantId}|person|${actor.aadObjectId ?? actor.userId}`]);
     const open = options.again ? [] : await listOpenOnDemand(trx, tenantId, activity.id, teamIds);
     const toStart = teamIds.filter((t) => !open.some((o) => o.teamId === t));
     if (toStart.length > 0) {

@@ -1,5 +1,6 @@
 /** Occurrences and their append-only events. Every function takes the tenant: rows are always scoped by it. */
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
+import { dialectOf } from './dialect';
 import type { Actor, Occurrence, OccurrenceEvent, OccurrenceState } from '../reminders/occurrence.types';
 import type { Database, EventRow, OccurrenceRow, OccurrenceUpdate } from './tables';
 
@@ -339,3 +340,14 @@ export async function listOnDemandStarts(db: Db, tenantId: string, actor: Actor,
 
 /** The note of an on-demand run's `created` event. */
 export const ON_DEMAND_NOTE = 'on demand';
+
+/**
+ * Serialises on-demand starts of the same activity and team, and of the same person, until the transaction ends:
+ * "is one open?" and "how many runs lately?" are reads, and two replicas that both read "no" would both create
+ * (claim, then act). PostgreSQL: transaction-scoped advisory locks, taken in one sorted order so two runs cannot
+ * deadlock. SQLite has one writer at a time and the bot one connection: nothing to do.
+ */
+export async function lockOnDemandStarts(trx: Db, keys: readonly string[]): Promise<void> {
+  if (dialectOf(trx) !== 'postgres') return;
+  for (const key of [...new Set(keys)].sort()) await sql`select pg_advisory_xact_lock(hashtextextended(${`soc-run|${key}`}, 0))`.execute(trx);
+}
