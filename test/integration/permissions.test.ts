@@ -3,6 +3,8 @@
  * roster (`userRole`) and team details (`aadGroupId`); GraphStandIn answers team owners. Local mode, so the bot
  * asks the loopback Graph stand-in without a token (authenticated mode's MSAL token is not exercised here).
  */
+import { Writable } from 'node:stream';
+import { createLogger } from '../../src/logger';
 import { listBindings } from '../../src/storage/binding.repository';
 import { countOccurrences, listOpenOccurrences } from '../../src/storage/occurrence.repository';
 import { BotHarness, CHANNELS, TEAM_ID, TENANT, type Person } from '../support/bot-harness';
@@ -161,12 +163,22 @@ describe('SOC_ADMINS in local mode without Graph', () => {
   let h: BotHarness;
   afterEach(async () => h.stop());
 
-  it('refuses a bind by anyone else with nothing changed, and accepts the admin\'s', async () => {
-    h = await new BotHarness({ env: { SOC_ADMINS: `${ADMIN.aadObjectId},someone@contoso.com` } }).start();
+  it('refuses a bind by anyone else with nothing changed (logged with their Entra object id), and accepts the admin\'s', async () => {
+    const logs: Record<string, unknown>[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        logs.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
+        done();
+      },
+    });
+    h = await new BotHarness({ env: { SOC_ADMINS: `${ADMIN.aadObjectId},someone@contoso.com` }, logger: createLogger('warn', sink) }).start();
     h.connector.setTeam(TEAM_ID, { name: 'Contoso SOC', aadGroupId: SOC_GROUP, members: roster([OWNER, ADMIN]) });
     const refused = await h.say('bind monitoring', { person: OWNER });
     expect(BotHarness.textOf(refused.replies[0]!)).toMatch(/Only a SOC admin or an owner of this Teams team can bind/);
     expect(await listBindings(h.store.db, TENANT)).toEqual([]);
+    expect(logs).toContainEqual(expect.objectContaining({ msg: 'command refused', aadObjectId: OWNER.aadObjectId, command: 'bind', refusal: 'NOT_PERMITTED' }));
+    // The start-up warning says who is an admin here, and that ownership is unknown without Graph.
+    expect(logs).toContainEqual(expect.objectContaining({ msg: expect.stringMatching(/LOCAL MODE: SOC_ADMINS names 2 SOC admin\(s\); team ownership is not known/) }));
     const accepted = await h.say('bind monitoring', { person: ADMIN });
     expect(BotHarness.textOf(accepted.replies[0]!)).toMatch(/now receives the reminders of Monitoring/);
     expect((await listBindings(h.store.db, TENANT)).map((b) => b.socTeamId)).toEqual(['monitoring']);
