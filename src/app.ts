@@ -25,6 +25,8 @@ import { WorkloadService } from './reminders/workload';
 import type { Store } from './storage/database';
 import { createAdapter, type BotAdapter } from './teams/adapter';
 import { SocBot } from './teams/bot';
+import { TeamsAccessControl } from './teams/roles/access';
+import { GraphClient, isTokenlessGraph, msalGraphTokens, type TeamOwnerDirectory } from './teams/roles/graph-client';
 import { CardViews } from './teams/card-views.builder';
 import { ServiceUrlPolicy } from './teams/service-url';
 import { TeamsPoster } from './teams/teams-poster';
@@ -107,7 +109,9 @@ export function createApp(options: AppOptions): App {
       await digest.runDue();
     },
   });
+  const access = new TeamsAccessControl({ admins: config.socAdmins, everyoneIsAdmin: config.localMode && config.socAdmins.length === 0, owners: teamOwnerDirectory(config), clock, logger });
   const bot = new SocBot({
+    access,
     catalog,
     clock,
     reminders,
@@ -154,6 +158,13 @@ export function createApp(options: AppOptions): App {
         );
       }
       const bound = await http.listen(port, host);
+      if (config.localMode) {
+        logger.warn(
+          config.socAdmins.length === 0
+            ? 'LOCAL MODE: SOC_ADMINS is not set, so EVERYONE is a SOC admin here (may bind, unbind, run and skip anything). Set SOC_ADMINS to try the permissions.'
+            : `LOCAL MODE: SOC_ADMINS names ${config.socAdmins.length} SOC admin(s); team ownership is ${isTokenlessGraph(config.graphEndpoint) ? `read from the Graph stand-in at ${config.graphEndpoint}` : 'not known (no Microsoft Graph without an app identity), so only SOC admins may bind, unbind or skip'}.`,
+        );
+      }
       if (config.localMode && !isLoopbackHost(host)) {
         // Said at every start, not once: this is a deliberate choice that stays dangerous for as long as it is made.
         logger.warn(
@@ -185,4 +196,18 @@ export function createApp(options: AppOptions): App {
     },
   };
   return app;
+}
+
+/**
+ * Where team ownership is read (issue 13): Microsoft Graph with the bot's app identity; in local mode, which has no
+ * identity, only a Graph stand-in on this machine (asked without a token), else nowhere (nobody is an owner).
+ */
+function teamOwnerDirectory(config: Config): TeamOwnerDirectory | undefined {
+  if (config.localMode) return isTokenlessGraph(config.graphEndpoint) ? new GraphClient({ endpoint: config.graphEndpoint, token: async () => undefined }) : undefined;
+  // A managed identity has no secret: MSAL's client credentials do not apply (not supported yet; README says so).
+  if (!config.microsoftAppPassword) return undefined;
+  return new GraphClient({
+    endpoint: config.graphEndpoint,
+    token: msalGraphTokens(config.microsoftAppId!, config.microsoftAppPassword, config.botFrameworkAuth.ToChannelFromBotLoginUrl, config.graphEndpoint),
+  });
 }

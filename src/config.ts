@@ -77,6 +77,13 @@ export interface Config {
   readonly serviceUrlAllowlist: readonly ServiceUrlRule[];
   /** Bot Framework endpoints (public cloud, a sovereign cloud, or local stand-ins), complete: see BotFrameworkAuthSettings. */
   readonly botFrameworkAuth: BotFrameworkAuthSettings;
+  /**
+   * SOC_ADMINS: Entra object ids (GUIDs) and UPNs, lower-cased, of the people who may do everything everywhere.
+   * Empty: in local mode everyone is an admin (the one-minute try-out); in authenticated mode nobody is.
+   */
+  readonly socAdmins: readonly string[];
+  /** GRAPH_ENDPOINT: Microsoft Graph's base URL for this cloud, no trailing slash. @default https://graph.microsoft.com */
+  readonly graphEndpoint: string;
 }
 
 export class ConfigError extends Error {
@@ -249,6 +256,15 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, o
   const shutdownTimeoutMs = durationAtLeast('SHUTDOWN_TIMEOUT', '20s', 1000);
   const databaseConnectTimeoutMs = durationAtLeast('DATABASE_CONNECT_TIMEOUT', '10s', 1000);
 
+  const socAdmins: string[] = [];
+  for (const entry of (get('SOC_ADMINS') ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '')) {
+    if (GUID.test(entry) || /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(entry)) socAdmins.push(entry.toLowerCase());
+    else errors.push(`SOC_ADMINS: "${entry.slice(0, 80)}" is neither an Entra object id (GUID) nor a UPN (name@domain)`);
+  }
+  const graphEndpoint = (get('GRAPH_ENDPOINT') ?? 'https://graph.microsoft.com').replace(/\/+$/, '');
+  if (!/^https?:\/\/[^/\s]+$/i.test(graphEndpoint)) errors.push(`GRAPH_ENDPOINT: "${graphEndpoint.slice(0, 120)}" must be the Graph host's URL without a path (e.g. https://graph.microsoft.us)`);
+  else if (appId !== undefined && !/^https:/i.test(graphEndpoint) && !isLoopbackHost(new URL(graphEndpoint).hostname)) errors.push('GRAPH_ENDPOINT: must use https (the bot sends its token there)');
+
   if (errors.length > 0) throw new ConfigError(errors);
   return Object.freeze({
     port,
@@ -281,6 +297,8 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, o
     homeTenantId: appTenantId ?? allowedTenants[0] ?? 'local',
     serviceUrlAllowlist,
     botFrameworkAuth: botFrameworkAuth!,
+    socAdmins: Object.freeze(socAdmins),
+    graphEndpoint,
   });
 }
 

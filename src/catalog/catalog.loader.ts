@@ -135,6 +135,7 @@ function toActivity(a: ActivityDocument, catalogTimezone: string, allTeamIds: re
     onHoliday: a.onHoliday ?? (a.schedule !== undefined && cadenceKind(a.schedule) === 'daily' ? 'skip' : 'next-working-day'),
     evidence: (a.evidence ?? []).map((f) => ({ ...f, label_ko: f.label_ko ?? f.label, required: f.required ?? false })),
     links: (a.links ?? []).map((l) => ({ label: l.label, label_ko: l.label_ko ?? l.label, url: l.url })),
+    skip: a.skip ?? 'owners',
   };
   return activity;
 }

@@ -152,6 +152,8 @@ const activitySchema = z.strictObject({
   onHoliday: onHoliday.optional(),
   evidence: z.array(evidenceFieldSchema).max(MAX_EVIDENCE_FIELDS, { error: `at most ${MAX_EVIDENCE_FIELDS} evidence fields` }).optional(),
   links: z.array(linkSchema).max(MAX_LINKS, { error: `at most ${MAX_LINKS} links` }).optional(),
+  // Who may skip this activity's tasks (issue 13): its team's owners and SOC admins by default, or any member.
+  skip: z.enum(['anyone', 'owners'], { error: 'must be "anyone" or "owners"' }).optional(),
 });
 
 /** The shape of a catalog file, value by value. Cross-references are checked by `checkCatalogReferences`. */

@@ -63,7 +63,11 @@ export interface Activity {
   readonly evidence: readonly EvidenceField[];
   /** Links into the tools, in card order; empty: none. */
   readonly links: readonly ToolLink[];
+  /** Who may skip its tasks: `owners` (the Teams team's owners and SOC admins, the default) or `anyone` (any member). */
+  readonly skip: SkipPolicy;
 }
+
+export type SkipPolicy = 'anyone' | 'owners';
 
 export interface Catalog {
   /** IANA time zone of the catalog (explicit, else SOC_TIMEZONE, else the machine's). */

@@ -8,6 +8,7 @@ import { findTeam } from '../catalog/catalog-lookup';
 import {
   deactivateBindings,
   deleteBindingsOfChannel,
+  findBinding,
   listBindings,
   upsertBinding,
   upsertInstallation,
@@ -20,7 +21,8 @@ import { listUnposted } from '../storage/occurrence.repository';
 import { rememberTenant } from '../storage/scheduler-state.repository';
 import type { Database } from '../storage/tables';
 import type { Clock } from './clock';
-import { UnknownTeam, UntrustedServiceUrl } from './errors';
+import { NotPermitted, UnknownTeam, UntrustedServiceUrl } from './errors';
+import { enqueueMessage } from './transaction';
 import type { Actor } from './occurrence.types';
 import type { ReminderService } from './reminder.service';
 
@@ -116,16 +118,41 @@ export class BindingService {
 
   /**
    * Binds a SOC team to a channel (moving it if it was bound elsewhere), then queues the posts of open tasks
-   * that were recorded while it had no usable channel. Throws UntrustedServiceUrl (binding nothing) when the
-   * channel's service URL is off the allow-list.
+   * that were recorded while it had no usable channel. A move out of another Teams team needs
+   * `mayMoveFromAnotherTeam` (a SOC admin: issue 13), else NotPermitted and nothing changes; a move out of an active
+   * channel queues a note there saying who moved it and where, in the same transaction. Throws UntrustedServiceUrl
+   * (binding nothing) when the channel's service URL is off the allow-list.
    */
-  async bind(tenantId: string, teamRef: string, channel: ChannelRef, actor: Actor): Promise<{ team: SocTeam; previous?: Binding; pendingPosted: number }> {
+  async bind(
+    tenantId: string,
+    teamRef: string,
+    channel: ChannelRef,
+    actor: Actor,
+    options: { readonly mayMoveFromAnotherTeam: boolean; readonly teamsTeamName?: string },
+  ): Promise<{ team: SocTeam; previous?: Binding; pendingPosted: number }> {
     const team = this.findTeam(teamRef);
     if (!team) throw new UnknownTeam(teamRef);
     this.requireTrusted(channel.serviceUrl);
     const now = this.deps.clock.now();
     const { previous, unposted } = await this.deps.db.transaction().execute(async (trx) => {
+      const before = await findBinding(trx, tenantId, team.id);
+      // An inactive binding (the bot was removed there) protects nothing: anyone who may bind may take it.
+      if (before?.active && before.teamsTeamId !== channel.teamsTeamId && !options.mayMoveFromAnotherTeam) throw new NotPermitted('move-binding', 'soc-admin', { socTeamId: team.id });
       await rememberTenant(trx, tenantId, now);
+      if (before?.active && before.channelId !== channel.channelId) {
+        await enqueueMessage(trx, {
+          tenantId,
+          at: now,
+          message: {
+            kind: 'binding.moved',
+            target: { tenantId, serviceUrl: before.serviceUrl, botId: before.botId, teamsTeamId: before.teamsTeamId, channelId: before.channelId },
+            socTeamId: team.id,
+            movedByName: actor.name,
+            toChannelName: channel.channelName ?? channel.channelId,
+            toTeamsTeamName: options.teamsTeamName ?? channel.teamsTeamId,
+          },
+        });
+      }
       const prev = await upsertBinding(trx, {
         tenantId,
         socTeamId: team.id,
@@ -158,6 +185,11 @@ export class BindingService {
       out.push({ team, binding: bindings.get(team.id), unposted: (await listUnposted(this.deps.db, tenantId, team.id)).length });
     }
     return out;
+  }
+
+  /** The SOC teams whose (active) channel is in a Teams team: who may `run` for them (issue 13). */
+  async teamsBoundInTeamsTeam(tenantId: string, teamsTeamId: string): Promise<string[]> {
+    return (await listBindings(this.deps.db, tenantId)).filter((b) => b.active && b.teamsTeamId === teamsTeamId).map((b) => b.socTeamId);
   }
 
   /** The SOC teams bound to a channel. */

@@ -385,6 +385,10 @@ export class DeliveryWorker {
   /** What to hand the poster for a message, with its occurrence as it is now; undefined when nothing is left to do. */
   private async toDelivery(m: OutboxMessage): Promise<Delivery | undefined> {
     if (m.kind === 'digest.post') return { kind: 'digest.post', target: m.target, periodStart: m.periodStart, rows: m.rows };
+    if (m.kind === 'binding.moved') {
+      const { kind, target, socTeamId, movedByName, toChannelName, toTeamsTeamName } = m;
+      return { kind, target, socTeamId, movedByName, toChannelName, toTeamsTeamName };
+    }
     const occurrence = await findOccurrenceById(this.opts.db, m.occurrenceId);
     if (!occurrence) throw new DeliveryFailure('permanent', `occurrence ${m.occurrenceId} not found`);
     const shrink = m.shrink === true;

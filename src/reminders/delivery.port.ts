@@ -31,7 +31,8 @@ export type Delivery =
   | { readonly kind: 'reminder.update'; readonly occurrence: Occurrence; readonly shrink: boolean }
   | { readonly kind: 'reminder.nudge'; readonly occurrence: Occurrence; readonly reason: NudgeReason }
   | { readonly kind: 'escalation.post'; readonly occurrence: Occurrence; readonly target: ChannelTarget }
-  | { readonly kind: 'digest.post'; readonly target: ChannelTarget; readonly periodStart: number; readonly rows: readonly DigestRow[] };
+  | { readonly kind: 'digest.post'; readonly target: ChannelTarget; readonly periodStart: number; readonly rows: readonly DigestRow[] }
+  | { readonly kind: 'binding.moved'; readonly target: ChannelTarget; readonly socTeamId: string; readonly movedByName: string; readonly toChannelName: string; readonly toTeamsTeamName: string };
 
 export type DeliveryKind = Delivery['kind'];
 

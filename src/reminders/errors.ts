@@ -13,7 +13,9 @@ export type DomainErrorCode =
   | 'UNKNOWN_TEAM'
   | 'NOT_ON_DEMAND'
   | 'TEAM_NOT_ASSIGNED'
-  | 'UNTRUSTED_SERVICE_URL';
+  | 'UNTRUSTED_SERVICE_URL'
+  | 'NOT_PERMITTED'
+  | 'TOO_MANY_RUNS';
 
 export class DomainError extends Error {
   constructor(
@@ -118,5 +120,43 @@ export class UntrustedServiceUrl extends DomainError {
     readonly reason: string,
   ) {
     super('UNTRUSTED_SERVICE_URL', `untrusted service URL: ${reason}`);
+  }
+}
+
+/** What a person may be refused (issue 13). `act` is ack, done and snooze. */
+export type GuardedAction = 'bind' | 'unbind' | 'move-binding' | 'run' | 'skip' | 'act';
+
+/** The least a person must be to do it: a SOC admin (SOC_ADMINS), an owner of the Teams team, or a member of it. */
+export type RequiredRole = 'soc-admin' | 'team-owner' | 'member';
+
+/** The person may not do this here; nothing was recorded. */
+export class NotPermitted extends DomainError {
+  constructor(
+    readonly action: GuardedAction,
+    readonly need: RequiredRole,
+    readonly detail: {
+      /** Teams or Graph could not be asked: the person was taken for less than they may be. */
+      readonly unverified?: boolean;
+      /** The person is a guest (read only), whatever the action needs. */
+      readonly guest?: boolean;
+      /** The activity of a refused `run` or skip. */
+      readonly activityId?: string;
+      /** The SOC team of a refused move. */
+      readonly socTeamId?: string;
+    } = {},
+  ) {
+    super('NOT_PERMITTED', `not permitted: ${action} needs ${need}`);
+  }
+}
+
+/** The person started too many on-demand runs lately; nothing was recorded. */
+export class TooManyRuns extends DomainError {
+  constructor(
+    readonly limit: number,
+    readonly windowMs: number,
+    /** When the oldest run of the window leaves it, so another is allowed. */
+    readonly retryAt: number,
+  ) {
+    super('TOO_MANY_RUNS', `more than ${limit} on-demand runs in ${windowMs} ms`);
   }
 }

@@ -7,10 +7,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Activity, Catalog } from '../catalog/catalog.types';
 import { findActivity, findTeam } from '../catalog/catalog-lookup';
-import { appendEvents, insertOccurrenceIfAbsent, insertOccurrencesIfAbsent, type NewEvent, type NewOccurrence } from '../storage/occurrence.repository';
+import { appendEvents, insertOccurrenceIfAbsent, insertOccurrencesIfAbsent, listOnDemandStarts, listOpenOnDemand, lockOnDemandStarts, ON_DEMAND_NOTE, type NewEvent, type NewOccurrence } from '../storage/occurrence.repository';
 import type { ChannelTarget } from './delivery.port';
 import { localDate, type PlannedRun } from './fire-times';
-import { NotOnDemand, TeamNotAssigned, UnknownActivity, UnknownTeam } from './errors';
+import { NotOnDemand, NotPermitted, TeamNotAssigned, TooManyRuns, UnknownActivity, UnknownTeam } from './errors';
 import { SYSTEM_ACTOR, statusOf, type Actor, type Occurrence, type OccurrenceTrigger } from './occurrence.types';
 import {
   enqueueMessages,
@@ -135,9 +135,29 @@ export async function createScheduledOccurrences(deps: CreationDeps, slots: read
   return result;
 }
 
+/** How many on-demand runs one person may start in `windowMs` (issue 13: 100 runs in 1.5 s once buried the real reminders). */
+export const RUN_LIMIT = { runs: 5, windowMs: 10 * 60_000 } as const;
+
+/** What the caller (teams/, having asked who the person is) lets this run do. */
+export interface RunOptions {
+  /** The SOC teams the person may start it for; undefined: any (a SOC admin). */
+  readonly allowedTeamIds?: readonly string[];
+  /** Start another task even where one is open (`run … again`). */
+  readonly again?: boolean;
+}
+
+export interface OnDemandResult {
+  readonly activity: Activity;
+  readonly occurrences: Occurrence[];
+  /** Teams' open tasks of this activity, left as they are (no `again`). */
+  readonly alreadyOpen: Occurrence[];
+}
+
 /**
  * Starts an on-demand activity now for all its teams, or for one. `activityRef` and `teamRef` may be ids,
- * English or Korean titles/names (case-insensitive).
+ * English or Korean titles/names (case-insensitive). A team that has an open on-demand task of the activity gets
+ * no second one unless `again`; a person who started RUN_LIMIT runs within its window is refused (TooManyRuns),
+ * counted from the event log so that replicas agree. Throws NotPermitted for a team outside `allowedTeamIds`.
  */
 export async function runOnDemand(
   deps: CreationDeps,
@@ -145,21 +165,34 @@ export async function runOnDemand(
   activityRef: string,
   teamRef: string | undefined,
   actor: Actor,
-): Promise<{ activity: Activity; occurrences: Occurrence[] }> {
+  options: RunOptions = {},
+): Promise<OnDemandResult> {
   const activity = findActivity(deps.catalog, activityRef);
   if (!activity) throw new UnknownActivity(activityRef);
   if (!activity.onDemand) throw new NotOnDemand(activity.id);
+  const allowed = options.allowedTeamIds;
   let teamIds = activity.teams;
   if (teamRef !== undefined) {
     const team = findTeam(deps.catalog, teamRef)?.id;
     if (!team) throw new UnknownTeam(teamRef);
     if (!activity.teams.includes(team)) throw new TeamNotAssigned(activity.id, team);
+    if (allowed && !allowed.includes(team)) throw new NotPermitted('run', 'member', { activityId: activity.id });
     teamIds = [team];
+  } else if (allowed) {
+    teamIds = activity.teams.filter((t) => allowed.includes(t));
+    if (teamIds.length === 0) throw new NotPermitted('run', 'member', { activityId: activity.id });
   }
   const now = deps.clock.now();
-  const occurrences = await transact(deps, async (trx) => {
+  const result = await transact(deps, async (trx) => {
+    await lockOnDemandStarts(trx, [...teamIds.map((t) => `${tenantId}|${activity.id}|${t}`), `${tenantId}|person|${actor.aadObjectId ?? actor.userId}`]);
+    const open = options.again ? [] : await listOpenOnDemand(trx, tenantId, activity.id, teamIds);
+    const toStart = teamIds.filter((t) => !open.some((o) => o.teamId === t));
+    if (toStart.length > 0) {
+      const starts = await listOnDemandStarts(trx, tenantId, actor, now - RUN_LIMIT.windowMs, RUN_LIMIT.runs);
+      if (starts.length >= RUN_LIMIT.runs) throw new TooManyRuns(RUN_LIMIT.runs, RUN_LIMIT.windowMs, starts[RUN_LIMIT.runs - 1]! + RUN_LIMIT.windowMs);
+    }
     const out: Occurrence[] = [];
-    for (const teamId of teamIds) {
+    for (const teamId of toStart) {
       const created = await insertOccurrenceIfAbsent(trx, {
         id: randomUUID(),
         tenantId,
@@ -173,12 +206,12 @@ export async function runOnDemand(
         startedByName: actor.name,
       });
       if (!created) continue;
-      await recordEvent(trx, created, 'created', undefined, actor, now, 'on demand');
+      await recordEvent(trx, created, 'created', undefined, actor, now, ON_DEMAND_NOTE);
       await enqueueReminderPost(trx, created, now);
       out.push(created);
     }
-    return out;
+    return { occurrences: out, alreadyOpen: open };
   });
-  for (let i = 0; i < occurrences.length; i++) deps.onCreated?.('on-demand');
-  return { activity, occurrences };
+  for (let i = 0; i < result.occurrences.length; i++) deps.onCreated?.('on-demand');
+  return { activity, ...result };
 }

@@ -55,7 +55,21 @@ export interface DigestPostMessage extends Shrinkable {
   readonly rows: readonly DigestRow[];
 }
 
-export type OutboxMessage = ReminderPostMessage | ReminderUpdateMessage | ReminderNudgeMessage | EscalationPostMessage | DigestPostMessage;
+/**
+ * The note in a channel that a SOC team's binding left it (issue 13): who moved the team's reminders and where, so
+ * a move nobody there made is seen by the people who used to receive them.
+ */
+export interface BindingMovedMessage extends Shrinkable {
+  readonly kind: 'binding.moved';
+  /** The channel the team was bound to before. */
+  readonly target: ChannelTarget;
+  readonly socTeamId: string;
+  readonly movedByName: string;
+  readonly toChannelName: string;
+  readonly toTeamsTeamName: string;
+}
+
+export type OutboxMessage = ReminderPostMessage | ReminderUpdateMessage | ReminderNudgeMessage | EscalationPostMessage | DigestPostMessage | BindingMovedMessage;
 
 export type OutboxKind = OutboxMessage['kind'];
 
@@ -99,6 +113,7 @@ function conversationKeyOf(m: OutboxMessage): string {
       return occurrenceKey(m.occurrenceId);
     case 'escalation.post':
     case 'digest.post':
+    case 'binding.moved':
       return channelKey(m.target);
     default:
       return unhandled(m);
@@ -139,6 +154,8 @@ function payloadOf(m: OutboxMessage): Record<string, unknown> {
       return { reason: m.reason };
     case 'digest.post':
       return { target: m.target, periodStart: m.periodStart, rows: m.rows };
+    case 'binding.moved':
+      return { target: m.target, socTeamId: m.socTeamId, movedByName: m.movedByName, toChannelName: m.toChannelName, toTeamsTeamName: m.toTeamsTeamName };
     default:
       return unhandled(m);
   }
@@ -168,6 +185,14 @@ const DECODERS: { readonly [K in OutboxKind]: (row: RowParts) => MessageOf<K> } 
     target: readTarget(row.payload.target),
     periodStart: readNumber(row.payload.periodStart, 'periodStart'),
     rows: readDigestRows(row.payload.rows),
+  }),
+  'binding.moved': (row) => ({
+    kind: 'binding.moved',
+    target: readTarget(row.payload.target),
+    socTeamId: readString(row.payload.socTeamId, 'socTeamId'),
+    movedByName: readString(row.payload.movedByName, 'movedByName'),
+    toChannelName: readString(row.payload.toChannelName, 'toChannelName'),
+    toTeamsTeamName: readString(row.payload.toTeamsTeamName, 'toTeamsTeamName'),
   }),
 };
 

@@ -16,7 +16,7 @@ import type { Db } from '../storage/occurrence.repository';
 import { postUnposted } from './backlog';
 import { acknowledge, complete, getOccurrence, getOccurrenceForAction, skip, snooze, type ActionOrigin } from './card-actions';
 import { enqueueDigests, type TenantDigest } from './digest';
-import { createScheduledOccurrences, runOnDemand, type CreationDeps, type ScheduledSlot } from './occurrence-creation';
+import { createScheduledOccurrences, runOnDemand, type CreationDeps, type OnDemandResult, type RunOptions, type ScheduledSlot } from './occurrence-creation';
 import type { Actor, Occurrence } from './occurrence.types';
 import { processTimers, type TimerResult } from './timers';
 
@@ -53,9 +53,9 @@ export class ReminderService {
     return createScheduledOccurrences(this.deps, slots);
   }
 
-  /** Starts an on-demand activity now for all its teams, or for one (ids, English or Korean names). */
-  runOnDemand(tenantId: string, activityRef: string, teamRef: string | undefined, actor: Actor): Promise<{ activity: Activity; occurrences: Occurrence[] }> {
-    return runOnDemand(this.deps, tenantId, activityRef, teamRef, actor);
+  /** Starts an on-demand activity now for all its teams, or for one (ids, English or Korean names); see `runOnDemand`. */
+  runOnDemand(tenantId: string, activityRef: string, teamRef: string | undefined, actor: Actor, options?: RunOptions): Promise<OnDemandResult> {
+    return runOnDemand(this.deps, tenantId, activityRef, teamRef, actor, options);
   }
 
   acknowledge(tenantId: string, id: string, actor: Actor, origin: ActionOrigin): Promise<Occurrence> {

@@ -1,6 +1,7 @@
 /** Occurrences and their append-only events. Every function takes the tenant: rows are always scoped by it. */
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import { decodeEvidence, encodeEvidence } from '../reminders/evidence';
+import { dialectOf } from './dialect';
 import type { Actor, Occurrence, OccurrenceEvent, OccurrenceState } from '../reminders/occurrence.types';
 import type { Database, EventRow, OccurrenceRow, OccurrenceUpdate } from './tables';
 
@@ -332,4 +333,56 @@ export async function countOccurrences(db: Db, filter: { state?: OccurrenceState
   if (filter.state) q = q.where('state', '=', filter.state);
   const row = await q.executeTakeFirstOrThrow();
   return Number(row.c);
+}
+
+/**
+ * The open on-demand occurrences of an activity for some teams (issue 13: one open `run` per activity and team
+ * unless the person asks for another).
+ */
+export async function listOpenOnDemand(db: Db, tenantId: string, activityId: string, teamIds: readonly string[]): Promise<Occurrence[]> {
+  if (teamIds.length === 0) return [];
+  const rows = await db
+    .selectFrom('occurrences')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('activity_id', '=', activityId)
+    .where('team_id', 'in', [...teamIds])
+    .where('trigger', '=', 'on-demand')
+    .where('state', '=', 'open')
+    .orderBy('created_at')
+    .execute();
+  return rows.map(toOccurrence);
+}
+
+/**
+ * When a person started on-demand runs since `since`, newest first, at most `limit` (one entry per run: a run's
+ * tasks share its time). Read from the event log, so every replica counts the same runs.
+ */
+export async function listOnDemandStarts(db: Db, tenantId: string, actor: Actor, since: number, limit: number): Promise<number[]> {
+  let q = db
+    .selectFrom('occurrence_events')
+    .select('at')
+    .distinct()
+    .where('tenant_id', '=', tenantId)
+    .where('type', '=', 'created')
+    .where('note', '=', ON_DEMAND_NOTE)
+    .where('at', '>', since);
+  // The Entra object id names a person across Teams clients; the Teams user id is the fallback (local mode).
+  q = actor.aadObjectId ? q.where('actor_aad_id', '=', actor.aadObjectId) : q.where('actor_user_id', '=', actor.userId);
+  const rows = await q.orderBy('at', 'desc').limit(limit).execute();
+  return rows.map((r) => Number(r.at));
+}
+
+/** The note of an on-demand run's `created` event. */
+export const ON_DEMAND_NOTE = 'on demand';
+
+/**
+ * Serialises on-demand starts of the same activity and team, and of the same person, until the transaction ends:
+ * "is one open?" and "how many runs lately?" are reads, and two replicas that both read "no" would both create
+ * (claim, then act). PostgreSQL: transaction-scoped advisory locks, taken in one sorted order so two runs cannot
+ * deadlock. SQLite has one writer at a time and the bot one connection: nothing to do.
+ */
+export async function lockOnDemandStarts(trx: Db, keys: readonly string[]): Promise<void> {
+  if (dialectOf(trx) !== 'postgres') return;
+  for (const key of [...new Set(keys)].sort()) await sql`select pg_advisory_xact_lock(hashtextextended(${`soc-run|${key}`}, 0))`.execute(trx);
 }

@@ -61,8 +61,13 @@ export function parseCommand(rawText: string): ParsedCommand {
   return { args: '', text };
 }
 
-/** `run <activity> [for <team>]` (Korean: `실행 <activity> 대상 <team>`). */
-export function parseRunArgs(args: string): { activity: string; team?: string } {
-  const m = /^(.*?)\s+(?:for|대상)\s+(.+)$/i.exec(args);
-  return m ? { activity: m[1].trim(), team: m[2].trim() } : { activity: args.trim() };
+/**
+ * `run <activity> [for <team>] [again]` (Korean: `실행 <activity> [대상 <team>] [다시]`). `again` starts another task
+ * where one is open already (issue 13).
+ */
+export function parseRunArgs(args: string): { activity: string; team?: string; again: boolean } {
+  const againMatch = /^(.*?)\s+(?:again|다시)$/i.exec(args.trim());
+  const rest = againMatch ? againMatch[1] : args;
+  const m = /^(.*?)\s+(?:for|대상)\s+(.+)$/i.exec(rest);
+  return { ...(m ? { activity: m[1].trim(), team: m[2].trim() } : { activity: rest.trim() }), again: againMatch !== null };
 }

@@ -19,8 +19,10 @@ import {
   InvalidInput,
   NotInThisConversation,
   NotOnDemand,
+  NotPermitted,
   OccurrenceNotFound,
   TeamNotAssigned,
+  TooManyRuns,
   UnknownActivity,
   UnknownTeam,
   UntrustedServiceUrl,
@@ -34,6 +36,7 @@ import type { CommandName } from './commands';
 import { formatDateTime, inertText } from './formatting';
 import { t, type MessageKey } from './i18n';
 import { answerWithMessage, type InvokeAnswer } from './invoke-answers';
+import { explainNotPermitted, explainTooManyRuns } from './roles/refusals';
 
 /** The subclass that carries each code's fields. */
 const DOMAIN_ERROR_TYPES = {
@@ -47,6 +50,8 @@ const DOMAIN_ERROR_TYPES = {
   NOT_ON_DEMAND: NotOnDemand,
   TEAM_NOT_ASSIGNED: TeamNotAssigned,
   UNTRUSTED_SERVICE_URL: UntrustedServiceUrl,
+  NOT_PERMITTED: NotPermitted,
+  TOO_MANY_RUNS: TooManyRuns,
 } as const satisfies { readonly [C in DomainErrorCode]: new (...args: never[]) => DomainError };
 
 /** A domain error whose `code` tells its subclass: switching on `code` narrows to it. */
@@ -62,7 +67,7 @@ export function isCodedDomainError(err: unknown): err is CodedDomainError {
  * this text is not a card, so Markdown in it is not known to be shown as typed.
  * @param timezone where the times of "already done at …" are read (the catalog's)
  */
-export function explainToCardAction(err: CodedDomainError, locale: Locale, timezone: string): string {
+export function explainToCardAction(err: CodedDomainError, locale: Locale, timezone: string, views?: Pick<CardViews, 'title' | 'teamName'>): string {
   const nameOf = (by: Actor | undefined) => inertText(by?.name ?? '?');
   const time = (at: number | undefined) => (at === undefined ? '' : formatDateTime(at, timezone, locale));
   switch (err.code) {
@@ -78,6 +83,10 @@ export function explainToCardAction(err: CodedDomainError, locale: Locale, timez
       return t(locale, 'action.closed', { status: err.status });
     case 'INVALID_INPUT':
       return explainInvalidInput(err, locale);
+    case 'NOT_PERMITTED':
+      return views ? explainNotPermitted(err, locale, views) : t(locale, 'access.refused.act');
+    case 'TOO_MANY_RUNS':
+      return explainTooManyRuns(err, locale, timezone);
     case 'UNKNOWN_ACTIVITY':
     case 'UNKNOWN_TEAM':
     case 'NOT_ON_DEMAND':
@@ -131,12 +140,14 @@ export interface CardActionFailureContext {
   readonly logger: Logger;
   readonly activityId: string | undefined;
   readonly verb: string;
+  /** Names for a refusal's words (the activity that may not be skipped). */
+  readonly views?: Pick<CardViews, 'title' | 'teamName'>;
 }
 
 /** The invoke answer to a card action that threw: a domain error's sentence, else (logged) the generic one. */
 export function answerCardActionFailure(err: unknown, context: CardActionFailureContext): InvokeAnswer {
   const { locale } = context;
-  if (isCodedDomainError(err)) return answerWithMessage(explainToCardAction(err, locale, context.timezone));
+  if (isCodedDomainError(err)) return answerWithMessage(explainToCardAction(err, locale, context.timezone, context.views));
   context.logger.error({ err, activityId: context.activityId, verb: context.verb }, 'card action failed');
   // The store refused (its file lost, the disk full, the server down): say that nothing was recorded.
   if (isStoreFault(err)) return answerWithMessage(t(locale, 'store.unavailable'));
@@ -145,7 +156,7 @@ export function answerCardActionFailure(err: unknown, context: CardActionFailure
 
 /** The catalog and names the command replies quote. */
 export interface CommandErrorWording {
-  readonly catalog: Pick<Catalog, 'teams' | 'activities'>;
+  readonly catalog: Pick<Catalog, 'teams' | 'activities' | 'timezone'>;
   readonly views: Pick<CardViews, 'activity' | 'title' | 'teamName'>;
 }
 
@@ -172,6 +183,13 @@ export function replyToCommandError(err: CodedDomainError, command: CommandName,
     case 'TEAM_NOT_ASSIGNED':
       if (command !== 'run') return undefined;
       return t(locale, 'run.teamNotAssigned', { activity: views.title(err.activityId, locale), team: views.teamName(err.teamId, locale) });
+    case 'NOT_PERMITTED':
+      // The commands that change something (issue 13); the others only read.
+      if (command !== 'bind' && command !== 'unbind' && command !== 'run') return undefined;
+      return explainNotPermitted(err, locale, views);
+    case 'TOO_MANY_RUNS':
+      if (command !== 'run') return undefined;
+      return explainTooManyRuns(err, locale, catalog.timezone);
     case 'OCCURRENCE_NOT_FOUND':
     case 'ALREADY_CLOSED':
     case 'ALREADY_ACKNOWLEDGED':

@@ -10,7 +10,7 @@ import { DeliveryFailure, type ChannelTarget, type Delivery, type Posted, type R
 import type { Clock } from '../reminders/clock';
 import type { BotAdapter } from './adapter';
 import type { Locale } from './cards/card-views';
-import { renderDigestCard, renderEscalationCard, renderNudgeCard, renderReminderCard, type AdaptiveCardJson } from './cards/card-renderer';
+import { renderDigestCard, renderEscalationCard, renderMessageCard, renderNudgeCard, renderReminderCard, type AdaptiveCardJson } from './cards/card-renderer';
 import type { CardViews } from './card-views.builder';
 import { channelPart } from './conversation-id';
 import { formatDateTime, formatElapsed } from './formatting';
@@ -124,6 +124,14 @@ export class TeamsPoster implements ReminderPoster {
           })),
         });
         return this.postToChannel(d.target, card);
+      }
+      case 'binding.moved': {
+        const text = [
+          t(locale, 'access.bindingMovedTitle'),
+          t(locale, 'access.bindingMovedAway', { by: d.movedByName, team: views.teamName(d.socTeamId, locale), channel: d.toChannelName, teamsTeam: d.toTeamsTeamName }),
+        ].join('\n\n');
+        // A message card: the names are people's text, shown as typed in a TextRun (replies.ts says why).
+        return this.postToChannel(d.target, renderMessageCard({ locale, text }));
       }
     }
   }

@@ -21,6 +21,7 @@ import { BotFrameworkOpenIdStandIn } from '../support/bot-framework-openid.stand
 import { BotHarness, cardText, CHANNELS, TEAM_ID, TENANT } from '../support/bot-harness';
 import { EntraIdStandIn } from '../support/entra-id.stand-in';
 import { FakeBotConnector } from '../support/fake-bot-connector';
+import { GraphStandIn } from '../support/graph.stand-in';
 import { decodeJwt, newRsaKeyPair, type JwtClaims } from '../support/jwt';
 import { startService, type ServiceProcess } from '../support/process';
 import { makeThrowawayTls } from '../support/throwaway-tls';
@@ -48,6 +49,7 @@ describe('authenticated mode with stand-ins for the Bot Framework, Entra ID and 
   let openId: BotFrameworkOpenIdStandIn;
   let entra: EntraIdStandIn;
   let connector: FakeBotConnector;
+  let graph: GraphStandIn;
   let service: ServiceProcess;
   let dbFile: string;
   let seq = 0;
@@ -60,13 +62,19 @@ describe('authenticated mode with stand-ins for the Bot Framework, Entra ID and 
       { kid: 'webchat-signing-key', endorsements: ['webchat'] },
     ]);
     await openId.start();
-    entra = new EntraIdStandIn({ tls, clients: { [APP_ID]: APP_SECRET } });
+    // The Graph token is asked for in the customer's tenant (team owners are read there: issue 13).
+    entra = new EntraIdStandIn({ tls, clients: { [APP_ID]: APP_SECRET }, alsoTenants: [TENANT] });
     await entra.start();
+    graph = new GraphStandIn();
+    await graph.start();
+    graph.setMembers('aad-group-contoso-soc', [{ userId: PERSON.aadObjectId, displayName: PERSON.name, roles: ['owner'] }]);
     connector = new FakeBotConnector({ requireBearer: { publicKey: entra.publicKey, audience: CHANNEL_AUDIENCE, issuer: entra.tokenIssuer } });
     await connector.start();
     connector.setTeam(TEAM_ID, {
       name: 'Contoso SOC',
+      aadGroupId: 'aad-group-contoso-soc',
       channels: Object.values(CHANNELS).map((c) => (c.id === TEAM_ID ? { id: c.id } : { id: c.id, name: c.name })),
+      members: [{ id: PERSON.id, name: PERSON.name, aadObjectId: PERSON.aadObjectId, userRole: 'user' }],
     });
     writeFileSync(join(dir, 'catalog.yaml'), CATALOG);
     dbFile = join(dir, 'soc.db');
@@ -79,6 +87,7 @@ describe('authenticated mode with stand-ins for the Bot Framework, Entra ID and 
         ToChannelFromBotLoginUrl: entra.authorityUrl,
         ToBotFromEmulatorOpenIdMetadataUrl: entra.commonMetadataUrl,
         NODE_EXTRA_CA_CERTS: tls.caFile,
+        GRAPH_ENDPOINT: graph.url,
         // Another change's setting (ignored until it lands: today every service URL is trusted).
         SERVICE_URL_ALLOWLIST: new URL(connector.url).origin,
         DATABASE_URL: dbFile,
@@ -97,6 +106,7 @@ describe('authenticated mode with stand-ins for the Bot Framework, Entra ID and 
       await service.exited;
     }
     await connector?.stop();
+    await graph?.stop();
     await entra?.stop();
     await openId?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
@@ -194,6 +204,10 @@ describe('authenticated mode with stand-ins for the Bot Framework, Entra ID and 
     expect(bound.status).toBe(200);
     // Replies are cards (people's text in them is never Markdown).
     expect(cardText(connector.posts()[1]!.activity.attachments)).toMatch(/now receives the reminders of Monitoring/);
+    // Alex may bind because Graph, asked with the bot's app token for Graph in Contoso's tenant, says he owns the team.
+    const graphToken = graph.requests[0]?.authorization?.replace(/^Bearer /, '');
+    expect(decodeJwt(graphToken!)?.claims).toMatchObject({ aud: graph.url, appid: APP_ID });
+    expect(entra.grants.map((g) => `${g.scope} ${g.clientAuthenticated}`)).toContainEqual(expect.stringContaining(`${graph.url}/.default`));
 
     const run = await post(mention('run secure-score-report'), `Bearer ${validToken()}`);
     expect(run.status).toBe(200);
@@ -223,7 +237,8 @@ describe('authenticated mode with stand-ins for the Bot Framework, Entra ID and 
     expect(connector.requests.length).toBeGreaterThanOrEqual(5);
     expect(connector.requests.filter((r) => r.authProblem !== undefined || (r.status ?? 0) >= 400)).toEqual([]);
     // ... and that token is the one the stand-in Entra ID issued to this app, for the channel's audience.
-    const issued = entra.grants.filter((g) => g.accessToken !== undefined);
+    // The Bot Connector's tokens (the Graph token of the bind above is Graph's: asserted there).
+    const issued = entra.grants.filter((g) => g.accessToken !== undefined && !g.scope.includes(graph.url));
     expect(issued.length).toBeGreaterThanOrEqual(1);
     expect(issued.every((g) => g.clientId === APP_ID && g.clientAuthenticated && g.grantType === 'client_credentials' && g.scope === `${CHANNEL_AUDIENCE}/.default`)).toBe(true);
     const issuedTokens = new Set(issued.map((g) => g.accessToken));

@@ -25,7 +25,7 @@ describe('pacing under Teams limits', () => {
   it('posts a burst of 200 cards to one tenant without a single 429', async () => {
     const actor = { userId: '29:lead', name: 'Lead' };
     for (let i = 0; i < 50; i++) {
-      await h.app.bindings.bind(TENANT, `team-${i}`, { teamsTeamId: 'team', channelId: `19:channel-${i}@thread.tacv2`, serviceUrl: h.connector.url, botId: '28:bot' }, actor);
+      await h.app.bindings.bind(TENANT, `team-${i}`, { teamsTeamId: 'team', channelId: `19:channel-${i}@thread.tacv2`, serviceUrl: h.connector.url, botId: '28:bot' }, actor, { mayMoveFromAnotherTeam: true });
     }
     for (let i = 0; i < 4; i++) await h.app.reminders.runOnDemand(TENANT, `drill-${i}`, undefined, actor);
     const started = Date.now();
@@ -53,7 +53,8 @@ describe('Teams errors', () => {
 
   const run = (activity = 'secure-score-report', team?: string) => {
     h.clock.advance(1000);
-    return h.app.reminders.runOnDemand(TENANT, activity, team, actor);
+    // A fresh task each time (`run … again`): these tests are about delivery, not about one open run per team.
+    return h.app.reminders.runOnDemand(TENANT, activity, team, actor, { again: true });
   };
 
   it('waits Retry-After on 429, then posts', async () => {
@@ -222,7 +223,7 @@ describe('a process that starts right after another one sent', () => {
     const first = await new BotHarness({ catalogYaml: burstCatalog() }).start();
     const actor = { userId: '29:lead', name: 'Lead' };
     for (let i = 0; i < 50; i++) {
-      await first.app.bindings.bind(TENANT, `team-${i}`, { teamsTeamId: 'team', channelId: `19:channel-${i}@thread.tacv2`, serviceUrl: first.connector.url, botId: '28:bot' }, actor);
+      await first.app.bindings.bind(TENANT, `team-${i}`, { teamsTeamId: 'team', channelId: `19:channel-${i}@thread.tacv2`, serviceUrl: first.connector.url, botId: '28:bot' }, actor, { mayMoveFromAnotherTeam: true });
     }
     await first.app.reminders.runOnDemand(TENANT, 'drill-0', undefined, actor);
     await first.deliver();

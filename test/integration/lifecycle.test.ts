@@ -502,10 +502,15 @@ describe('on demand', () => {
     expect(await countOccurrences(temp.store.db)).toBe(0);
   });
 
-  test('two runs a moment apart are two tasks', async () => {
-    await engine.service.runOnDemand(HOME_TENANT, 'tabletop', 'secops', alice);
+  test('a second run while the first is open answers with it; "again" makes two tasks', async () => {
+    const first = await engine.service.runOnDemand(HOME_TENANT, 'tabletop', 'secops', alice);
     clock.advance(1_000);
-    await engine.service.runOnDemand(HOME_TENANT, 'tabletop', 'secops', bob);
+    const second = await engine.service.runOnDemand(HOME_TENANT, 'tabletop', 'secops', bob);
+    expect(second.occurrences).toEqual([]);
+    expect(second.alreadyOpen.map((o) => o.id)).toEqual(first.occurrences.map((o) => o.id));
+    expect(await countOccurrences(temp.store.db)).toBe(1);
+    clock.advance(1_000);
+    await engine.service.runOnDemand(HOME_TENANT, 'tabletop', 'secops', bob, { again: true });
     expect(await countOccurrences(temp.store.db)).toBe(2);
   });
 });

@@ -69,7 +69,8 @@ describe('a crash in the middle of a burst (SQLite, one process)', () => {
     await bindTeams(store, teams, connector.url);
     const reminders = new ReminderService({ db: store.db, catalog: parseCatalog(yaml, { defaultTimezone: 'UTC' }), clock: { now: () => Date.now() } });
     for (let i = 0; i < 3; i++) {
-      await reminders.runOnDemand(TENANT, 'drill', undefined, { userId: '29:lead', name: 'Lead' });
+      // `again`: three tasks per team on purpose (one open run per team is otherwise the rule).
+      await reminders.runOnDemand(TENANT, 'drill', undefined, { userId: '29:lead', name: 'Lead' }, { again: true });
       await new Promise((r) => setTimeout(r, 2));
     }
     await store.close();

@@ -292,8 +292,8 @@ describe.each(DIALECTS)('BindingService stores only trusted service URLs (%s)', 
     const policy = new ServiceUrlPolicy(parseConfig(AUTHENTICATED).serviceUrlAllowlist, { allowLoopback: false });
     bindings = new BindingService({ db: store.db, catalog, clock, reminders, trustServiceUrl: policy.check });
     const channel = (channelId: string, teamsTeamId = TEAM_ID) => ({ teamsTeamId, channelId, serviceUrl: TEAMS_URL, botId: BOT_ID });
-    await bindings.bind(TENANT, 'monitoring', channel(CHANNELS.monitoring.id), ACTOR);
-    await bindings.bind(TENANT, 'secops', channel('19:secops@thread.tacv2', OTHER_TEAM), ACTOR);
+    await bindings.bind(TENANT, 'monitoring', channel(CHANNELS.monitoring.id), ACTOR, { mayMoveFromAnotherTeam: true });
+    await bindings.bind(TENANT, 'secops', channel('19:secops@thread.tacv2', OTHER_TEAM), ACTOR, { mayMoveFromAnotherTeam: true });
   });
   afterAll(() => store.close());
 
@@ -302,7 +302,7 @@ describe.each(DIALECTS)('BindingService stores only trusted service URLs (%s)', 
     const stored = await serviceUrls(store);
     const evil = 'https://attacker.example/amer/';
     await expect(bindings.recordInstallation(TENANT, TEAM_ID, 'team', evil, BOT_ID, 'Contoso SOC')).rejects.toBeInstanceOf(UntrustedServiceUrl);
-    await expect(bindings.bind(TENANT, 'engineering', { teamsTeamId: TEAM_ID, channelId: '19:eng@thread.tacv2', serviceUrl: evil, botId: BOT_ID }, ACTOR)).rejects.toMatchObject({ code: 'UNTRUSTED_SERVICE_URL', host: 'attacker.example' });
+    await expect(bindings.bind(TENANT, 'engineering', { teamsTeamId: TEAM_ID, channelId: '19:eng@thread.tacv2', serviceUrl: evil, botId: BOT_ID }, ACTOR, { mayMoveFromAnotherTeam: true })).rejects.toMatchObject({ code: 'UNTRUSTED_SERVICE_URL', host: 'attacker.example' });
     await expect(bindings.refreshServiceUrl(TENANT, TEAM_ID, evil)).rejects.toBeInstanceOf(UntrustedServiceUrl);
     await expect(bindings.refreshServiceUrl(TENANT, TEAM_ID, 'http://smba.trafficmanager.net/emea/')).rejects.toBeInstanceOf(UntrustedServiceUrl);
     expect(await counts(store)).toEqual(before);

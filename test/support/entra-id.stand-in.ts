@@ -37,6 +37,11 @@ export interface EntraIdStandInOptions {
   readonly tenant?: string;
   /** Tenant id in the tokens' iss and tid. @default BOTFRAMEWORK_TENANT_ID */
   readonly tenantId?: string;
+  /**
+   * More authority path segments whose token endpoint answers (a customer tenant: the bot asks for a Graph token
+   * there, in the team's tenant). @default none
+   */
+  readonly alsoTenants?: readonly string[];
   /** Token lifetime in seconds. @default 3599 */
   readonly lifetimeSeconds?: number;
 }
@@ -132,7 +137,7 @@ export class EntraIdStandIn {
     if (method === 'GET' && tenant && tail === 'discovery/v2.0/keys') {
       return json(res, 200, { keys: [{ ...publicJwk(this.signing.publicKey), use: 'sig', kid: 'entra-stand-in', x5t: 'entra-stand-in' }] });
     }
-    if (method === 'POST' && tenant === this.tenant && tail === 'oauth2/v2.0/token') {
+    if (method === 'POST' && tenant && (tenant === this.tenant || this.options.alsoTenants?.includes(tenant)) && tail === 'oauth2/v2.0/token') {
       const form = new URLSearchParams((await readBody(req)).toString('utf8'));
       const clientId = form.get('client_id') ?? '';
       const scope = form.get('scope') ?? '';

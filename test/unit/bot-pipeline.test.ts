@@ -69,7 +69,9 @@ function setUp(options: { allowedTenants?: readonly string[]; fallbackTenantId?:
       },
       findTeam: unused('findTeam'),
       teamsOfChannel: unused('teamsOfChannel'),
+      teamsBoundInTeamsTeam: unused('teamsBoundInTeamsTeam'),
     },
+    access: { roleOf: async () => ({ role: 'soc-admin', unverified: false }) },
     workload: { forTeam: unused('forTeam'), tasksOf: unused('tasksOf'), overdue: unused('overdue') },
   };
   const bot = new SocBot(deps);

@@ -48,9 +48,15 @@ describe('command parsing', () => {
   });
 
   it('reads "run <activity> for <team>" and the Korean "대상"', () => {
-    expect(parseRunArgs('ir-tabletop-exercise for secops')).toEqual({ activity: 'ir-tabletop-exercise', team: 'secops' });
-    expect(parseRunArgs('IR 테이블탑 훈련 실행 대상 SecOps')).toEqual({ activity: 'IR 테이블탑 훈련 실행', team: 'SecOps' });
-    expect(parseRunArgs('secure-score-report')).toEqual({ activity: 'secure-score-report' });
+    expect(parseRunArgs('ir-tabletop-exercise for secops')).toEqual({ activity: 'ir-tabletop-exercise', team: 'secops', again: false });
+    expect(parseRunArgs('IR 테이블탑 훈련 실행 대상 SecOps')).toEqual({ activity: 'IR 테이블탑 훈련 실행', team: 'SecOps', again: false });
+    expect(parseRunArgs('secure-score-report')).toEqual({ activity: 'secure-score-report', again: false });
+  });
+
+  it('reads "again" and the Korean "다시" at the end of `run` (issue 13: another task where one is open)', () => {
+    expect(parseRunArgs('secure-score-report again')).toEqual({ activity: 'secure-score-report', again: true });
+    expect(parseRunArgs('ir-tabletop-exercise for secops again')).toEqual({ activity: 'ir-tabletop-exercise', team: 'secops', again: true });
+    expect(parseRunArgs('보안 점수 보고서 대상 SecOps 다시')).toEqual({ activity: '보안 점수 보고서', team: 'SecOps', again: true });
   });
 });
 
@@ -71,6 +77,8 @@ describe('SocBot through TestAdapter', () => {
     const clock = { now: () => now };
     const reminders = new ReminderService({ db: store.db, catalog, clock });
     bot = new SocBot({
+      // Everyone a SOC admin, as in local mode without SOC_ADMINS: routing is tested here, roles in permissions.test.ts.
+      access: { roleOf: async () => ({ role: 'soc-admin', unverified: false }) },
       catalog,
       clock,
       reminders,

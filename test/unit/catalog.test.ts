@@ -187,6 +187,7 @@ describe('parseCatalog defaults', () => {
       onHoliday: 'skip',
       evidence: [],
       links: [],
+      skip: 'owners',
     });
     expect('escalateAfterMs' in patch!).toBe(false);
     expect(drill!.schedule).toBeUndefined();
@@ -278,6 +279,17 @@ describe('parseCatalog defaults', () => {
   it('counts singulars and skip dates in the summary', () => {
     const c = parse(yamlWith(PATCH, 'skipDates: [2026-01-01]\n'), 'UTC');
     expect(catalogSummary(c)).toBe('1 activity (1 scheduled, 0 on demand), 3 teams, time zone UTC, 1 extra holiday');
+  });
+});
+
+describe('who may skip (issue 13)', () => {
+  it('reads `skip: anyone`, keeps owners by default, and reports a wrong value with its path alongside the other errors', () => {
+    expect(parse(yamlWith(`${PATCH}    skip: anyone\n`)).activities[0]!.skip).toBe('anyone');
+    expect(parse(yamlWith(PATCH)).activities[0]!.skip).toBe('owners');
+    const errors = errorsOf(yamlWith(`${PATCH.replace('0 9 * * 1-5', '"61 * * * *"')}    skip: interns\n`));
+    expect(errors).toHaveLength(2);
+    expect(errors).toContainEqual(expect.stringMatching(/^activities\[0\]\.skip: must be "anyone" or "owners"/));
+    expect(errors).toContainEqual(expect.stringMatching(/^activities\[0\]\.schedule: invalid cron/));
   });
 });
 

@@ -35,6 +35,24 @@ describe('parseConfig', () => {
     );
   });
 
+  it('reads SOC_ADMINS (object ids and UPNs, lower-cased) and GRAPH_ENDPOINT, and names each in its error (issue 13)', () => {
+    const config = parseConfig({ SOC_ADMINS: ' 0B6C2D4E-1F3A-4E5B-8C7D-000000000004 , Lead@Contoso.com ', GRAPH_ENDPOINT: 'https://graph.microsoft.us/' });
+    expect(config.socAdmins).toEqual(['0b6c2d4e-1f3a-4e5b-8c7d-000000000004', 'lead@contoso.com']);
+    expect(config.graphEndpoint).toBe('https://graph.microsoft.us');
+    expect(parseConfig({}).graphEndpoint).toBe('https://graph.microsoft.com');
+    expect(parseConfig({}).socAdmins).toEqual([]);
+    let error: ConfigError | undefined;
+    try {
+      parseConfig({ SOC_ADMINS: 'alex,lead@contoso.com', GRAPH_ENDPOINT: 'https://graph.microsoft.com/v1.0' });
+    } catch (err) {
+      error = err as ConfigError;
+    }
+    expect(error!.errors).toEqual([
+      'SOC_ADMINS: "alex" is neither an Entra object id (GUID) nor a UPN (name@domain)',
+      'GRAPH_ENDPOINT: "https://graph.microsoft.com/v1.0" must be the Graph host\'s URL without a path (e.g. https://graph.microsoft.us)',
+    ]);
+  });
+
   it('requires the password with an app id, and the tenant with SingleTenant', () => {
     expect(() => parseConfig({ MicrosoftAppId: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee' })).toThrow(/MicrosoftAppPassword: required/);
     expect(() => parseConfig({ MicrosoftAppId: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee', MicrosoftAppPassword: 'p', MicrosoftAppType: 'SingleTenant' })).toThrow(/MicrosoftAppTenantId: required/);

@@ -13,8 +13,10 @@ import {
   InvalidInput,
   NotInThisConversation,
   NotOnDemand,
+  NotPermitted,
   OccurrenceNotFound,
   TeamNotAssigned,
+  TooManyRuns,
   UnknownActivity,
   UnknownTeam,
   UntrustedServiceUrl,
@@ -47,13 +49,16 @@ const SAMPLES: Readonly<Record<DomainErrorCode, DomainError>> = {
   NOT_ON_DEMAND: new NotOnDemand('escalation-ticket-update'),
   TEAM_NOT_ASSIGNED: new TeamNotAssigned('ir-tabletop-exercise', 'monitoring'),
   UNTRUSTED_SERVICE_URL: new UntrustedServiceUrl('attacker.example', 'not on the list'),
+  NOT_PERMITTED: new NotPermitted('bind', 'team-owner'),
+  TOO_MANY_RUNS: new TooManyRuns(5, 600_000, at),
 };
 const CODES = Object.keys(SAMPLES) as DomainErrorCode[];
 const COMMANDS: readonly CommandName[] = ['help', 'bind', 'unbind', 'teams', 'workload', 'tasks', 'overdue', 'run'];
 /** The codes each command has words for; with any other, the turn fails (the adapter apologises). */
 const COMMAND_ANSWERS: Readonly<Partial<Record<CommandName, readonly DomainErrorCode[]>>> = {
-  bind: ['UNKNOWN_TEAM'],
-  run: ['UNKNOWN_ACTIVITY', 'UNKNOWN_TEAM', 'NOT_ON_DEMAND', 'TEAM_NOT_ASSIGNED'],
+  bind: ['UNKNOWN_TEAM', 'NOT_PERMITTED'],
+  unbind: ['NOT_PERMITTED'],
+  run: ['UNKNOWN_ACTIVITY', 'UNKNOWN_TEAM', 'NOT_ON_DEMAND', 'TEAM_NOT_ASSIGNED', 'NOT_PERMITTED', 'TOO_MANY_RUNS'],
 };
 /** What no card action meets; if one ever did, the generic sentence. */
 const NOT_CARD_ERRORS: readonly DomainErrorCode[] = ['UNKNOWN_ACTIVITY', 'UNKNOWN_TEAM', 'NOT_ON_DEMAND', 'TEAM_NOT_ASSIGNED', 'UNTRUSTED_SERVICE_URL'];

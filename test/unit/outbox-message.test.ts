@@ -22,6 +22,11 @@ const MESSAGES: readonly { message: OutboxMessage; conversationKey: string; occu
     conversationKey: 'chan:tenant-a|19:soc@thread.tacv2',
     json: JSON.stringify({ target, periodStart: 1_772_000_000_000, rows }),
   },
+  {
+    message: { kind: 'binding.moved', target, socTeamId: 'monitoring', movedByName: 'Sora Admin', toChannelName: 'Rogue', toTeamsTeamName: 'Alex private' },
+    conversationKey: 'chan:tenant-a|19:soc@thread.tacv2',
+    json: JSON.stringify({ target, socTeamId: 'monitoring', movedByName: 'Sora Admin', toChannelName: 'Rogue', toTeamsTeamName: 'Alex private' }),
+  },
 ];
 
 describe('outbox messages', () => {

@@ -19,6 +19,8 @@ import { answerCardActionFailure } from '../error-answers';
 import { inertText } from '../formatting';
 import { t } from '../i18n';
 import { answerWithCard, answerWithMessage, type InvokeAnswer } from '../invoke-answers';
+import { requireRole, type AccessControl } from '../roles/access';
+import { NotPermitted } from '../../reminders/errors';
 import { actorOf, type RoutedTurn } from './routed-turn';
 
 // Generous: the domain enforces the real limits with a clear answer; this only bounds what is parsed.
@@ -99,11 +101,29 @@ export function refreshTask(reminders: Pick<ReminderService, 'forAction'>, r: Ca
 }
 
 export interface CardActionDeps {
-  readonly views: Pick<CardViews, 'reminder'>;
+  readonly views: Pick<CardViews, 'reminder' | 'title' | 'teamName'>;
   /** The domain's clock: a card shows status as of the same "now" the domain decided with. */
   readonly clock: Clock;
-  readonly catalog: Pick<Catalog, 'timezone'>;
+  readonly catalog: Pick<Catalog, 'timezone' | 'activities'>;
   readonly logger: Logger;
+  readonly access: AccessControl;
+  readonly reminders: Pick<ReminderService, 'forAction'>;
+}
+
+/**
+ * Who may press (issue 13): ack, done and snooze need a member (guests read only); skip needs what the activity's
+ * catalog `skip:` says (owners by default). Refresh changes nothing and needs nobody. Throws NotPermitted.
+ */
+async function requireMayPress(turn: RoutedTurn, verb: CardVerb, request: CardActionRequest, deps: CardActionDeps): Promise<void> {
+  if (verb === 'refresh') return;
+  if (verb !== 'skip') {
+    await requireRole(deps.access, turn, 'act');
+    return;
+  }
+  // The task is read first (scoped by tenant and conversation) to know its activity's rule.
+  const o = await deps.reminders.forAction(request.tenantId, request.occurrenceId, request.origin);
+  const skipPolicy = deps.catalog.activities.find((a) => a.id === o.activityId)?.skip ?? 'owners';
+  await requireRole(deps.access, turn, 'skip', { skipPolicy, activityId: o.activityId });
 }
 
 export async function answerCardAction(turn: RoutedTurn, verbs: CardVerbTable, deps: CardActionDeps): Promise<InvokeAnswer> {
@@ -123,9 +143,11 @@ export async function answerCardAction(turn: RoutedTurn, verbs: CardVerbTable, d
     minutes: data.minutes,
   };
   try {
+    await requireMayPress(turn, verb, request, deps);
     const o = await verbs[verb](request);
     return answerWithCard(renderReminderCard(deps.views.reminder(o, deps.clock.now(), locale)));
   } catch (err) {
-    return answerCardActionFailure(err, { locale, timezone: deps.catalog.timezone, logger: deps.logger, activityId: activity.id, verb });
+    if (err instanceof NotPermitted) deps.logger.warn({ aadObjectId: request.actor.aadObjectId, userId: request.actor.userId, tenantId: turn.tenantId, verb, need: err.need }, 'card action refused: not permitted');
+    return answerCardActionFailure(err, { locale, timezone: deps.catalog.timezone, logger: deps.logger, activityId: activity.id, verb, views: deps.views });
   }
 }

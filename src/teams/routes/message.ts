@@ -3,6 +3,7 @@
  * route-table.ts names each command's handler; a command's failure is answered here, through error-answers.ts.
  */
 import type { Logger } from '../../logger';
+import { NotPermitted, TooManyRuns } from '../../reminders/errors';
 import { isStoreFault } from '../../storage/store-faults';
 import type { CommandName } from '../commands';
 import { parseCommand } from '../commands';
@@ -29,6 +30,10 @@ export async function routeMessage(turn: RoutedTurn, commands: CommandTable, dep
   try {
     await commands[cmd.name](turn, cmd.args);
   } catch (err) {
+    if (err instanceof NotPermitted || err instanceof TooManyRuns) {
+      const from = turn.activity.from;
+      deps.logger.warn({ aadObjectId: from?.aadObjectId, userId: from?.id, tenantId: turn.tenantId, command: cmd.name, refusal: err.code }, 'command refused');
+    }
     const reply = replyToCommandFailure(err, cmd.name, turn.locale, deps);
     // No words for it: the turn fails, and the adapter logs it and apologises.
     if (reply === undefined) throw err;

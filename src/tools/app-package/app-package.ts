@@ -185,7 +185,22 @@ export function validateManifest(manifest: unknown): string[] {
   if (!folder) return errors;
   const validate = validatorFor(folder, 'manifest');
   const schemaErrors = validate(manifest) ? [] : (validate.errors ?? []).map(formatError);
-  return [...schemaErrors, ...checkSchemaUrl(manifest, folder), ...checkVersion(manifest), ...checkDomains(manifest)];
+  return [...schemaErrors, ...checkSchemaUrl(manifest, folder), ...checkVersion(manifest), ...checkDomains(manifest), ...checkTeamOwnerConsent(manifest)];
+}
+
+/**
+ * The bot reads who owns a Teams team from Graph (`GET /teams/{id}/members`) with the resource-specific consent
+ * permission TeamMember.Read.Group, Application type (learn.microsoft.com/graph/api/team-list-members), which a
+ * team owner grants when adding the app. Without it every owner is refused `bind`; RSC also needs
+ * webApplicationInfo.id, the app registration the permission is granted to.
+ */
+function checkTeamOwnerConsent(manifest: Record<string, unknown>): string[] {
+  const rsc = valueAt(manifest, 'authorization.permissions.resourceSpecific');
+  const declared = Array.isArray(rsc) && rsc.some((p) => isRecord(p) && p.name === 'TeamMember.Read.Group' && p.type === 'Application');
+  const errors: string[] = [];
+  if (!declared) errors.push('/authorization/permissions/resourceSpecific must declare { "name": "TeamMember.Read.Group", "type": "Application" }: the bot reads team owners from Microsoft Graph with it');
+  if (!isRecord(manifest.webApplicationInfo) || typeof manifest.webApplicationInfo.id !== 'string') errors.push('/webApplicationInfo/id is required for resource-specific consent (the bot\'s app id)');
+  return errors;
 }
 
 function checkVersion(manifest: Record<string, unknown>): string[] {
