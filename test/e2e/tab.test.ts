@@ -69,7 +69,8 @@ async function close(id: string, scheduledAt: number, outcome: Outcome, who: Act
   }
   // On time: two hours after it fired. Late: the next morning, after the 17:00 due time.
   clock.at = outcome === 'on-time' ? scheduledAt + 2 * HOUR : scheduledAt + DAY + HOUR;
-  await app.reminders.complete(TENANT, id, who, undefined, anywhere);
+  // The daily escalation-ticket update asks for its ticket link (built-in catalog); other activities ignore it.
+  await app.reminders.complete(TENANT, id, who, undefined, anywhere, { ticket: 'https://tickets.contoso.example/browse/SOC-1042' });
 }
 
 /**
