@@ -30,6 +30,9 @@ const WORDS: readonly (readonly [string, CommandName])[] = (
     ['내작업', 'tasks'],
     ['overdue', 'overdue'],
     ['지연', 'overdue'],
+    // What a Korean SOC types for "overdue": the card's own word (기한 초과), with or without the space.
+    ['기한초과', 'overdue'],
+    ['기한 초과', 'overdue'],
     ['run', 'run'],
     ['실행', 'run'],
   ] as const
@@ -61,7 +64,7 @@ export function parseCommand(rawText: string): ParsedCommand {
   return { args: '', text };
 }
 
-/** `run <activity> [for <team>]` (Korean: `실행 <activity> 대상 <team>`). */
+/** `run «activity» [for «team»]` (Korean: `실행 «활동» [대상 «팀»]`). */
 export function parseRunArgs(args: string): { activity: string; team?: string } {
   const m = /^(.*?)\s+(?:for|대상)\s+(.+)$/i.exec(args);
   return m ? { activity: m[1].trim(), team: m[2].trim() } : { activity: args.trim() };
