@@ -93,6 +93,8 @@ function loadProject() {
     cards: require(renderer),
     i18n: require(join(DIST, 'teams', 'i18n.js')),
     formatting: require(join(DIST, 'teams', 'formatting.js')),
+    lists: require(join(DIST, 'teams', 'catalog-lists.js')),
+    views: require(join(DIST, 'teams', 'card-views.builder.js')),
     catalog: require('yaml').parse(readFileSync(join(ROOT, 'src', 'catalog', 'builtin-catalog.yaml'), 'utf8')),
   };
 }
@@ -103,12 +105,16 @@ function loadProject() {
  * to click before the screenshot, to show its form.
  */
 function buildCases() {
-  const { cards, i18n, formatting, catalog } = loadProject();
+  const { cards, i18n, formatting, lists, views, catalog } = loadProject();
   const { t, cardStrings } = i18n;
   const zone = catalog.timezone || 'Asia/Seoul';
   /** A time in Seoul: kst('2026-11-25T10:30'). */
   const kst = (local) => Date.parse(`${local}:00+09:00`);
-  const when = (local, locale) => formatting.formatDateTime(kst(local), zone, locale);
+  // As CardViews shows times: "now" is the fixtures' 25 Nov 2026, the reader is in the catalog's zone, so neither
+  // the year nor the zone is written.
+  const dates = { now: kst('2026-11-25T12:00'), readerTimeZone: zone };
+  const when = (local, locale) => formatting.formatDateTime(kst(local), zone, locale, dates);
+  const day = (local, locale) => formatting.formatDay(kst(local), zone, locale, dates);
   const hm = (local, locale) => formatting.formatTimeNear(kst(local), kst('2026-11-25T12:00'), zone, locale);
   const activity = (id) => {
     const a = catalog.activities.find((x) => x.id === id);
@@ -150,19 +156,19 @@ function buildCases() {
     }),
     snoozed: (lo) => ({
       activityId: 'portal-license-review', teamId: 'secops', due: '2026-11-23T18:00',
-      statusText: t(lo, 'status.snoozed', { name: '이서준', time: when('2026-11-25T14:00', lo) }),
+      statusText: t(lo, 'banner.snoozed', { name: '이서준', time: when('2026-11-25T14:00', lo) }),
     }),
     overdue: (lo) => ({
       activityId: 'secure-score-report', teamId: 'secops', due: '2026-11-23T18:00',
-      statusText: t(lo, 'status.overdueAck', { time: when('2026-11-23T18:00', lo), name: '최유나' }),
+      statusText: t(lo, 'banner.overdueAck', { time: when('2026-11-23T18:00', lo), name: '최유나' }),
     }),
     escalated: (lo) => ({
       activityId: 'escalation-ticket-update', teamId: 'secops', due: '2026-11-24T17:00',
-      statusText: t(lo, 'status.escalated', { time: when('2026-11-24T21:00', lo) }),
+      statusText: t(lo, 'banner.escalated', { time: when('2026-11-24T21:00', lo), team: teamName('soc-oversight', lo) }),
     }),
     done: (lo) => ({
       activityId: 'phishing-dlp-campaigns', teamId: 'secops', due: '2026-11-02T18:00',
-      statusText: t(lo, 'status.doneNote', { name: '김민지', time: when('2026-11-02T14:02', lo), note: TICKET }),
+      statusText: t(lo, 'banner.doneNote', { name: '김민지', time: when('2026-11-02T14:02', lo), note: TICKET }),
     }),
     'acknowledged-people-text': (lo) => ({
       ...reminderData.acknowledged(lo),
@@ -171,11 +177,11 @@ function buildCases() {
     }),
     'done-long-link': (lo) => ({
       ...reminderData.done(lo),
-      statusText: t(lo, 'status.doneNote', { name: '김민지', time: when('2026-11-02T14:02', lo), note: LONG_TICKET }),
+      statusText: t(lo, 'banner.doneNote', { name: '김민지', time: when('2026-11-02T14:02', lo), note: LONG_TICKET }),
     }),
     skipped: (lo) => ({
       activityId: 'automation-deployment', teamId: 'engineering', due: '2026-11-23T18:00',
-      statusText: t(lo, 'status.skipped', { name: '정하은', time: when('2026-11-23T10:41', lo), reason: SKIP_REASON[lo] }),
+      statusText: t(lo, 'banner.skipped', { name: '정하은', time: when('2026-11-23T10:41', lo), reason: SKIP_REASON[lo] }),
     }),
     missed: (lo) => ({
       activityId: 'escalation-ticket-update', teamId: 'secops', due: '2026-11-21T17:00',
@@ -225,8 +231,8 @@ function buildCases() {
     }
   }
 
-  for (const locale of ['en', 'ko']) {
-    const theme = 'light';
+  // Every card in every theme: the digest's and the teams list's colours were unreadable in one of them (issue 15).
+  for (const locale of ['en', 'ko']) for (const theme of Object.keys(THEMES)) {
     add('nudge', 'snooze-ended', locale, theme, cards.renderNudgeCard, {
       locale, occurrenceId: 'occ-snoozed', title: title('portal-license-review', locale),
       message: t(locale, 'nudge.snoozeEnded'), dueText: when('2026-11-23T18:00', locale),
@@ -267,7 +273,7 @@ function buildCases() {
       overdueCount: 2,
       snoozedCount: 1,
       doneLast7Days: 12,
-      completionText: '83 % (10/12)',
+      completionText: views.formatRate(10 / 12, 10, 12, locale),
       medianText: formatting.formatElapsed((2 * 60 + 10) * 60_000, locale),
       openItems: Array.from({ length: 15 }, (_, i) => {
         const [id, due, status, name] = openLines[i % openLines.length];
@@ -297,9 +303,9 @@ function buildCases() {
       locale, heading: t(locale, 'tasks.title'), emptyText: t(locale, 'tasks.empty'),
       items: [
         { title: title('tvm-remediation-tracking', locale), teamName: teamName('secops', locale), dueText: when('2026-11-25T17:00', locale),
-          statusText: t(locale, 'status.acknowledged', { name: '박지우', time: hm('2026-11-25T09:12', locale) }) },
+          statusText: `${s.status.acknowledged} · 박지우` },
         { title: title('secure-score-report', locale), teamName: teamName('secops', locale), dueText: when('2026-11-23T18:00', locale),
-          statusText: t(locale, 'status.overdueAck', { time: when('2026-11-23T18:00', locale), name: '박지우' }) },
+          statusText: `${s.status.overdue} · 박지우` },
       ],
     });
     add('task-list', 'overdue', locale, theme, cards.renderTaskListCard, {
@@ -311,7 +317,8 @@ function buildCases() {
         ['portal-license-review', 'monitoring', '2026-11-24T18:00', undefined],
       ].map(([id, teamId, due, name]) => ({
         title: title(id, locale), teamName: teamName(teamId, locale), dueText: when(due, locale),
-        statusText: name ? t(locale, 'status.overdueAck', { time: when(due, locale), name }) : t(locale, 'status.overdue', { time: when(due, locale) }),
+        // As CardViews.taskList words it: the status label, then who is on it.
+        statusText: name ? `${s.status.overdue} · ${name}` : s.status.overdue,
       })),
     });
     add('task-list', 'people-text', locale, theme, cards.renderTaskListCard, {
@@ -335,22 +342,29 @@ function buildCases() {
     });
     add('teams-list', 'empty', locale, theme, cards.renderTeamsListCard, { locale, teams: [] });
 
+    const period = t(locale, 'digest.period', { start: day('2026-11-18T09:00', locale), end: day('2026-11-25T09:00', locale) });
+    const link = (n) => `https://teams.microsoft.com/l/message/19%3Asecops-general%40thread.tacv2/176406120000${n}?tenantId=72f988bf-86f1-41af-91ab-2d7cd011db47&parentMessageId=176406120000${n}`;
+    const task = (label, id, due, n) => ({ label: t(locale, label), title: title(id, locale), dueText: day(due, locale), ...(n === undefined ? {} : { link: link(n) }) });
     add('digest', 'full', locale, theme, cards.renderDigestCard, {
       locale,
-      periodText: t(locale, 'digest.period', { date: when('2026-11-16T00:00', locale) }),
+      periodText: period,
       rows: [
-        { teamName: teamName('secops', locale), doneOnTime: 14, doneLate: 2, overdue: 1, skipped: 0, medianText: formatting.formatElapsed(130 * 60_000, locale) },
-        { teamName: teamName('engineering', locale), doneOnTime: 3, doneLate: 0, overdue: 0, skipped: 1, medianText: formatting.formatElapsed(52 * 3_600_000, locale) },
-        { teamName: teamName('soc-oversight', locale), doneOnTime: 1, doneLate: 0, overdue: 0, skipped: 0, medianText: formatting.formatElapsed(25 * 60_000, locale) },
-        { teamName: teamName('monitoring', locale), doneOnTime: 0, doneLate: 0, overdue: 0, skipped: 0, medianText: t(locale, 'workload.none') },
+        { teamName: teamName('secops', locale), doneOnTime: 14, doneLate: 2, overdue: 1, skipped: 0, medianText: formatting.formatElapsed(130 * 60_000, locale),
+          tasks: [task('digest.overdueTasks', 'secure-score-report', '2026-11-23T18:00', 1), task('digest.lateTasks', 'tvm-remediation-tracking', '2026-11-20T17:00', 2), task('digest.lateTasks', 'escalation-ticket-update', '2026-11-19T17:00')] },
+        { teamName: teamName('engineering', locale), doneOnTime: 3, doneLate: 0, overdue: 0, skipped: 1, medianText: formatting.formatElapsed(52 * 3_600_000, locale), tasks: [] },
+        { teamName: teamName('soc-oversight', locale), doneOnTime: 1, doneLate: 0, overdue: 0, skipped: 0, medianText: formatting.formatElapsed(25 * 60_000, locale), tasks: [] },
+        { teamName: teamName('monitoring', locale), doneOnTime: 0, doneLate: 0, overdue: 7, skipped: 0, medianText: t(locale, 'workload.none'),
+          tasks: ['2026-11-19T09:00', '2026-11-20T09:00', '2026-11-21T09:00', '2026-11-22T09:00', '2026-11-23T09:00'].map((due, i) => task('digest.overdueTasks', 'portal-license-review', due, 3 + i)),
+          moreText: t(locale, 'digest.moreTasks', { count: 2 }) },
       ],
     });
-    add('digest', 'empty', locale, theme, cards.renderDigestCard, {
-      locale, periodText: t(locale, 'digest.period', { date: when('2026-11-16T00:00', locale) }), rows: [],
-    });
+    add('digest', 'empty', locale, theme, cards.renderDigestCard, { locale, periodText: period, rows: [] });
 
     // Help is the only Markdown message (the bot's own words); every other message text is shown as written.
-    add('message', 'help', locale, theme, cards.renderMessageCard, { locale, title: t(locale, 'help.title'), markdown: t(locale, 'help.text') });
+    add('message', 'help', locale, theme, cards.renderMessageCard, {
+      locale, title: t(locale, 'help.title'), markdown: t(locale, 'help.text'),
+      text: `${t(locale, 'help.teams', { teamList: lists.formatTeamList(catalog, locale) })}\n\n${t(locale, 'help.activities', { activityList: lists.formatOnDemandList(catalog, locale) })}`,
+    });
     add('message', 'unknown-people-text', locale, theme, cards.renderMessageCard, { locale, text: t(locale, 'unknown.text', { input: PEOPLE_TEXT }) }, { peopleText: PEOPLE_TEXT });
     add('message', 'welcome', locale, theme, cards.renderMessageCard, {
       locale, title: t(locale, 'welcome.title'),
@@ -392,6 +406,8 @@ function pageHtml() {
   .ac-input.ac-textInput, .ac-input.ac-multichoiceInput { background: var(--input-bg); border: 1px solid var(--input-border); border-radius: 4px; padding: 4px 8px; height: 32px; box-sizing: border-box; }
   .ac-input::placeholder { color: var(--input-placeholder); }
   .ac-input-container, .ac-input-label { color: inherit; }
+  /* A TextRun with a selectAction is an <a>: Teams draws it in the run's own colour, not the browser's #0000EE. */
+  #host a { color: inherit; }
 </style></head>
 <body><div id="stage"><div id="message"><div id="avatar">SR</div><div><div id="meta"><b>SOC Reminders</b>09:00</div>
 <div id="bubble"><div id="host"></div></div></div></div></div></body></html>`;

@@ -118,7 +118,8 @@ export class TeamsPoster implements ReminderPoster {
         const task = (label: string) => (x: DigestTask) => ({
           label,
           title: views.title(x.activityId, locale),
-          dueText: views.time(x.dueAt, x.activityId, locale),
+          // The day is enough to find the task, and a time would make the line wrap mid-word in Korean.
+          dueText: formatDay(x.dueAt, views.timeZoneOf(x.activityId), locale, dates),
           link: x.postedConversationId && x.postedActivityId ? messageLink(x.postedConversationId, x.postedActivityId, d.target.tenantId) : undefined,
         });
         const card = renderDigestCard({

@@ -36,12 +36,17 @@ function texts(value: unknown): string[] {
   return [];
 }
 
-/** The reminder card's status banner as read: its TextRuns joined. */
+/** The reminder card's status banner as read: the TextRuns of the RichTextBlock in its band, joined. */
 function bannerOf(card: Json): string {
   const body = card['body'] as Json[];
   const band = body.find((item) => item['type'] === 'Container')!;
-  const block = (band['items'] as Json[])[0]!;
-  return (block['inlines'] as Json[]).map((run) => String(run['text'])).join('');
+  const find = (node: unknown): Json | undefined => {
+    if (Array.isArray(node)) return node.map(find).find(Boolean);
+    if (typeof node !== 'object' || node === null) return undefined;
+    const json = node as Json;
+    return json['type'] === 'RichTextBlock' ? json : find(Object.values(json));
+  };
+  return (find(band)!['inlines'] as Json[]).map((run) => String(run['text'])).join('');
 }
 
 function occurrenceIn(status: OccurrenceStatus): Occurrence {
