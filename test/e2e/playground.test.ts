@@ -157,6 +157,8 @@ describe('SOC Reminders in the Agents Playground', () => {
     const welcome = await client.waitFor((f) => f.action === 'createMessage' && f.actionConversationId === GENERAL.id, from);
     expect(textOf(welcome)).toMatch(/Welcome to SOC Reminders/);
     expect(textOf(welcome)).toMatch(/Thanks for adding SOC Reminders to Contoso SOC\. Bind each SOC team to its channel/);
+    // The placeholder comes through the playground as written (a <team> was dropped as markup: "bind .").
+    expect(textOf(welcome)).toContain('type @SOC Reminders bind «team». Teams: secops (SecOps)');
     // The playground sends installationUpdate and then conversationUpdate (bot added): one welcome only. The
     // next answer on the stream must be the bind reply, not a second welcome.
     const bound = await client.ask(CHANNEL.id, 'bind monitoring');
@@ -280,7 +282,7 @@ describe('SOC Reminders in the Agents Playground', () => {
     const workload = await client.askAs(thread, '업무량 monitoring', SEOJUN, 'ko-KR');
     const card = onlyCard(workload);
     expect(cardText(card)).toMatch(/^업무량\n모니터링/);
-    expect(statOf(card, '최근 7일 완료')).toBe('1');
+    expect(statOf(card, '주간 완료')).toBe('1');
 
     const teams = await client.askAs(thread, '팀', SEOJUN, 'ko-KR');
     expect(cardText(onlyCard(teams))).toMatch(/엔지니어링\n연결되지 않음/);
