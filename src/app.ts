@@ -80,7 +80,7 @@ export function createApp(options: AppOptions): App {
   const serviceUrls = new ServiceUrlPolicy(config.serviceUrlAllowlist, { allowLoopback: config.localMode });
   const bindings = new BindingService({ db: store.db, catalog, clock, reminders, trustServiceUrl: serviceUrls.check });
   const workload = new WorkloadService({ db: store.db, catalog, clock });
-  const views = new CardViews(catalog);
+  const views = new CardViews(catalog, () => clock.now());
   const adapter = createAdapter(config, logger, serviceUrls);
   const poster = options.poster ?? new TeamsPoster({ adapter, appId: config.microsoftAppId ?? '', views, clock, locale: config.locale, timezone: catalog.timezone, serviceUrls });
   worker = new DeliveryWorker({

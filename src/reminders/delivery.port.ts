@@ -14,6 +14,14 @@ export interface ChannelTarget {
   readonly channelId: string;
 }
 
+/** A task the digest names, with where its reminder card was posted (for a link to it), when it was. */
+export interface DigestTask {
+  readonly activityId: string;
+  readonly dueAt: number;
+  readonly postedConversationId?: string;
+  readonly postedActivityId?: string;
+}
+
 export interface DigestRow {
   readonly teamId: string;
   readonly doneOnTime: number;
@@ -21,7 +29,16 @@ export interface DigestRow {
   readonly overdue: number;
   readonly skipped: number;
   readonly medianTimeToDoneMs?: number;
+  /**
+   * The first overdue and late tasks by due time (at most `MAX_DIGEST_TASKS` each; `overdue` and `doneLate` count
+   * them all), so that the digest says which tasks, not only how many. Absent in digests enqueued before they existed.
+   */
+  readonly overdueTasks?: readonly DigestTask[];
+  readonly lateTasks?: readonly DigestTask[];
 }
+
+/** Tasks named per team and kind in the digest: enough to act on, and the card stays far below Teams' 28 KB. */
+export const MAX_DIGEST_TASKS = 5;
 
 /** Why a nudge is posted in a card's thread. */
 export type NudgeReason = 'snooze-ended' | 'overdue';

@@ -13,7 +13,7 @@
  * (`payloadOf`), its decoder (`DECODERS`), its conversation key (`conversationKeyOf`) and the worker's
  * `toDelivery`, which needs a `Delivery` of that kind in delivery.port.ts, which the Teams poster must send.
  */
-import type { ChannelTarget, DigestRow, NudgeReason } from './delivery.port';
+import type { ChannelTarget, DigestRow, DigestTask, NudgeReason } from './delivery.port';
 
 interface Shrinkable {
   /** Set by the delivery worker after Teams answered 413: the card goes out shrunk, and a second 413 is final. */
@@ -261,6 +261,25 @@ function readDigestRows(value: unknown): DigestRow[] {
       skipped: readNumber(r.skipped, `rows[${i}].skipped`),
       // JSON leaves out an undefined median (no task done in the week); keep it out rather than null.
       ...(median === undefined ? {} : { medianTimeToDoneMs: readNumber(median, `rows[${i}].medianTimeToDoneMs`) }),
+      // Digests enqueued before the task lists existed have none: they post with counts only.
+      ...(r.overdueTasks === undefined ? {} : { overdueTasks: readDigestTasks(r.overdueTasks, `rows[${i}].overdueTasks`) }),
+      ...(r.lateTasks === undefined ? {} : { lateTasks: readDigestTasks(r.lateTasks, `rows[${i}].lateTasks`) }),
+    };
+  });
+}
+
+function readDigestTasks(value: unknown, field: string): DigestTask[] {
+  if (!Array.isArray(value)) throw new Undecodable(`${field} is not a list`);
+  return value.map((x: unknown, i) => {
+    if (!isRecord(x)) throw new Undecodable(`${field}[${i}] is not an object`);
+    const conversationId = x.postedConversationId;
+    const activityId = x.postedActivityId;
+    return {
+      activityId: readString(x.activityId, `${field}[${i}].activityId`),
+      dueAt: readNumber(x.dueAt, `${field}[${i}].dueAt`),
+      ...(conversationId === undefined || activityId === undefined
+        ? {}
+        : { postedConversationId: readString(conversationId, `${field}[${i}].postedConversationId`), postedActivityId: readString(activityId, `${field}[${i}].postedActivityId`) }),
     };
   });
 }

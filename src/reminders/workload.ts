@@ -12,7 +12,7 @@ import type { Activity } from '../catalog/catalog.types';
 import { ALL_HOURS, workCalendar, type WorkCalendar } from '../catalog/work-calendar';
 import { offsetMs, plannedRunsBetween } from './fire-times';
 import { statusOf, type Occurrence } from './occurrence.types';
-import type { DigestRow } from './delivery.port';
+import { MAX_DIGEST_TASKS, type DigestRow, type DigestTask } from './delivery.port';
 import type { TeamWorkload, UpcomingItem, WeeklyCompletion, WorkloadItem, WorkloadStats } from './workload.types';
 
 const DAY = 86_400_000;
@@ -203,9 +203,31 @@ export class WorkloadService {
     for (const team of this.deps.catalog.teams) {
       const occurrences = await listForStats(this.deps.db, tenantId, team.id, weekStart, weekStart + 7 * DAY);
       const s = computeStats(occurrences, now, 7);
-      const overdue = occurrences.filter((o) => o.state === 'open' && o.overdueAt !== undefined).length;
-      rows.push({ teamId: team.id, doneOnTime: s.doneOnTime, doneLate: s.doneLate, overdue, skipped: s.skipped, medianTimeToDoneMs: s.medianTimeToDoneMs });
+      const overdue = occurrences.filter((o) => o.state === 'open' && o.overdueAt !== undefined);
+      // Late as computeStats counts it: done, and closed after the due time.
+      const late = occurrences.filter((o) => o.state === 'done' && o.closedAt !== undefined && o.closedAt > o.dueAt && o.dueAt <= now);
+      rows.push({
+        teamId: team.id,
+        doneOnTime: s.doneOnTime,
+        doneLate: s.doneLate,
+        overdue: overdue.length,
+        skipped: s.skipped,
+        medianTimeToDoneMs: s.medianTimeToDoneMs,
+        overdueTasks: toDigestTasks(overdue),
+        lateTasks: toDigestTasks(late),
+      });
     }
     return rows;
   }
+}
+
+function toDigestTasks(occurrences: readonly Occurrence[]): DigestTask[] {
+  return [...occurrences]
+    .sort((a, b) => a.dueAt - b.dueAt)
+    .slice(0, MAX_DIGEST_TASKS)
+    .map((o) => ({
+      activityId: o.activityId,
+      dueAt: o.dueAt,
+      ...(o.postedConversationId && o.postedActivityId ? { postedConversationId: o.postedConversationId, postedActivityId: o.postedActivityId } : {}),
+    }));
 }

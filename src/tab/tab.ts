@@ -192,9 +192,10 @@ class WorkloadView {
         'tr',
         { 'data-occurrence': item.occurrenceId },
         h('th', { scope: 'row' }, h('span', { class: 'task-title' }, title), cadence ? h('span', { class: 'sub' }, cadence) : null),
-        h('td', {}, h('span', { class: `badge badge-${item.status}` }, status)),
-        h('td', { class: 'due' }, h('time', { datetime: item.dueAt }, fmt.dateTime(item.dueAt)), h('span', { class: `sub${late ? ' late' : ''}` }, fmt.fromNow(item.dueAt, now))),
-        h('td', { class: 'ack' }, item.acknowledgedBy ? item.acknowledgedBy.name : h('span', { class: 'muted' }, s.nobodyYet)),
+        // data-label: on a phone the row is stacked and each cell says what it is (styles.css).
+        h('td', { 'data-label': s.status }, h('span', { class: `badge badge-${item.status}` }, status)),
+        h('td', { class: 'due', 'data-label': s.due }, h('time', { datetime: item.dueAt }, fmt.dateTime(item.dueAt)), h('span', { class: `sub${late ? ' late' : ''}` }, fmt.fromNow(item.dueAt, now))),
+        h('td', { class: 'ack', 'data-label': s.acknowledgedBy }, item.acknowledgedBy ? item.acknowledgedBy.name : h('span', { class: 'muted' }, s.nobodyYet)),
       );
     };
     const columns = [s.task, s.status, s.due, s.acknowledgedBy].map((c) => h('th', { scope: 'col' }, c));

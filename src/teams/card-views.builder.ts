@@ -3,7 +3,7 @@
  * the activity's time zone, the status sentence. Card data is never trusted: everything here comes from the
  * database and the catalog.
  */
-import type { Activity, Catalog, SocTeam } from '../catalog/catalog.types';
+import { OVERSIGHT_TEAM_ID, type Activity, type Catalog, type SocTeam } from '../catalog/catalog.types';
 import { statusOf, type Occurrence } from '../reminders/occurrence.types';
 import type { TeamWorkload, WorkloadItem } from '../reminders/workload.types';
 import { isHttpsUrl } from '../catalog/https-url';
@@ -19,6 +19,7 @@ import {
   type ToolLinkView,
   type WorkloadCardView,
 } from './cards/card-views';
+import { formatOnDemandList, formatTeamList } from './catalog-lists';
 import { formatDateTime, formatElapsed } from './formatting';
 import { cardStrings, t } from './i18n';
 
@@ -37,11 +38,23 @@ export function activityTitle(activity: Activity | undefined, id: string, locale
   return locale === 'ko' ? activity.title_ko : activity.title;
 }
 
+/** e.g. "83% (10/12)"; Korean sets no space before the parenthesis: "83%(10/12)". */
+export function formatRate(rate: number, part: number, whole: number, locale: Locale): string {
+  return `${Math.round(rate * 100)}%${locale === 'ko' ? '' : ' '}(${part}/${whole})`;
+}
+
 export class CardViews {
   private readonly activities: ReadonlyMap<string, Activity>;
   private readonly teams: ReadonlyMap<string, SocTeam>;
 
-  constructor(private readonly catalog: Catalog) {
+  /**
+   * @param now the clock, so that dates of the current year are shown without it (default: the system clock;
+   *   the app passes its injected one).
+   */
+  constructor(
+    private readonly catalog: Catalog,
+    private readonly now: () => number = Date.now,
+  ) {
     this.activities = new Map(catalog.activities.map((a) => [a.id, a]));
     this.teams = new Map(catalog.teams.map((x) => [x.id, x]));
   }
@@ -63,30 +76,37 @@ export class CardViews {
   }
 
   time(at: number, activityId: string, locale: Locale): string {
-    return formatDateTime(at, this.timeZoneOf(activityId), locale);
+    return formatDateTime(at, this.timeZoneOf(activityId), locale, { now: this.now(), readerTimeZone: this.catalog.timezone });
   }
 
-  /** The one-sentence status: who did what when. */
-  statusText(o: Occurrence, now: number, locale: Locale): string {
+  /**
+   * The one-sentence status: who did what when. `form: 'banner'` is the rest of the sentence after the status
+   * label on the reminder card ("Overdue · was due 17:00"), so that the label is not said twice
+   * ("Overdue · Overdue since 17:00", issue 15); statuses whose sentence does not repeat the label use it as is.
+   */
+  statusText(o: Occurrence, now: number, locale: Locale, form: 'sentence' | 'banner' = 'sentence'): string {
     const tm = (at: number | undefined) => (at === undefined ? '' : this.time(at, o.activityId, locale));
+    const k = <K extends 'done' | 'doneNote' | 'skipped' | 'snoozed' | 'overdue' | 'overdueAck' | 'escalated'>(key: K) =>
+      form === 'banner' ? (`banner.${key}` as const) : (`status.${key}` as const);
     const status = statusOf(o, now);
     switch (status) {
       case 'done':
         return o.closeNote
-          ? t(locale, 'status.doneNote', { name: o.closedBy?.name ?? '', time: tm(o.closedAt), note: o.closeNote })
-          : t(locale, 'status.done', { name: o.closedBy?.name ?? '', time: tm(o.closedAt) });
+          ? t(locale, k('doneNote'), { name: o.closedBy?.name ?? '', time: tm(o.closedAt), note: o.closeNote })
+          : t(locale, k('done'), { name: o.closedBy?.name ?? '', time: tm(o.closedAt) });
       case 'skipped':
-        return t(locale, 'status.skipped', { name: o.closedBy?.name ?? '', time: tm(o.closedAt), reason: o.closeNote ?? '' });
+        return t(locale, k('skipped'), { name: o.closedBy?.name ?? '', time: tm(o.closedAt), reason: o.closeNote ?? '' });
       case 'missed':
         return t(locale, 'status.missed', { time: tm(o.scheduledAt) });
       case 'snoozed':
-        return t(locale, 'status.snoozed', { name: o.snoozedByName ?? '', time: tm(o.snoozedUntil) });
+        return t(locale, k('snoozed'), { name: o.snoozedByName ?? '', time: tm(o.snoozedUntil) });
       case 'escalated':
-        return t(locale, 'status.escalated', { time: tm(o.escalatedAt) });
+        // The team by its own name ("SOC 감독 팀에"), as the catalog spells it in the reader's language.
+        return t(locale, k('escalated'), { time: tm(o.escalatedAt), team: this.teamName(OVERSIGHT_TEAM_ID, locale) });
       case 'overdue':
         return o.acknowledgedBy
-          ? t(locale, 'status.overdueAck', { time: tm(o.dueAt), name: o.acknowledgedBy.name })
-          : t(locale, 'status.overdue', { time: tm(o.dueAt) });
+          ? t(locale, k('overdueAck'), { time: tm(o.dueAt), name: o.acknowledgedBy.name })
+          : t(locale, k('overdue'), { time: tm(o.dueAt) });
       case 'acknowledged':
         return t(locale, 'status.acknowledged', { name: o.acknowledgedBy?.name ?? '', time: tm(o.acknowledgedAt) });
       case 'posted':
@@ -118,7 +138,7 @@ export class CardViews {
       cadence: activity ? (locale === 'ko' ? activity.cadence_ko : activity.cadence) : '',
       dueText: this.time(o.dueAt, o.activityId, locale),
       status,
-      statusText: this.statusText(o, now, locale),
+      statusText: this.statusText(o, now, locale, 'banner'),
       actionable: o.state === 'open',
       triggerText,
       refreshUserIds: [...new Set(refreshUserIds)],
@@ -179,7 +199,7 @@ export class CardViews {
       completionText:
         rate === undefined
           ? t(locale, 'workload.none')
-          : `${Math.round(rate * 100)} % (${w.stats.doneOnTime}/${w.stats.due})`,
+          : formatRate(rate, w.stats.doneOnTime, w.stats.due, locale),
       medianText: w.stats.medianTimeToDoneMs === undefined ? t(locale, 'workload.none') : formatElapsed(w.stats.medianTimeToDoneMs, locale),
       openItems: lines.slice(0, MAX_OPEN_LINES),
       moreOpen: Math.max(0, lines.length - MAX_OPEN_LINES),
@@ -205,10 +225,15 @@ export class CardViews {
 
   /**
    * The help card: the one message whose text is Markdown (bold commands, a list). It is the bot's own sentence,
-   * without parameters, so nothing anyone typed is in it.
+   * without parameters, so nothing anyone typed is in it. The ids to type follow as plain text (TextRuns): they
+   * come from the catalog, and a team named `[x](url)` must not become a link.
    */
   help(locale: Locale): MessageCardView {
-    return { locale, title: t(locale, 'help.title'), markdown: t(locale, 'help.text') as BotMarkdown };
+    const text = [
+      t(locale, 'help.teams', { teamList: formatTeamList(this.catalog, locale) }),
+      t(locale, 'help.activities', { activityList: formatOnDemandList(this.catalog, locale) }),
+    ].join('\n\n');
+    return { locale, title: t(locale, 'help.title'), markdown: t(locale, 'help.text') as BotMarkdown, text };
   }
 
   private itemStatus(i: WorkloadItem, locale: Locale): string {

@@ -30,6 +30,9 @@ const WORDS: readonly (readonly [string, CommandName])[] = (
     ['내작업', 'tasks'],
     ['overdue', 'overdue'],
     ['지연', 'overdue'],
+    // What a Korean SOC types for "overdue": the card's own word (기한 초과), with or without the space.
+    ['기한초과', 'overdue'],
+    ['기한 초과', 'overdue'],
     ['run', 'run'],
     ['실행', 'run'],
   ] as const
@@ -62,7 +65,7 @@ export function parseCommand(rawText: string): ParsedCommand {
 }
 
 /**
- * `run <activity> [for <team>] [again]` (Korean: `실행 <activity> [대상 <team>] [다시]`). `again` starts another task
+ * `run «activity» [for «team»] [again]` (Korean: `실행 «활동» [대상 «팀»] [다시]`). `again` starts another task
  * where one is open already (issue 13).
  */
 export function parseRunArgs(args: string): { activity: string; team?: string; again: boolean } {

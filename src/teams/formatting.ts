@@ -6,31 +6,76 @@ import { t } from './i18n';
 // several times: keep one per kind, language and time zone (there are only a handful of each).
 const formats = new Map<string, Intl.DateTimeFormat>();
 
-function formatOf(kind: 'full' | 'time' | 'day', timeZone: string, locale: Locale): Intl.DateTimeFormat {
+function formatOf(kind: 'parts' | 'time' | 'day', timeZone: string, locale: Locale): Intl.DateTimeFormat {
   const key = `${kind}|${locale}|${timeZone}`;
   let f = formats.get(key);
   if (!f) {
-    const language = locale === 'ko' ? 'ko-KR' : 'en-GB';
     const options: Intl.DateTimeFormatOptions =
-      kind === 'full'
-        ? { timeZone, weekday: 'short', year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'shortOffset' }
+      kind === 'parts'
+        ? { timeZone, weekday: 'short', year: 'numeric', month: locale === 'ko' ? 'numeric' : 'short', day: 'numeric', hour: 'numeric', minute: '2-digit', hourCycle: locale === 'ko' ? 'h12' : 'h23', timeZoneName: 'shortOffset' }
         : kind === 'time'
           ? { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }
           : { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' };
-    formats.set(key, (f = new Intl.DateTimeFormat(kind === 'day' ? 'en-CA' : language, options)));
+    const language = kind === 'day' ? 'en-CA' : locale === 'ko' ? 'ko-KR' : 'en-GB';
+    formats.set(key, (f = new Intl.DateTimeFormat(language, options)));
   }
   return f;
 }
 
-/** e.g. "Mon, 9 Mar 2026, 17:00 GMT-4" / "2026. 3. 9. (월) 17:00 GMT-4". */
-export function formatDateTime(at: number, timeZone: string, locale: Locale): string {
-  return formatOf('full', timeZone, locale).format(at);
+/** What a date is shown against: today's year is left out, and the reader's own zone is not named. */
+export interface DateContext {
+  /** Now, to leave out the current year. Without it the year is always shown. */
+  readonly now?: number;
+  /** The reader's time zone (the SOC's, from the catalog). Without it the zone is always shown. */
+  readonly readerTimeZone?: string;
+}
+
+type Parts = Record<'year' | 'month' | 'day' | 'weekday' | 'dayPeriod' | 'hour' | 'minute' | 'timeZoneName', string>;
+
+function partsOf(at: number, timeZone: string, locale: Locale): Parts {
+  const parts = { year: '', month: '', day: '', weekday: '', dayPeriod: '', hour: '', minute: '', timeZoneName: '' };
+  for (const p of formatOf('parts', timeZone, locale).formatToParts(at)) if (p.type in parts) parts[p.type as keyof Parts] = p.value;
+  return parts;
+}
+
+// Korean writes dates as 12월 2일(수), with no space before the weekday, and times as 오전 4:51 (the issue 15 review by
+// Korean-speaking analysts); Intl's ko-KR gives "2026. 12. 2. (수)", which reads as a form field, so the parts are
+// put together here. English keeps the 24-hour clock SOCs use.
+function dayText(p: Parts, withYear: boolean, locale: Locale): string {
+  if (locale === 'ko') return `${withYear ? `${p.year}년 ` : ''}${p.month}월 ${p.day}일(${p.weekday})`;
+  return `${p.weekday} ${p.day} ${p.month}${withYear ? ` ${p.year}` : ''}`;
+}
+
+function showsYear(at: number, timeZone: string, locale: Locale, context: DateContext): boolean {
+  return context.now === undefined || partsOf(context.now, timeZone, locale).year !== partsOf(at, timeZone, locale).year;
+}
+
+// Two zone names can share an offset (Asia/Seoul and Asia/Tokyo): what matters to the reader is the clock.
+function showsZone(at: number, timeZone: string, locale: Locale, context: DateContext): boolean {
+  if (context.readerTimeZone === undefined) return true;
+  return partsOf(at, context.readerTimeZone, locale).timeZoneName !== partsOf(at, timeZone, locale).timeZoneName;
+}
+
+/**
+ * e.g. "Wed 2 Dec, 04:51" / "12월 2일(수) 오전 4:51": the year only when it is not the current one, the zone
+ * ("GMT+9") only when it is not the reader's.
+ */
+export function formatDateTime(at: number, timeZone: string, locale: Locale, context: DateContext = {}): string {
+  const p = partsOf(at, timeZone, locale);
+  const day = dayText(p, showsYear(at, timeZone, locale, context), locale);
+  const zone = showsZone(at, timeZone, locale, context) ? ` ${p.timeZoneName}` : '';
+  return locale === 'ko' ? `${day} ${p.dayPeriod} ${p.hour}:${p.minute}${zone}` : `${day}, ${p.hour}:${p.minute}${zone}`;
+}
+
+/** A day without its time, e.g. "Wed 25 Nov" / "11월 25일(수)", the year only when it is not the current one. */
+export function formatDay(at: number, timeZone: string, locale: Locale, context: DateContext = {}): string {
+  return dayText(partsOf(at, timeZone, locale), showsYear(at, timeZone, locale, context), locale);
 }
 
 /** e.g. "17:00" when on the same local day as `reference`, else the full date and time. */
-export function formatTimeNear(at: number, reference: number, timeZone: string, locale: Locale): string {
+export function formatTimeNear(at: number, reference: number, timeZone: string, locale: Locale, context: DateContext = {}): string {
   const day = formatOf('day', timeZone, locale);
-  if (day.format(at) !== day.format(reference)) return formatDateTime(at, timeZone, locale);
+  if (day.format(at) !== day.format(reference)) return formatDateTime(at, timeZone, locale, context);
   return formatOf('time', timeZone, locale).format(at);
 }
 

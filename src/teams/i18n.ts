@@ -19,13 +19,35 @@ type StringsFile = typeof import('../../cards/strings/en.json');
 export type CardStrings = StringsFile['card'];
 
 type LeafPaths<T, Prefix extends string = ''> = {
-  [K in keyof T & string]: T[K] extends string ? `${Prefix}${K}` : LeafPaths<T[K], `${Prefix}${K}.`>;
+  [K in keyof T & string]: T[K] extends string | PluralForms ? `${Prefix}${K}` : LeafPaths<T[K], `${Prefix}${K}.`>;
 }[keyof T & string];
 
 /** Every key of `messages`, dotted: `'bind.done'`, `'status.overdueAck'`… A typo is a compile error. */
 export type MessageKey = LeafPaths<StringsFile['messages']>;
 
 export type MessageParams = Readonly<Record<string, string | number>>;
+
+/**
+ * A sentence with a count, by plural category (`Intl.PluralRules`): English has `one` and `other`; Korean counts
+ * with a counter (작업 3건) and has only `other`, which it gives for every number — its file repeats the same
+ * sentence under `one` so both files keep the same keys.
+ */
+interface PluralForms {
+  readonly one: string;
+  readonly other: string;
+}
+
+const pluralRules = new Map<Locale, Intl.PluralRules>();
+
+function pluralForm(node: unknown, locale: Locale, count: unknown): unknown {
+  if (typeof node !== 'object' || node === null || !Object.hasOwn(node, 'other')) return node;
+  if (typeof count !== 'number') return undefined;
+  let rules = pluralRules.get(locale);
+  if (!rules) pluralRules.set(locale, (rules = new Intl.PluralRules(locale)));
+  const forms = node as Record<string, unknown>;
+  const category = rules.select(count);
+  return Object.hasOwn(forms, category) ? forms[category] : forms['other'];
+}
 
 let loaded: Readonly<Record<Locale, StringsFile>> | undefined;
 
@@ -67,7 +89,7 @@ export function localeOf(teamsLocale: string | undefined, fallback: Locale): Loc
 }
 
 /**
- * A bot sentence from `messages`, with each `{param}` replaced in a single pass, so a value that itself contains
+ * A bot sentence from `messages` (for a plural one, the form `Intl.PluralRules` picks for `params.count`), with each `{param}` replaced in a single pass, so a value that itself contains
  * `{name}` is left as written. An unknown key or a missing parameter is a programming error and throws.
  */
 export function t(locale: Locale, key: MessageKey, params: MessageParams = {}): string {
@@ -75,7 +97,8 @@ export function t(locale: Locale, key: MessageKey, params: MessageParams = {}): 
   for (const part of key.split('.')) {
     node = typeof node === 'object' && node !== null && Object.hasOwn(node, part) ? (node as Record<string, unknown>)[part] : undefined;
   }
-  if (typeof node !== 'string') throw new Error(`unknown message key "${key}" (locale ${locale})`);
+  node = pluralForm(node, locale, params['count']);
+  if (typeof node !== 'string') throw new Error(`unknown message key "${key}" (locale ${locale}), or a plural one without a numeric {count}`);
   return node.replace(/\{(\w+)\}/g, (_match, name: string) => {
     if (!Object.hasOwn(params, name)) throw new Error(`message "${key}" needs the parameter {${name}}`);
     return String(params[name]);

@@ -6,16 +6,19 @@
  */
 import { CardFactory, MessageFactory, type ConversationReference, type TurnContext } from 'botbuilder';
 import type { ConnectorClient } from 'botframework-connector';
-import { DeliveryFailure, type ChannelTarget, type Delivery, type Posted, type ReminderPoster } from '../reminders/delivery.port';
+import { DeliveryFailure, type ChannelTarget, type Delivery, type DigestTask, type Posted, type ReminderPoster } from '../reminders/delivery.port';
 import type { Clock } from '../reminders/clock';
 import type { BotAdapter } from './adapter';
 import type { Locale } from './cards/card-views';
 import { renderDigestCard, renderEscalationCard, renderMessageCard, renderNudgeCard, renderReminderCard, type AdaptiveCardJson } from './cards/card-renderer';
 import type { CardViews } from './card-views.builder';
 import { channelPart } from './conversation-id';
-import { formatDateTime, formatElapsed } from './formatting';
+import { formatDay, formatElapsed } from './formatting';
 import { t } from './i18n';
 import type { ServiceUrlPolicy } from './service-url';
+
+/** The digest covers the week before it: from `periodStart` to the digest's own day. */
+const WEEK_MS = 7 * 86_400_000;
 
 export interface TeamsPosterOptions {
   readonly adapter: BotAdapter;
@@ -111,17 +114,38 @@ export class TeamsPoster implements ReminderPoster {
         return this.postToChannel(d.target, card);
       }
       case 'digest.post': {
+        const dates = { now, readerTimeZone: this.opts.timezone };
+        const task = (label: string) => (x: DigestTask) => ({
+          label,
+          title: views.title(x.activityId, locale),
+          // The day is enough to find the task, and a time would make the line wrap mid-word in Korean.
+          dueText: formatDay(x.dueAt, views.timeZoneOf(x.activityId), locale, dates),
+          link: x.postedConversationId && x.postedActivityId ? messageLink(x.postedConversationId, x.postedActivityId, d.target.tenantId) : undefined,
+        });
         const card = renderDigestCard({
           locale,
-          periodText: t(locale, 'digest.period', { date: formatDateTime(d.periodStart, this.opts.timezone, locale) }),
-          rows: d.rows.map((r) => ({
-            teamName: views.teamName(r.teamId, locale),
-            doneOnTime: r.doneOnTime,
-            doneLate: r.doneLate,
-            overdue: r.overdue,
-            skipped: r.skipped,
-            medianText: r.medianTimeToDoneMs === undefined ? t(locale, 'workload.none') : formatElapsed(r.medianTimeToDoneMs, locale),
-          })),
+          periodText: t(locale, 'digest.period', {
+            start: formatDay(d.periodStart, this.opts.timezone, locale, dates),
+            end: formatDay(d.periodStart + WEEK_MS, this.opts.timezone, locale, dates),
+          }),
+          rows: d.rows.map((r) => {
+            const tasks = [
+              ...(r.overdueTasks ?? []).map(task(t(locale, 'digest.overdueTasks'))),
+              ...(r.lateTasks ?? []).map(task(t(locale, 'digest.lateTasks'))),
+            ];
+            // Digests enqueued before task lists existed carry none: they keep their counts and no "more" line.
+            const more = r.overdueTasks || r.lateTasks ? r.overdue + r.doneLate - tasks.length : 0;
+            return {
+              teamName: views.teamName(r.teamId, locale),
+              doneOnTime: r.doneOnTime,
+              doneLate: r.doneLate,
+              overdue: r.overdue,
+              skipped: r.skipped,
+              medianText: r.medianTimeToDoneMs === undefined ? t(locale, 'workload.none') : formatElapsed(r.medianTimeToDoneMs, locale),
+              tasks,
+              moreText: more > 0 ? t(locale, 'digest.moreTasks', { count: more }) : undefined,
+            };
+          }),
         });
         return this.postToChannel(d.target, card);
       }

@@ -358,6 +358,29 @@ describe('the workload tab in a browser', () => {
     await page.locator('[data-stat="open"] .tile-value').waitFor();
     await page.screenshot({ path: join(ARTIFACTS, `tab-${name}.png`), fullPage: name === 'phone' });
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
+    // Every task's Due and Acknowledged-by are on screen, not behind a sideways scroll in their panel (issue 15),
+    // and say what they are when the header row is not above them.
+    const cells = await page.locator('.tasks tbody tr').evaluateAll((rows) =>
+      rows.flatMap((row) =>
+        [...row.querySelectorAll('td.due, td.ack')].map((cell) => {
+          const box = cell.getBoundingClientRect();
+          const scroller = cell.closest('.table-scroll');
+          return {
+            right: box.right,
+            shown: box.width > 0 && box.height > 0,
+            label: getComputedStyle(cell, '::before').content,
+            scrolls: scroller ? scroller.scrollWidth > scroller.clientWidth : false,
+          };
+        }),
+      ),
+    );
+    expect(cells.length).toBeGreaterThanOrEqual(6);
+    for (const cell of cells) {
+      expect(cell.shown).toBe(true);
+      expect(cell.right).toBeLessThanOrEqual(width);
+      expect(cell.scrolls).toBe(false);
+      if (name === 'phone') expect(['"Due"', '"Acknowledged by"']).toContain(cell.label);
+    }
     await page.close();
   });
 

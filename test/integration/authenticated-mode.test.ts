@@ -229,9 +229,9 @@ describe('authenticated mode with stand-ins for the Bot Framework, Entra ID and 
     );
     expect(done.status).toBe(200);
     expect(done.body.type).toBe('application/vnd.microsoft.card.adaptive');
-    expect(cardText(done.body.value)).toMatch(/Done by Alex Morgan/);
+    expect(cardText(done.body.value)).toMatch(/Done\n · \nby Alex Morgan/);
     await connector.waitFor(() => connector.updates().some((u) => u.activityId === card!.activityId), 10_000);
-    expect(cardText(connector.message(card!.conversationId, card!.activityId)!.attachments)).toMatch(/Done by Alex Morgan/);
+    expect(cardText(connector.message(card!.conversationId, card!.activityId)!.attachments)).toMatch(/Done\n · \nby Alex Morgan/);
 
     // Every call the bot made to the Bot Connector carried a token the connector accepted ...
     expect(connector.requests.length).toBeGreaterThanOrEqual(5);

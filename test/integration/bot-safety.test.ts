@@ -45,7 +45,7 @@ describe('forged and malformed input (local mode)', () => {
 
   it('never stays silent: a bare mention gets help, an unknown command a short help', async () => {
     const bare = await h.say('');
-    expect(BotHarness.textOf(bare.replies[0])).toMatch(/bind <team>/);
+    expect(BotHarness.textOf(bare.replies[0])).toMatch(/bind «team»/);
     const unknown = await h.say('please reboot the firewall');
     expect(BotHarness.textOf(unknown.replies[0])).toMatch(/I didn't understand "please reboot the firewall"/);
   });

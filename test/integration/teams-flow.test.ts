@@ -33,7 +33,7 @@ const CASES: LanguageCase[] = [
       started: /Started Generate the Secure Score report for Monitoring/,
       cardTitle: /Generate the Secure Score report/,
       ackStatus: /Alex Morgan is on it since/,
-      doneStatus: /Done by Alex Morgan at .* — https:\/\/tickets\.contoso\.com\/SOC-42/,
+      doneStatus: /Done\n · \nby Alex Morgan at .* — https:\/\/tickets\.contoso\.com\/SOC-42/,
       alreadyDone: /Already done by Alex Morgan/,
       workloadHeading: /Monitoring/,
       teamsBound: /Monitoring/,
@@ -44,7 +44,7 @@ const CASES: LanguageCase[] = [
     person: MINJI,
     expect: {
       welcome: /연결하세요/,
-      bound: /이제 이 채널에서 모니터링의 알림을 받습니다/,
+      bound: /이제 이 채널에서 모니터링 팀 알림을 받습니다/,
       started: /보안 점수 보고서 생성 작업을 시작했습니다\. 대상 팀: 모니터링/,
       cardTitle: /보안 점수 보고서 생성/,
       ackStatus: /Minji Kim/,

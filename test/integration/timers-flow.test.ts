@@ -32,7 +32,7 @@ describe('snooze, overdue, escalation and digest', () => {
 
   it('brings a snoozed task back as a nudge in its thread when the snooze ends', async () => {
     const snoozed = await h.press('snooze', { occurrenceId, minutes: '60' }, { conversationId: thread.conversationId });
-    expect(cardText(snoozed.body.value)).toMatch(/Snoozed by Alex Morgan until/);
+    expect(cardText(snoozed.body.value)).toMatch(/Snoozed\n · \nby Alex Morgan until/);
     await h.deliver();
     h.clock.advance(59 * 60_000);
     await h.app.reminders.processTimers();
@@ -53,8 +53,8 @@ describe('snooze, overdue, escalation and digest', () => {
     expect((await h.app.reminders.processTimers()).overdue).toBe(0);
     await h.deliver();
     const shown = h.connector.message(thread.conversationId, thread.activityId)!;
-    expect(cardText(shown.attachments)).toMatch(/Overdue since/);
-    expect(cardText(h.connector.attachmentsOf(repliesInThread().at(-1)!))).toMatch(/This task is overdue/);
+    expect(cardText(shown.attachments)).toMatch(/Overdue\n · \nwas due/);
+    expect(cardText(h.connector.attachmentsOf(repliesInThread().at(-1)!))).toMatch(/This task was due .*\. Deal with it now or snooze it\./);
     const overdue = await h.say('overdue');
     expect(BotHarness.textOf(overdue.replies[0])).toMatch(/Generate the Secure Score report/);
   });
@@ -69,7 +69,7 @@ describe('snooze, overdue, escalation and digest', () => {
     expect(cardText(card)).toMatch(/Generate the Secure Score report/);
     expect(cardText(card)).toMatch(/Monitoring/);
     expect(JSON.stringify(card)).toContain(encodeURIComponent(thread.activityId));
-    expect(cardText(h.connector.message(thread.conversationId, thread.activityId)!.attachments)).toMatch(/Escalated to SOC Oversight/);
+    expect(cardText(h.connector.message(thread.conversationId, thread.activityId)!.attachments)).toMatch(/Escalated\n · \nto SOC Oversight at/);
   });
 
   it('sends the weekly digest to SOC Oversight on Friday 16:00 (catalog time zone), once', async () => {
@@ -83,5 +83,11 @@ describe('snooze, overdue, escalation and digest', () => {
     const text = cardText(h.connector.attachmentsOf(digests[0]));
     expect(text).toMatch(/Weekly SOC digest/);
     expect(text).toMatch(/Monitoring/);
+    expect(text).toMatch(/Fri 6 Mar – Fri 13 Mar/);
+    // Not only how many: which task is overdue, by name, linked to its reminder card in Monitoring's channel.
+    expect(text).toMatch(/Overdue: \nGenerate the Secure Score report\n · Wed 11 Mar/);
+    const links = JSON.stringify(h.connector.attachmentsOf(digests[0])).match(/https:\/\/teams\.microsoft\.com\/l\/message\/[^"]+/g) ?? [];
+    expect(links).toHaveLength(1);
+    expect(links[0]).toContain(`/${encodeURIComponent(thread.activityId)}?`);
   });
 });

@@ -115,8 +115,13 @@ describe('SocBot through TestAdapter', () => {
   };
 
   it('answers help in English and in Korean', async () => {
-    expect(await exchange(personal('help'))).toMatch(/bind <team>/);
-    expect(await exchange(personal('도움말', 'ko-KR'))).toMatch(/연결/);
+    // «team», not <team>: Teams and the Playground read <…> as markup and drop it ("bind :").
+    const english = await exchange(personal('help'));
+    expect(english).toMatch(/bind «team»/);
+    expect(english).toMatch(/SOC teams \(type the id or the name\): secops \(SecOps\)/);
+    const korean = await exchange(personal('도움말', 'ko-KR'));
+    expect(korean).toMatch(/실행 «활동» \[대상 «팀»\]/);
+    expect(korean).toMatch(/soc-oversight \(SOC 감독\)/);
   });
 
   it('explains that binding needs a channel when asked in a personal chat', async () => {
@@ -150,6 +155,17 @@ describe('SocBot through TestAdapter', () => {
   it('shows my tasks and overdue lists, empty at first', async () => {
     expect(await exchange(personal('tasks'))).toMatch(/You have no acknowledged tasks open/);
     expect(await exchange(personal('overdue'))).toMatch(/Nothing is overdue/);
+    // The card's own word for overdue works as a command, with or without its space.
+    expect(await exchange(personal('기한초과', 'ko-KR'))).toMatch(/기한이 지난 작업이 없습니다/);
+    expect(await exchange(personal('기한 초과', 'ko-KR'))).toMatch(/기한이 지난 작업이 없습니다/);
+  });
+
+  it('finds a team by part of its name, and by none when the part fits two', async () => {
+    expect(await exchange(personal('업무량 감독', 'ko-KR'))).toMatch(/^업무량\nSOC 감독\n/);
+    expect(await exchange(personal('workload oversight'))).toMatch(/^Workload\nSOC Oversight\n/);
+    // One letter is too little to go on; "ing" is in Engineering and Monitoring: neither is picked.
+    expect(await exchange(personal('workload n'))).toMatch(/There is no SOC team "n"/);
+    expect(await exchange(personal('workload ing'))).toMatch(/There is no SOC team "ing"/);
   });
 
   it('answers nothing to an activity from another channel or from an untrusted service URL', async () => {

@@ -154,8 +154,20 @@ function digestView(locale: Locale, full: boolean): DigestCardView {
     periodText: 'Week of 2 Mar 2026',
     rows: full
       ? [
-          { teamName: 'Blue Team', doneOnTime: 10, doneLate: 2, overdue: 1, skipped: 0, medianText: '2 h 10 min' },
-          { teamName: 'Red Team', doneOnTime: 0, doneLate: 0, overdue: 0, skipped: 3, medianText: '—' },
+          {
+            teamName: 'Blue Team',
+            doneOnTime: 10,
+            doneLate: 2,
+            overdue: 1,
+            skipped: 0,
+            medianText: '2 h 10 min',
+            tasks: [
+              { label: 'Overdue', title: 'Patch the VPN gateways', dueText: 'Wed 2 Dec, 04:51', link: 'https://teams.microsoft.com/l/message/19%3Aabc%40thread.tacv2/1?tenantId=t' },
+              { label: 'Done late', title: 'Rotate the SIEM API keys', dueText: 'Mon 30 Nov, 09:00' },
+            ],
+            moreText: '…and 1 more',
+          },
+          { teamName: 'Red Team', doneOnTime: 0, doneLate: 0, overdue: 0, skipped: 3, medianText: '—', tasks: [] },
         ]
       : [],
   };
@@ -317,7 +329,7 @@ describe('reminder card', () => {
   it('labels the buttons and choices in Korean', () => {
     const card = renderReminderCard(reminderView({ locale: 'ko' }));
     const titles = (card['actions'] as Json[]).map((action) => action['title']);
-    expect(titles).toEqual(['제가 맡겠습니다', '완료', '다시 알림', '건너뛰기']);
+    expect(titles).toEqual(['제가 맡겠습니다', '완료', '나중에 알림', '건너뛰기']);
     expect(ofType(card, 'Input.ChoiceSet')[0]?.['choices']).toEqual([
       { title: '1시간 후', value: '60' },
       { title: '4시간 후', value: '240' },
@@ -440,15 +452,18 @@ describe('other cards', () => {
     expect(texts).toEqual(expect.arrayContaining(['18', '2', '12', s.moreOpen.replace('{count}', '3'), 'Next 4', 'Tue 10 Mar, 04:00']));
     const itemContainers = ofType(card, 'Container').filter((container) => container['style'] === undefined);
     expect(itemContainers).toHaveLength(15);
-    const overdueMarks = ofType(card, 'TextRun').filter((run) => run['color'] === 'attention');
+    // Overdue lines say so in words; no coloured text (yellow on white was 1.47:1, red on dark 3.24:1).
+    const overdueMarks = ofType(card, 'TextRun').filter((run) => run['text'] === `${cardStrings(locale).status.overdue} · `);
     expect(overdueMarks).toHaveLength(2);
-    expect(ofType(card, 'Container').filter((container) => container['style'] === 'warning')).toHaveLength(1);
+    expect(ofType(card, 'TextRun').filter((run) => run['color'] !== undefined)).toEqual([]);
+    // The unposted warning is a neutral band with a warning-coloured chip, not a pastel band (dark theme).
+    expect(ofType(card, 'Column').filter((column) => column['style'] === 'warning')).toHaveLength(1);
     const counters = ofType(card, 'TextBlock').filter((block) => block['size'] === 'ExtraLarge');
     expect(counters.map((block) => [block['text'], block['color']])).toEqual([
       ['18', undefined],
-      ['2', 'attention'],
-      ['1', 'warning'],
-      ['12', 'good'],
+      ['2', undefined],
+      ['1', undefined],
+      ['12', undefined],
     ]);
   });
 
@@ -491,8 +506,11 @@ describe('other cards', () => {
     });
     expectSoundCard(full);
     expect(ofType(full, 'ColumnSet')).toHaveLength(4);
-    const channelRuns = ofType(full, 'TextRun').filter((run) => run['color'] !== undefined);
-    expect(channelRuns.map((run) => run['color'])).toEqual(['good', 'warning', 'warning']);
+    // Green and yellow text on white measured 1.47–2.07:1 (issue 15): a bound channel is plain text, an unbound
+    // or inactive one subtle, and neither carries a colour of its own.
+    const runs = ofType(full, 'TextRun');
+    expect(runs.filter((run) => run['color'] !== undefined)).toEqual([]);
+    expect(runs.filter((run) => run['isSubtle'] === true).map((run) => run['text'])).toEqual([t(locale, 'teams.unbound'), t(locale, 'teams.inactive', { reason: 'bot removed' })]);
     expect(stringsOf(full)).toContain(HOSTILE);
   });
 
@@ -504,13 +522,26 @@ describe('other cards', () => {
 
     const full = renderDigestCard(digestView(locale, true));
     expectSoundCard(full);
-    expect(ofType(full, 'ColumnSet')).toHaveLength(3);
-    const blueRow = ofType(ofType(full, 'ColumnSet')[1], 'TextBlock').map((block) => [block['text'], block['color']]);
-    expect(blueRow).toEqual([
-      ['10', 'good'],
-      ['2', 'warning'],
-      ['1', 'attention'],
-      ['0', undefined],
+    // No six-column table (its headers broke mid-word, "Overdu/e"): each team is a block, its figures one line
+    // that wraps between words, in the default text colour (green and yellow on white were below 2.1:1).
+    expect(ofType(full, 'ColumnSet')).toEqual([]);
+    const s = cardStrings(locale).digest;
+    const blue = ofType(full, 'Container')[0]!;
+    const lines = ofType(blue, 'RichTextBlock').map((block) => (block['inlines'] as Json[]).map((run) => run['text']).join(''));
+    expect(lines).toEqual([
+      'Blue Team',
+      `${s.onTime} 10 · ${s.late} 2 · ${s.overdue} 1 · ${s.skipped} 0`,
+      `${s.median} 2 h 10 min`,
+      'Overdue: Patch the VPN gateways · Wed 2 Dec, 04:51',
+      'Done late: Rotate the SIEM API keys · Mon 30 Nov, 09:00',
+      '…and 1 more',
+    ]);
+    expect(ofType(full, 'TextBlock').filter((block) => block['color'] !== undefined)).toEqual([]);
+    // The task with a posted card links to it; the one without is plain text.
+    const titles = ofType(blue, 'TextRun').filter((run) => run['text'] === 'Patch the VPN gateways' || run['text'] === 'Rotate the SIEM API keys');
+    expect(titles.map((run) => (run['selectAction'] as Json | undefined)?.['url'])).toEqual([
+      'https://teams.microsoft.com/l/message/19%3Aabc%40thread.tacv2/1?tenantId=t',
+      undefined,
     ]);
   });
 
@@ -519,7 +550,12 @@ describe('other cards', () => {
     const help = renderMessageCard(new CardViews(loadCatalog({ defaultTimezone: 'UTC' })).help(locale));
     expectSoundCard(help);
     expect(ofType(help, 'TextBlock').map((block) => block['text'])).toEqual([t(locale, 'help.title'), t(locale, 'help.text')]);
-    expect(ofType(help, 'TextRun')).toEqual([]);
+    // Then the ids to type, from the catalog, as plain text (issue 15: help listed no team or activity ids).
+    const ids = ofType(help, 'TextRun').map((run) => String(run['text']));
+    expect(ids).toHaveLength(2);
+    for (const id of ['secops', 'engineering', 'soc-oversight', 'monitoring']) expect(ids[0]).toContain(id);
+    expect(ids[1]).toContain('ir-tabletop-exercise');
+    expect(ids[1]).not.toContain('portal-license-review'); // scheduled only: run refuses it
     // The welcome names the Teams team, which people named: literal text, a TextRun.
     const text = t(locale, 'welcome.text', { teamName: 'SOC', teamList: 'Blue Team, Red Team' });
     const welcome = renderMessageCard({ locale, title: t(locale, 'welcome.title'), text });
@@ -572,7 +608,7 @@ describe('strings', () => {
     for (const locale of LOCALES) {
       for (const status of ALL_STATUSES) {
         expect(cardStrings(locale).status[status]).toEqual(expect.any(String));
-        expect(() => t(locale, `status.${status}`, { name: 'n', time: 't', note: 'x', reason: 'r' })).not.toThrow();
+        expect(() => t(locale, `status.${status}`, { name: 'n', time: 't', note: 'x', reason: 'r', team: 'SOC Oversight' })).not.toThrow();
       }
     }
   });
@@ -602,7 +638,9 @@ describe('strings', () => {
 
   it('contain every message the bot needs', () => {
     for (const key of requiredKeys) {
-      expect([key, en.has(`messages.${key}`), ko.has(`messages.${key}`)]).toEqual([key, true, true]);
+      // A sentence with a count has its plural forms under it (`bind.pendingPosted.one`, `.other`).
+      const has = (strings: Map<string, unknown>) => strings.has(`messages.${key}`) || strings.has(`messages.${key}.other`);
+      expect([key, has(en), has(ko)]).toEqual([key, true, true]);
     }
   });
 
@@ -617,14 +655,15 @@ describe('strings', () => {
 
   it('list the commands in each language and say the other words work too', () => {
     const english = t('en', 'help.text');
-    for (const command of ['help', 'bind <team>', 'unbind', 'teams', 'workload [team]', 'tasks', 'overdue', 'run <activity> [for <team>]']) {
+    for (const command of ['help', 'bind «team»', 'unbind', 'teams', 'workload [«team»]', 'tasks', 'overdue', 'run «activity» [for «team»]']) {
       expect(english).toContain(`**${command}**`);
     }
     const korean = t('ko', 'help.text');
-    for (const command of ['도움말', '연결 <팀>', '연결 해제', '팀', '업무량 [팀]', '내 작업', '지연', '실행 <활동>']) {
+    // The Korean `run` says 대상, the word the parser (and README) takes, not `for`.
+    for (const command of ['도움말', '연결 «팀»', '연결 해제', '팀', '업무량 [«팀»]', '내 작업', '기한초과', '지연', '실행 «활동» [대상 «팀»]']) {
       expect(korean).toContain(`**${command}`);
     }
-    for (const word of ['도움말', '연결', '연결 해제', '팀', '업무량', '내 작업', '지연', '실행']) expect(english).toContain(word);
+    for (const word of ['도움말', '연결', '연결 해제', '팀', '업무량', '내 작업', '기한초과', '실행']) expect(english).toContain(word);
     for (const word of ['help', 'bind', 'unbind', 'teams', 'workload', 'tasks', 'overdue', 'run']) expect(korean).toContain(word);
   });
 });

@@ -44,6 +44,25 @@ describe('outbox messages', () => {
     expect(decodeOutboxMessage({ ...encoded, payload: JSON.stringify({ target, shrink: 'yes' }) })).toEqual({ ok: true, message: { kind: 'reminder.post', occurrenceId: 'o1', target } });
   });
 
+  it('carries the digest\'s named tasks, and decodes digests enqueued before they existed (counts only)', () => {
+    const named: OutboxMessage = {
+      kind: 'digest.post',
+      target,
+      periodStart: 1,
+      rows: [
+        {
+          ...rows[1]!,
+          overdueTasks: [{ activityId: 'secure-score-report', dueAt: 5, postedConversationId: '19:soc@thread.tacv2;messageid=9', postedActivityId: '9' }],
+          lateTasks: [{ activityId: 'tvm-remediation-tracking', dueAt: 4 }],
+        },
+      ],
+    };
+    expect(decodeOutboxMessage(encodeOutboxMessage(named))).toEqual({ ok: true, message: named });
+    expect(decodeOutboxMessage({ kind: 'digest.post', payload: JSON.stringify({ target, periodStart: 1, rows }) })).toEqual({ ok: true, message: { kind: 'digest.post', target, periodStart: 1, rows } });
+    const bad = { kind: 'digest.post', payload: JSON.stringify({ target, periodStart: 1, rows: [{ ...rows[0], overdueTasks: [{ activityId: 'x', dueAt: 'soon' }] }] }) };
+    expect(decodeOutboxMessage(bad)).toEqual({ ok: false, reason: expect.stringContaining('rows[0].overdueTasks[0].dueAt is not a number') });
+  });
+
   it('ignores fields it does not know (an update from the timers of earlier versions carried the nudge reason)', () => {
     expect(decodeOutboxMessage({ kind: 'reminder.update', occurrenceId: 'o1', payload: '{"reason":"overdue","later":1}' })).toEqual({ ok: true, message: { kind: 'reminder.update', occurrenceId: 'o1' } });
     const extraTarget = JSON.stringify({ target: { ...target, note: 'x' } });

@@ -146,7 +146,7 @@ describe('lists and summaries', () => {
   });
 
   it.each(LOCALES)('digest (%s): team names are TextRuns (a catalog could carry anything)', (locale) => {
-    const card = renderDigestCard({ locale, periodText: 'Week of 2 Mar 2026', rows: [{ teamName: HOSTILE_TEXT, doneOnTime: 1, doneLate: 0, overdue: 0, skipped: 0, medianText: '—' }] });
+    const card = renderDigestCard({ locale, periodText: 'Week of 2 Mar 2026', rows: [{ teamName: HOSTILE_TEXT, doneOnTime: 1, doneLate: 0, overdue: 0, skipped: 0, medianText: '—', tasks: [{ label: 'Overdue', title: HOSTILE_TEXT, dueText: 'Wed 2 Dec, 04:51' }] }] });
     expect(markupProblems(card)).toEqual([]);
   });
 });

@@ -161,7 +161,7 @@ export interface TeamsListCardView {
 
 export interface DigestCardView {
   readonly locale: Locale;
-  /** e.g. "Week of 2 Mar 2026". */
+  /** e.g. "Wed 25 Nov – Wed 2 Dec" / "11월 25일(수)~12월 2일(수)". */
   readonly periodText: string;
   readonly rows: readonly {
     readonly teamName: string;
@@ -170,6 +170,10 @@ export interface DigestCardView {
     readonly overdue: number;
     readonly skipped: number;
     readonly medianText: string;
+    /** Overdue tasks first, then the ones done late; `link` opens the reminder card in Teams. */
+    readonly tasks: readonly { readonly label: string; readonly title: string; readonly dueText: string; readonly link?: string }[];
+    /** e.g. "…and 3 more", when there are more overdue or late tasks than listed. */
+    readonly moreText?: string;
   }[];
 }
 
@@ -184,8 +188,8 @@ export type BotMarkdown = string & { readonly [botMarkdownBrand]: true };
 /**
  * A titled text: help, welcome, replies in chat, confirmations, errors. `text` is shown exactly as written,
  * paragraph by paragraph (blank lines separate them), and may carry people's text; `markdown` is only ever the
- * bot's own.
+ * bot's own, shown before `text` when both are set (help: the commands, then the catalog's ids).
  */
 export type MessageCardView =
   | { readonly locale: Locale; readonly title?: string; readonly text: string; readonly markdown?: undefined }
-  | { readonly locale: Locale; readonly title?: string; readonly markdown: BotMarkdown; readonly text?: undefined };
+  | { readonly locale: Locale; readonly title?: string; readonly markdown: BotMarkdown; readonly text?: string };

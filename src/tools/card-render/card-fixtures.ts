@@ -8,7 +8,7 @@
  */
 import { loadCatalog } from '../../catalog/catalog.loader';
 import type { Evidence, Occurrence, OccurrenceStatus } from '../../reminders/occurrence.types';
-import { CardViews } from '../../teams/card-views.builder';
+import { CardViews, formatRate } from '../../teams/card-views.builder';
 import {
   renderDigestCard,
   renderEscalationCard,
@@ -31,8 +31,8 @@ import type {
   TeamsListCardView,
   WorkloadCardView,
 } from '../../teams/cards/card-views';
-import { formatDateTime, formatElapsed, formatTimeNear } from '../../teams/formatting';
-import { cardStrings, t } from '../../teams/i18n';
+import { formatDateTime, formatDay, formatElapsed, formatTimeNear } from '../../teams/formatting';
+import { cardStrings, t, type MessageKey } from '../../teams/i18n';
 
 /** Teams' themes, each with its host config (see `card-page.ts`). */
 export const CARD_THEMES = ['light', 'dark', 'contrast'] as const;
@@ -101,7 +101,11 @@ export function buildCardCases(): CardCase[] {
   const zone = catalog.timezone;
   /** A time in Seoul: kst('2026-11-25T10:30'). */
   const kst = (local: string) => Date.parse(`${local}:00+09:00`);
-  const when = (local: string, locale: Locale) => formatDateTime(kst(local), zone, locale);
+  // As CardViews shows times: "now" is the fixtures' 25 Nov 2026, the reader is in the catalog's zone, so neither
+  // the year nor the zone is written.
+  const dates = { now: kst('2026-11-25T12:00'), readerTimeZone: zone };
+  const when = (local: string, locale: Locale) => formatDateTime(kst(local), zone, locale, dates);
+  const day = (local: string, locale: Locale) => formatDay(kst(local), zone, locale, dates);
   const hm = (local: string, locale: Locale) => formatTimeNear(kst(local), kst('2026-11-25T12:00'), zone, locale);
   const activity = (id: string) => {
     const a = catalog.activities.find((x) => x.id === id);
@@ -147,19 +151,19 @@ export function buildCardCases(): CardCase[] {
     }),
     snoozed: (lo) => ({
       activityId: 'portal-license-review', teamId: 'secops', due: '2026-11-23T18:00',
-      statusText: t(lo, 'status.snoozed', { name: '이서준', time: when('2026-11-25T14:00', lo) }),
+      statusText: t(lo, 'banner.snoozed', { name: '이서준', time: when('2026-11-25T14:00', lo) }),
     }),
     overdue: (lo) => ({
       activityId: 'secure-score-report', teamId: 'secops', due: '2026-11-23T18:00',
-      statusText: t(lo, 'status.overdueAck', { time: when('2026-11-23T18:00', lo), name: '최유나' }),
+      statusText: t(lo, 'banner.overdueAck', { time: when('2026-11-23T18:00', lo), name: '최유나' }),
     }),
     escalated: (lo) => ({
       activityId: 'escalation-ticket-update', teamId: 'secops', due: '2026-11-24T17:00',
-      statusText: t(lo, 'status.escalated', { time: when('2026-11-24T21:00', lo) }),
+      statusText: t(lo, 'banner.escalated', { time: when('2026-11-24T21:00', lo), team: teamName('soc-oversight', lo) }),
     }),
     done: (lo) => ({
       activityId: 'phishing-dlp-campaigns', teamId: 'secops', due: '2026-11-02T18:00',
-      statusText: t(lo, 'status.doneNote', { name: '김민지', time: when('2026-11-02T14:02', lo), note: TICKET }),
+      statusText: t(lo, 'banner.doneNote', { name: '김민지', time: when('2026-11-02T14:02', lo), note: TICKET }),
     }),
     'acknowledged-people-text': (lo) => ({
       ...reminderData.acknowledged(lo),
@@ -169,16 +173,16 @@ export function buildCardCases(): CardCase[] {
     // The weekly Secure Score report done with its evidence: the score and the report link, shown as a link.
     'done-evidence': (lo) => ({
       activityId: 'secure-score-report', teamId: 'monitoring', due: '2026-11-25T10:00',
-      statusText: t(lo, 'status.done', { name: '김민지', time: when('2026-11-24T16:40', lo) }),
+      statusText: t(lo, 'banner.done', { name: '김민지', time: when('2026-11-24T16:40', lo) }),
       evidence: { secureScore: 71.5, report: 'https://contoso.sharepoint.com/sites/soc/Shared%20Documents/SecureScore-2026-W48.pdf' },
     }),
     'done-long-link': (lo) => ({
       ...reminderData.done(lo),
-      statusText: t(lo, 'status.doneNote', { name: '김민지', time: when('2026-11-02T14:02', lo), note: LONG_TICKET }),
+      statusText: t(lo, 'banner.doneNote', { name: '김민지', time: when('2026-11-02T14:02', lo), note: LONG_TICKET }),
     }),
     skipped: (lo) => ({
       activityId: 'automation-deployment', teamId: 'engineering', due: '2026-11-23T18:00',
-      statusText: t(lo, 'status.skipped', { name: '정하은', time: when('2026-11-23T10:41', lo), reason: SKIP_REASON[lo] }),
+      statusText: t(lo, 'banner.skipped', { name: '정하은', time: when('2026-11-23T10:41', lo), reason: SKIP_REASON[lo] }),
     }),
     missed: (lo) => ({
       activityId: 'escalation-ticket-update', teamId: 'secops', due: '2026-11-21T17:00',
@@ -240,8 +244,8 @@ export function buildCardCases(): CardCase[] {
     }
   }
 
-  for (const locale of ['en', 'ko'] as const) {
-    const theme = 'light';
+  // Every card in every theme: the digest's and the teams list's colours were unreadable in one of them (issue 15).
+  for (const locale of ['en', 'ko'] as const) for (const theme of CARD_THEMES) {
     add('nudge', 'snooze-ended', locale, theme, renderNudgeCard, {
       locale, occurrenceId: 'occ-snoozed', title: title('portal-license-review', locale),
       message: t(locale, 'nudge.snoozeEnded'), dueText: when('2026-11-23T18:00', locale),
@@ -282,7 +286,7 @@ export function buildCardCases(): CardCase[] {
       overdueCount: 2,
       snoozedCount: 1,
       doneLast7Days: 12,
-      completionText: '83 % (10/12)',
+      completionText: formatRate(10 / 12, 10, 12, locale),
       medianText: formatElapsed((2 * 60 + 10) * 60_000, locale),
       openItems: Array.from({ length: 15 }, (_, i) => {
         const [id, due, status, name] = openLines[i % openLines.length];
@@ -314,9 +318,9 @@ export function buildCardCases(): CardCase[] {
       locale, heading: t(locale, 'tasks.title'), emptyText: t(locale, 'tasks.empty'),
       items: [
         { title: title('tvm-remediation-tracking', locale), teamName: teamName('secops', locale), dueText: when('2026-11-25T17:00', locale),
-          statusText: t(locale, 'status.acknowledged', { name: '박지우', time: hm('2026-11-25T09:12', locale) }) },
+          statusText: `${s.status.acknowledged} · 박지우` },
         { title: title('secure-score-report', locale), teamName: teamName('secops', locale), dueText: when('2026-11-23T18:00', locale),
-          statusText: t(locale, 'status.overdueAck', { time: when('2026-11-23T18:00', locale), name: '박지우' }) },
+          statusText: `${s.status.overdue} · 박지우` },
       ],
     });
     add('task-list', 'overdue', locale, theme, renderTaskListCard, {
@@ -330,7 +334,8 @@ export function buildCardCases(): CardCase[] {
         ] as const
       ).map(([id, teamId, due, name]) => ({
         title: title(id, locale), teamName: teamName(teamId, locale), dueText: when(due, locale),
-        statusText: name ? t(locale, 'status.overdueAck', { time: when(due, locale), name }) : t(locale, 'status.overdue', { time: when(due, locale) }),
+        // As CardViews.taskList words it: the status label, then who is on it.
+        statusText: name ? `${s.status.overdue} · ${name}` : s.status.overdue,
       })),
     });
     add('task-list', 'people-text', locale, theme, renderTaskListCard, {
@@ -354,19 +359,23 @@ export function buildCardCases(): CardCase[] {
     });
     add('teams-list', 'empty', locale, theme, renderTeamsListCard, { locale, teams: [] });
 
+    const period = t(locale, 'digest.period', { start: day('2026-11-18T09:00', locale), end: day('2026-11-25T09:00', locale) });
+    const link = (n: number) => `https://teams.microsoft.com/l/message/19%3Asecops-general%40thread.tacv2/176406120000${n}?tenantId=72f988bf-86f1-41af-91ab-2d7cd011db47&parentMessageId=176406120000${n}`;
+    const task = (label: MessageKey, id: string, due: string, n?: number) => ({ label: t(locale, label), title: title(id, locale), dueText: day(due, locale), ...(n === undefined ? {} : { link: link(n) }) });
     add('digest', 'full', locale, theme, renderDigestCard, {
       locale,
-      periodText: t(locale, 'digest.period', { date: when('2026-11-16T00:00', locale) }),
+      periodText: period,
       rows: [
-        { teamName: teamName('secops', locale), doneOnTime: 14, doneLate: 2, overdue: 1, skipped: 0, medianText: formatElapsed(130 * 60_000, locale) },
-        { teamName: teamName('engineering', locale), doneOnTime: 3, doneLate: 0, overdue: 0, skipped: 1, medianText: formatElapsed(52 * 3_600_000, locale) },
-        { teamName: teamName('soc-oversight', locale), doneOnTime: 1, doneLate: 0, overdue: 0, skipped: 0, medianText: formatElapsed(25 * 60_000, locale) },
-        { teamName: teamName('monitoring', locale), doneOnTime: 0, doneLate: 0, overdue: 0, skipped: 0, medianText: t(locale, 'workload.none') },
+        { teamName: teamName('secops', locale), doneOnTime: 14, doneLate: 2, overdue: 1, skipped: 0, medianText: formatElapsed(130 * 60_000, locale),
+          tasks: [task('digest.overdueTasks', 'secure-score-report', '2026-11-23T18:00', 1), task('digest.lateTasks', 'tvm-remediation-tracking', '2026-11-20T17:00', 2), task('digest.lateTasks', 'escalation-ticket-update', '2026-11-19T17:00')] },
+        { teamName: teamName('engineering', locale), doneOnTime: 3, doneLate: 0, overdue: 0, skipped: 1, medianText: formatElapsed(52 * 3_600_000, locale), tasks: [] },
+        { teamName: teamName('soc-oversight', locale), doneOnTime: 1, doneLate: 0, overdue: 0, skipped: 0, medianText: formatElapsed(25 * 60_000, locale), tasks: [] },
+        { teamName: teamName('monitoring', locale), doneOnTime: 0, doneLate: 0, overdue: 7, skipped: 0, medianText: t(locale, 'workload.none'),
+          tasks: ['2026-11-19T09:00', '2026-11-20T09:00', '2026-11-21T09:00', '2026-11-22T09:00', '2026-11-23T09:00'].map((due, i) => task('digest.overdueTasks', 'portal-license-review', due, 3 + i)),
+          moreText: t(locale, 'digest.moreTasks', { count: 2 }) },
       ],
     });
-    add('digest', 'empty', locale, theme, renderDigestCard, {
-      locale, periodText: t(locale, 'digest.period', { date: when('2026-11-16T00:00', locale) }), rows: [],
-    });
+    add('digest', 'empty', locale, theme, renderDigestCard, { locale, periodText: period, rows: [] });
 
     // Help is the only Markdown message (the bot's own words, as CardViews builds it); every other message text is
     // shown as written.

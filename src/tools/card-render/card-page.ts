@@ -88,6 +88,8 @@ export function pageHtml(): string {
   .ac-input.ac-textInput, .ac-input.ac-multichoiceInput { background: var(--input-bg); border: 1px solid var(--input-border); border-radius: 4px; padding: 4px 8px; height: 32px; box-sizing: border-box; }
   .ac-input::placeholder { color: var(--input-placeholder); }
   .ac-input-container, .ac-input-label { color: inherit; }
+  /* A TextRun with a selectAction is an <a>: Teams draws it in the run's own colour, not the browser's #0000EE. */
+  #host a { color: inherit; }
 </style></head>
 <body><div id="stage"><div id="message"><div id="avatar">SR</div><div><div id="meta"><b>SOC Reminders</b>09:00</div>
 <div id="bubble"><div id="host"></div></div></div></div></div></body></html>`;
