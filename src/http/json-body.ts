@@ -45,6 +45,13 @@ export interface JsonBodyLimits {
    */
   readonly maxQueueMs: number;
   /**
+   * How long the body may take to arrive once a slot is held, before the request is answered 408 and its connection
+   * closed. Bot Framework sends at most a few hundred KB at once; a client trickling its body holds a slot, and 32
+   * of them held for Node's 30 s request timeout starved every real request (measured in the attack review). With
+   * this, a slow upload frees its slot within seconds. @default 5000
+   */
+  readonly maxBodyMs: number;
+  /**
    * A refused body (too large, wrong type) is still read and dropped up to this many bytes, without keeping them,
    * so that the sender gets to read the answer; past that the connection is closed. @default 4 MiB
    */
@@ -58,15 +65,16 @@ export const DEFAULT_JSON_BODY_LIMITS: JsonBodyLimits = Object.freeze({
   maxContainers: 10_000,
   maxInFlight: 32,
   maxQueueMs: 2000,
+  maxBodyMs: 5000,
   maxDrainBytes: 4 * 1024 * 1024,
 });
 
-export type BodyErrorCode = 'UnsupportedMediaType' | 'PayloadTooLarge' | 'BadRequest' | 'RequestAborted' | 'ServiceUnavailable';
+export type BodyErrorCode = 'UnsupportedMediaType' | 'PayloadTooLarge' | 'BadRequest' | 'RequestAborted' | 'RequestTimeout' | 'ServiceUnavailable';
 
 /** Why a body was refused; `status` is the HTTP answer. */
 export class BodyError extends Error {
   constructor(
-    readonly status: 400 | 413 | 415 | 503,
+    readonly status: 400 | 408 | 413 | 415 | 503,
     readonly code: BodyErrorCode,
     message: string,
   ) {
@@ -305,6 +313,14 @@ export function createJsonBodyReader(limits: Partial<JsonBodyLimits> = {}, onRef
     },
     async handle(req, res, handler) {
       if (!(await acquire(req))) return refuse(res, new BodyError(503, 'ServiceUnavailable', 'Too many requests are being handled; retry shortly.'), true);
+      // A body that has not arrived in time gives its slot back: answered 408, connection closed (the read then ends
+      // as aborted, and nothing more is written).
+      let timedOut = false;
+      const deadline = setTimeout(() => {
+        timedOut = true;
+        refuse(res, new BodyError(408, 'RequestTimeout', `The body did not arrive within ${l.maxBodyMs} ms.`), true);
+        req.destroy();
+      }, l.maxBodyMs);
       try {
         try {
           checkJsonHeaders(req.headers, l.maxBytes);
@@ -313,10 +329,13 @@ export function createJsonBodyReader(limits: Partial<JsonBodyLimits> = {}, onRef
           // Closing on a client that is still sending resets the connection, and the reset wipes our answer from
           // its receive buffer: drop what it sends, up to the drain limit, so that it can read why.
           const drained = declaredLength(req.headers) <= l.maxDrainBytes ? await readBody(req, 0, l.maxDrainBytes) : undefined;
+          if (timedOut) return;
           const unread = !drained || drained.kind === 'aborted' || (drained.kind === 'too-large' && !drained.ended);
           return refuse(res, err, unread);
         }
         const read = await readBody(req, l.maxBytes, l.maxDrainBytes);
+        clearTimeout(deadline);
+        if (timedOut) return;
         if (read.kind === 'aborted') return refuse(res, new BodyError(400, 'RequestAborted', 'The request ended before its body did.'), true);
         if (read.kind === 'too-large') return refuse(res, new BodyError(413, 'PayloadTooLarge', `The body is larger than ${l.maxBytes} bytes.`), !read.ended);
         let body: unknown;
@@ -328,6 +347,7 @@ export function createJsonBodyReader(limits: Partial<JsonBodyLimits> = {}, onRef
         }
         await handler(body);
       } finally {
+        clearTimeout(deadline);
         release();
       }
     },

@@ -289,6 +289,20 @@ describe('the HTTP edge of the running service', () => {
     expect(answers.filter((s) => s === 400).length).toBeLessThanOrEqual(32);
     expect(answers.filter((s) => s === 503).length).toBeGreaterThanOrEqual(1);
 
+    // 32 bodies trickled a byte a second, as an attacker holds every slot: each is answered 408 once the body
+    // deadline (5 s) passes, so a real request sent meanwhile is answered within seconds (it waited for Node's 30 s
+    // request timeout, then got 503, in the attack review).
+    const trickle = Array.from({ length: 32 }, () =>
+      rawExchange(svc.port, [head('POST', '/api/messages', { ...J, 'Content-Length': 1000 }), '{', ...Array.from({ length: 9 }, () => [{ pauseMs: 1000 }, ' '] as const).flat()], 15_000),
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    const realStarted = Date.now();
+    let real = await fetch(`http://127.0.0.1:${svc.port}/api/messages`, { method: 'POST', headers: J, body: '{}' }).then((r) => r.status);
+    while (real === 503 && Date.now() - realStarted < 12_000) real = await fetch(`http://127.0.0.1:${svc.port}/api/messages`, { method: 'POST', headers: J, body: '{}' }).then((r) => r.status);
+    expect(real).toBe(400); // answered by the activity check: the request got a slot
+    expect(Date.now() - realStarted).toBeLessThan(9000);
+    for (const x of await Promise.all(trickle)) expect(x.statuses).toEqual([408]);
+
     const slow = await Promise.all(trickled);
     for (const x of slow) {
       expect(x.statuses).toEqual([408]);
