@@ -57,9 +57,19 @@ export function parseDatabaseUrl(url: string | undefined, cwd = process.cwd()): 
   return { dialect: 'sqlite', target: path === ':memory:' ? path : resolve(cwd, path) };
 }
 
-/** A connection string with its password replaced, safe to log. */
+/**
+ * A connection string with every secret in it replaced, safe to log and to show: the password of the user-info part
+ * (also with an empty user name, or an `@` inside the password), and query parameters that carry one (`password`,
+ * `sslpassword`, and anything else named like a key or secret), which pg-connection-string honours too.
+ */
 export function redactUrl(url: string): string {
-  return url.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@');
+  // Everything between `//` and the LAST `@` before the host is user-info: keep the user name, hide the rest.
+  let out = url.replace(/^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)@/i, (_m, scheme: string, info: string) => {
+    const colon = info.indexOf(':');
+    return `${scheme}${colon < 0 ? info : `${info.slice(0, colon)}:***`}@`;
+  });
+  out = out.replace(/([?&])([^=&#]*(?:pass|pwd|secret|key|token)[^=&#]*)=([^&#]*)/gi, '$1$2=***');
+  return out;
 }
 
 /**
