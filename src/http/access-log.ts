@@ -25,11 +25,14 @@ function routeOf(req: Request): string {
   return path === undefined ? 'unmatched' : String(path);
 }
 
-function clientAddress(req: Request): string | undefined {
-  // Behind App Service, nginx or a load balancer the peer is the proxy; the first X-Forwarded-For hop is the client.
+/**
+ * The peer, and what an X-Forwarded-For header claims (App Service, nginx or a load balancer put the client there,
+ * but any client can send one): logged apart and bounded, so a made-up header never passes for the address.
+ */
+function clientAddresses(req: Request): { remoteAddress?: string; forwardedFor?: string } {
   const forwarded = req.headers['x-forwarded-for'];
-  const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
-  return first || req.socket?.remoteAddress;
+  const claimed = (Array.isArray(forwarded) ? forwarded.join(', ') : forwarded)?.slice(0, 200);
+  return { remoteAddress: req.socket?.remoteAddress, ...(claimed ? { forwardedFor: claimed } : {}) };
 }
 
 export function registerAccessLog(server: Server, logger: Logger, observer: HttpObserver): void {
@@ -47,7 +50,7 @@ export function registerAccessLog(server: Server, logger: Logger, observer: Http
     observer.httpRequest(req.method ?? 'GET', route, status, seconds);
     const path = (req.url ?? '').split('?')[0];
     const line = {
-      req: { method: req.method, path, route, remoteAddress: clientAddress(req), userAgent: req.headers['user-agent'] },
+      req: { method: req.method, path, route, ...clientAddresses(req), userAgent: req.headers['user-agent']?.slice(0, 300) },
       res: { status, bytes: Number(res.getHeader('content-length')) || undefined },
       ms: Math.round(seconds * 1e4) / 10,
     };

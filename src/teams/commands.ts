@@ -40,9 +40,15 @@ const WORDS: readonly (readonly [string, CommandName])[] = (
   .slice()
   .sort((a, b) => b[0].length - a[0].length);
 
+/** Longest message text read as a command; the rest is not looked at. */
+export const MAX_COMMAND_TEXT = 2000;
+
 /** Removes `<at>…</at>` mentions and any other markup Teams wraps a message in. */
 export function stripMentions(text: string): string {
+  // Bounded before the patterns run: on a long run of '<' they take time in the square of the length (200 KB of
+  // them held the event loop 14 s in the attack review). No command is anywhere near this long.
   return text
+    .slice(0, MAX_COMMAND_TEXT)
     .replace(/<at[^>]*>[\s\S]*?<\/at>/gi, ' ')
     .replace(/<[^>]+>/g, ' ')
     .replace(/&nbsp;/gi, ' ')

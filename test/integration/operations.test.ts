@@ -53,7 +53,8 @@ describe('access log and HTTP metrics', () => {
     await get('/healthz');
 
     const teams = requestLines().find((l) => l.req.path === '/api/teams');
-    expect(teams).toMatchObject({ level: 'info', req: { method: 'GET', route: '/api/teams', remoteAddress: '203.0.113.7' }, res: { status: 200 } });
+    // The peer is the socket's; what X-Forwarded-For claims is logged apart (any client can send one).
+    expect(teams).toMatchObject({ level: 'info', req: { method: 'GET', route: '/api/teams', remoteAddress: '127.0.0.1', forwardedFor: '203.0.113.7, 10.0.0.1' }, res: { status: 200 } });
     expect(typeof teams!.ms).toBe('number');
     expect(requestLines().find((l) => l.req.path === '/no/such/page')).toMatchObject({ req: { route: 'unmatched' }, res: { status: 404 } });
     // Health probes come every few seconds: debug, not info.

@@ -15,7 +15,7 @@ import { openStore, parseDatabaseUrl, type Store } from '../../src/storage/datab
 import { SocBot, routeOf } from '../../src/teams/bot';
 import { CardViews } from '../../src/teams/card-views.builder';
 import { ServiceUrlPolicy, defaultServiceUrlRules } from '../../src/teams/service-url';
-import { parseCommand, parseRunArgs, stripMentions } from '../../src/teams/commands';
+import { MAX_COMMAND_TEXT, parseCommand, parseRunArgs, stripMentions } from '../../src/teams/commands';
 import { cardText } from '../support/bot-harness';
 
 describe('routeOf', () => {
@@ -178,5 +178,13 @@ describe('SocBot through TestAdapter', () => {
     }
     const bindings = await store.db.selectFrom('bindings').selectAll().execute();
     expect(bindings).toEqual([]);
+  });
+});
+
+describe('reading a message as a command (attack review)', () => {
+  it('looks at the first 2,000 characters only: the markup patterns cost the square of what they are given', () => {
+    // 200 KB of '<' held the event loop 14 s before this bound.
+    expect(stripMentions('x'.repeat(MAX_COMMAND_TEXT + 5000))).toHaveLength(MAX_COMMAND_TEXT);
+    expect(parseCommand(`<at>SOC Reminders</at> help ${'<'.repeat(200_000)}`).name).toBe('help');
   });
 });

@@ -16,6 +16,9 @@ export interface TenantGateDeps {
   readonly logger: Logger;
 }
 
+/** Refused tenants remembered (so each is logged once) before the memory starts over. */
+const MAX_REMEMBERED_TENANTS = 1000;
+
 /** Sets `turn.tenantId` for an allowed tenant; stops the turn otherwise. */
 export function requireAllowedTenant(deps: TenantGateDeps): TurnStep {
   // A tenant that keeps sending would fill the log: say it once per tenant for the life of the process.
@@ -29,8 +32,10 @@ export function requireAllowedTenant(deps: TenantGateDeps): TurnStep {
     }
     if (deps.allowedTenants.length > 0 && !deps.allowedTenants.includes(tenantId)) {
       if (!rejectedTenants.has(tenantId)) {
+        // Bounded: every made-up tenant id would otherwise be kept (and logged at whatever length it came) for good.
+        if (rejectedTenants.size >= MAX_REMEMBERED_TENANTS) rejectedTenants.clear();
         rejectedTenants.add(tenantId);
-        deps.logger.warn({ tenantId }, 'ignoring activities from a tenant not in ALLOWED_TENANTS (logged once per tenant)');
+        deps.logger.warn({ tenantId: tenantId.slice(0, 64) }, 'ignoring activities from a tenant not in ALLOWED_TENANTS (logged once per tenant)');
       }
       if (turn.route === 'card.action') turn.invokeAnswer = refuseInvoke(403, 'tenant not allowed');
       return;

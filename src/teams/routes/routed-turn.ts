@@ -20,7 +20,12 @@ export interface RoutedTurn {
 /** Who sent the activity, as the domain records people. */
 export function actorOf(activity: Activity): Actor {
   const from = activity.from ?? { id: 'unknown', name: 'unknown' };
-  return { userId: String(from.id ?? 'unknown'), name: String(from.name ?? from.id ?? 'unknown').slice(0, 200), ...(from.aadObjectId ? { aadObjectId: String(from.aadObjectId) } : {}) };
+  // Bounded like the name: ids are stored with every event, and a forged one could be the whole body long.
+  return {
+    userId: String(from.id ?? 'unknown').slice(0, 200),
+    name: String(from.name ?? from.id ?? 'unknown').slice(0, 200),
+    ...(from.aadObjectId ? { aadObjectId: String(from.aadObjectId).slice(0, 100) } : {}),
+  };
 }
 
 /** The channel a message came from, when it came from a team channel. */
