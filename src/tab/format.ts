@@ -91,7 +91,7 @@ export class Formats {
 /** The locale for Intl: the host's tag when it is in the tab's language, else a sensible default for it. */
 export function intlLocale(lang: 'en' | 'ko', hostTag: string | undefined): string {
   const tag = hostTag?.trim();
-  if (tag && tag.toLowerCase().startsWith(lang)) {
+  if (tag?.toLowerCase().startsWith(lang)) {
     try {
       return Intl.getCanonicalLocales(tag)[0] ?? lang;
     } catch {

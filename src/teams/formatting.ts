@@ -17,7 +17,8 @@ function formatOf(kind: 'parts' | 'time' | 'day', timeZone: string, locale: Loca
           ? { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }
           : { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' };
     const language = kind === 'day' ? 'en-CA' : locale === 'ko' ? 'ko-KR' : 'en-GB';
-    formats.set(key, (f = new Intl.DateTimeFormat(language, options)));
+    f = new Intl.DateTimeFormat(language, options);
+    formats.set(key, f);
   }
   return f;
 }

@@ -43,7 +43,10 @@ function pluralForm(node: unknown, locale: Locale, count: unknown): unknown {
   if (typeof node !== 'object' || node === null || !Object.hasOwn(node, 'other')) return node;
   if (typeof count !== 'number') return undefined;
   let rules = pluralRules.get(locale);
-  if (!rules) pluralRules.set(locale, (rules = new Intl.PluralRules(locale)));
+  if (!rules) {
+    rules = new Intl.PluralRules(locale);
+    pluralRules.set(locale, rules);
+  }
   const forms = node as Record<string, unknown>;
   const category = rules.select(count);
   return Object.hasOwn(forms, category) ? forms[category] : forms['other'];

@@ -99,7 +99,10 @@ function statOf(card: unknown, label: string): string | undefined {
   let found: string | undefined;
   const walk = (node: unknown): void => {
     if (found !== undefined || !node || typeof node !== 'object') return;
-    if (Array.isArray(node)) return node.forEach(walk);
+    if (Array.isArray(node)) {
+      node.forEach(walk);
+      return;
+    }
     const items = (node as { items?: Array<{ text?: string }> }).items;
     if (Array.isArray(items) && items.length >= 2 && items[1]?.text === label) found = items[0]?.text;
     Object.values(node).forEach(walk);

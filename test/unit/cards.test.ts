@@ -317,7 +317,7 @@ describe('reminder card', () => {
       { title: '4 hours', value: '240' },
       { title: '1 day', value: '1440' },
     ]);
-    expect((minutes?.['choices'] as Json[]).map((choice) => choice['value'])).toEqual(SNOOZE_MINUTES.map(String));
+    expect(((minutes?.['choices'] ?? []) as Json[]).map((choice) => choice['value'])).toEqual(SNOOZE_MINUTES.map(String));
     expect(ofType(snooze, 'Action.Execute')).toEqual([expect.objectContaining({ verb: 'snooze', data: { occurrenceId: 'occ-1' } })]);
 
     expect(ofType(skip, 'Input.Text')).toEqual([
@@ -376,7 +376,7 @@ describe('reminder card', () => {
     );
     expectSoundCard(card);
     expect(Buffer.byteLength(JSON.stringify(card), 'utf8')).toBeLessThan(28 * 1024);
-    const open = renderReminderCard(reminderView({ description: 'd'.repeat(4000), refreshUserIds: Array(60).fill('29:' + 'b'.repeat(100)) }));
+    const open = renderReminderCard(reminderView({ description: 'd'.repeat(4000), refreshUserIds: Array(60).fill(`29:${'b'.repeat(100)}`) }));
     expect(Buffer.byteLength(JSON.stringify(open), 'utf8')).toBeLessThan(28 * 1024);
   });
 

@@ -25,10 +25,12 @@ function validationProblems(json: AdaptiveCardJson): string[] {
 
 type Json = Record<string, unknown>;
 function nodes(value: unknown, out: Json[] = []): Json[] {
-  if (Array.isArray(value)) value.forEach((v) => nodes(v, out));
+  if (Array.isArray(value)) {
+    for (const v of value) nodes(v, out);
+  }
   else if (typeof value === 'object' && value !== null) {
     out.push(value as Json);
-    Object.values(value).forEach((v) => nodes(v, out));
+    for (const v of Object.values(value)) nodes(v, out);
   }
   return out;
 }

@@ -1,4 +1,4 @@
-import { type Kysely, type Migration } from 'kysely';
+import type { Kysely, Migration } from 'kysely';
 
 /**
  * The evidence Done records (a ticket link, the Secure Score value, a report link), as JSON text: on the event,

@@ -8,16 +8,16 @@ import { GlobalSettings, Template } from 'adaptivecards-templating';
 import { packageRoot } from '../../package-root';
 import { SNOOZE_MINUTES, type OccurrenceStatus } from '../../reminders/occurrence.types';
 import { cardStrings } from '../i18n';
-import {
-  type DigestCardView,
-  type EscalationCardView,
-  type Locale,
-  type MessageCardView,
-  type NudgeCardView,
-  type ReminderCardView,
-  type TaskListCardView,
-  type TeamsListCardView,
-  type WorkloadCardView,
+import type {
+  DigestCardView,
+  EscalationCardView,
+  Locale,
+  MessageCardView,
+  NudgeCardView,
+  ReminderCardView,
+  TaskListCardView,
+  TeamsListCardView,
+  WorkloadCardView,
 } from './card-views';
 
 /** An Adaptive Card as JSON, ready to be an attachment's `content`. */

@@ -213,7 +213,7 @@ export function renderInPage(args: PageArgs): CardFindings {
   const describe = (el: Element) => {
     const field = el as Partial<HTMLInputElement>;
     const text = (field.innerText || field.value || field.placeholder || '').trim().replace(/\s+/g, ' ');
-    return `${el.tagName.toLowerCase()}${el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\s+/).join('.') : ''} "${text.slice(0, 60)}"`;
+    return `${el.tagName.toLowerCase()}${el.className && typeof el.className === 'string' ? `.${el.className.trim().split(/\s+/).join('.')}` : ''} "${text.slice(0, 60)}"`;
   };
 
   // Anything wider than the card, or cut: boxes past the card's edges, and boxes whose content is clipped by
@@ -258,7 +258,7 @@ export function renderInPage(args: PageArgs): CardFindings {
     });
     return 0.2126 * r + 0.7152 * g + 0.0722 * b;
   };
-  const hex = (c: Rgba) => '#' + c.slice(0, 3).map((v) => Math.round(v).toString(16).padStart(2, '0')).join('');
+  const hex = (c: Rgba) => `#${c.slice(0, 3).map((v) => Math.round(v).toString(16).padStart(2, '0')).join('')}`;
   const lowContrast: LowContrastText[] = [];
   let minContrast = Infinity;
   for (const el of [rendered, ...rendered.querySelectorAll('*')]) {
