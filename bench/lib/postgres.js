@@ -13,6 +13,8 @@ const { execFileSync, spawnSync } = require('node:child_process');
 const { chownSync, existsSync, readdirSync, rmSync } = require('node:fs');
 const { join } = require('node:path');
 const { freePort, tempDir } = require('./common');
+// util-linux's runuser lives in sbin, which a minimal PATH may not carry.
+const RUNUSER = ['/usr/sbin/runuser', '/sbin/runuser'].find((p) => require('node:fs').existsSync(p)) || 'runuser';
 
 function findBinDir() {
   const dirs = [];
@@ -72,7 +74,7 @@ async function startPostgres() {
     chownSync(dir, uid, gid);
   }
   const run = (tool, args) => {
-    const cmd = asRoot ? 'runuser' : join(bin, tool);
+    const cmd = asRoot ? RUNUSER : join(bin, tool);
     const full = asRoot ? ['-u', 'postgres', '--', join(bin, tool), ...args] : args;
     const r = spawnSync(cmd, full, { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`${tool} failed: ${r.stderr || r.stdout}`);

@@ -29,6 +29,9 @@ import { Client } from 'pg';
 import { openStore, type Store, type StoreLocation } from '../../src/storage/database';
 import type { DialectName } from '../../src/storage/dialect';
 
+/** util-linux's runuser lives in sbin, which a minimal PATH (a CI runner's, a container's) may not carry. */
+const RUNUSER = ['/usr/sbin/runuser', '/sbin/runuser'].find((p) => existsSync(p)) ?? 'runuser';
+
 const run = promisify(execFile);
 
 /** A store on a database of its own, dropped (or deleted) when the store is closed. */
@@ -282,7 +285,7 @@ export async function startDedicatedPostgres(): Promise<DedicatedPostgres> {
 
 function tool(binDir: string, runAs: Cluster['runAs'], name: string, args: string[]): [string, string[], { timeout: number }] {
   const file = join(binDir, name);
-  return runAs ? ['runuser', ['-u', runAs.user, '--', file, ...args], { timeout: 60_000 }] : [file, args, { timeout: 60_000 }];
+  return runAs ? [RUNUSER, ['-u', runAs.user, '--', file, ...args], { timeout: 60_000 }] : [file, args, { timeout: 60_000 }];
 }
 
 /**
@@ -297,7 +300,7 @@ function spawnWatchdog(dir: string, binDir: string, runAsUser: string | undefine
     // A pg_ctl start the process had under way goes on without it: give it a moment to write its pid file.
     'for attempt in 1 2 3 4; do',
     '  if [ -f "$dir/data/postmaster.pid" ]; then',
-    '    if [ -n "$user" ]; then runuser -u "$user" -- "$pgctl" -D "$dir/data" -m immediate -w -t 20 stop; else "$pgctl" -D "$dir/data" -m immediate -w -t 20 stop; fi',
+    `    if [ -n "$user" ]; then ${RUNUSER} -u "$user" -- "$pgctl" -D "$dir/data" -m immediate -w -t 20 stop; else "$pgctl" -D "$dir/data" -m immediate -w -t 20 stop; fi`,
     '  fi',
     '  sleep 0.5',
     'done',
