@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { LineCounter, parseDocument, type YAMLError } from 'yaml';
 import { packageRoot } from '../package-root';
 import { cadenceKind, describeSchedule } from './cadence';
-import { ALL_TEAMS, isKnownTimeZone, validateCatalogDocument, type ActivityDocument } from './catalog.schema';
-import type { Activity, Catalog, SocTeam } from './catalog.types';
+import { ALL_TEAMS, isKnownTimeZone, parseQuietHours, validateCatalogDocument, type ActivityDocument } from './catalog.schema';
+import { OVERSIGHT_TEAM_ID, type Activity, type Catalog, type EscalationStep, type SocTeam } from './catalog.types';
 import { parseDuration } from './duration';
 
 /** The catalog used when none is configured: the SOC maintenance table of the Microsoft 365 Defender guide. */
@@ -71,11 +71,16 @@ export function parseCatalog(yamlText: string, options: ParseCatalogOptions): Ca
   const teams: SocTeam[] = doc.teams.map((t) => {
     const allHours = t.allHours ?? false;
     const country = allHours ? undefined : (t.calendar ?? doc.calendar);
+    // Validated by the schema (and refused with allHours), so parsing cannot fail here.
+    const quiet = t.quietHours === undefined || allHours ? undefined : parseQuietHours(t.quietHours)!;
     return {
       id: t.id,
       name: t.name,
       name_ko: t.name_ko ?? t.name,
       calendar: { ...(country !== undefined && { country }), allHours, holidays: allHours ? [] : holidays, workingDays },
+      rotation: (t.rotation ?? []).map((p) => ({ id: p.id.toLowerCase(), name: p.name })),
+      ...(t.tag !== undefined && { tag: { id: t.tag.id, name: t.tag.name } }),
+      ...(quiet !== undefined && { quietHours: { ...quiet, timezone: t.timezone ?? catalogTimezone } }),
     };
   });
   const allTeamIds = teams.map((t) => t.id);
@@ -116,6 +121,16 @@ export function catalogSummary(c: Catalog): string {
 function toActivity(a: ActivityDocument, catalogTimezone: string, allTeamIds: readonly string[]): Activity {
   const onDemand = a.onDemand ?? a.schedule === undefined;
   const teams = a.teams.includes(ALL_TEAMS) ? allTeamIds : a.teams;
+  // Durations were validated by the schema, so parsing cannot fail here.
+  const escalation: EscalationStep[] =
+    a.escalate !== undefined
+      ? a.escalate.map((s) => ({
+          afterMs: parseDuration(s.after)!,
+          to: typeof s.to === 'string' ? { kind: 'team', teamId: s.to } : { kind: 'person', person: { id: s.to.id.toLowerCase(), name: s.to.name } },
+        }))
+      : a.escalateAfter !== undefined
+        ? [{ afterMs: parseDuration(a.escalateAfter)!, to: { kind: 'team', teamId: OVERSIGHT_TEAM_ID } }]
+        : [];
   const activity: Activity = {
     id: a.id,
     title: a.title,
@@ -130,7 +145,10 @@ function toActivity(a: ActivityDocument, catalogTimezone: string, allTeamIds: re
     cadence_ko: a.cadence_ko ?? describeSchedule(a.schedule, onDemand, 'ko'),
     // Both durations were validated by the schema, so parsing cannot fail here.
     dueAfterMs: parseDuration(a.dueAfter ?? DEFAULT_DUE_AFTER)!,
-    ...(a.escalateAfter !== undefined && { escalateAfterMs: parseDuration(a.escalateAfter)! }),
+    ...(escalation[0] !== undefined && { escalateAfterMs: escalation[0].afterMs }),
+    escalation,
+    nudgesAfterMs: a.nudges === undefined ? [0] : a.nudges.map((d) => parseDuration(d)!),
+    assign: a.assign ?? 'none',
     // Moving a daily run onto the next day would give that day two: daily work is skipped, rarer work moves.
     onHoliday: a.onHoliday ?? (a.schedule !== undefined && cadenceKind(a.schedule) === 'daily' ? 'skip' : 'next-working-day'),
     evidence: (a.evidence ?? []).map((f) => ({ ...f, label_ko: f.label_ko ?? f.label, required: f.required ?? false })),

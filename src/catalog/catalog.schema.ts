@@ -91,12 +91,45 @@ const onHoliday = z.enum(['next-working-day', 'skip'], {
   error: (iss) => `invalid onHoliday ${JSON.stringify(iss.input)} (next-working-day or skip)`,
 });
 
+/** An Entra (Azure AD) object id: what Teams mentions and 1:1 chats are addressed by. */
+export const ENTRA_OBJECT_ID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+/** Bounds that keep a card, a mention list and a catalog review readable. */
+export const MAX_ROTATION = 50;
+export const MAX_NUDGES = 8;
+export const MAX_ESCALATION_STEPS = 6;
+const MAX_PERSON_NAME = 100;
+
+const personSchema = z.strictObject({
+  id: z.string().regex(ENTRA_OBJECT_ID, { error: (iss) => `invalid Entra object id ${JSON.stringify(iss.input)} (a GUID, as Entra ID shows it)` }),
+  name: text.max(MAX_PERSON_NAME, { error: `must be at most ${MAX_PERSON_NAME} characters` }),
+});
+
+/** `HH:MM-HH:MM` in 24-hour time, e.g. `22:00-08:00` (wraps past midnight). */
+const QUIET_HOURS = /^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$/;
+
+/** `22:00-08:00` → start and end in minutes after midnight, or undefined when it is not such a range. */
+export function parseQuietHours(value: string): { startMinute: number; endMinute: number } | undefined {
+  const m = QUIET_HOURS.exec(value.trim());
+  if (!m) return undefined;
+  const startMinute = Number(m[1]) * 60 + Number(m[2]);
+  const endMinute = Number(m[3]) * 60 + Number(m[4]);
+  return startMinute === endMinute ? undefined : { startMinute, endMinute };
+}
+
+const quietHours = z.string().refine((s) => parseQuietHours(s) !== undefined, {
+  error: (iss) => `invalid quietHours ${JSON.stringify(iss.input)} (HH:MM-HH:MM in 24-hour time, start and end different, e.g. 22:00-08:00)`,
+});
+
 const teamSchema = z.strictObject({
   id,
   name: text,
   name_ko: text.optional(),
   calendar: calendarCode.optional(),
   allHours: z.boolean().optional(),
+  timezone: timeZone.optional(),
+  rotation: z.array(personSchema).max(MAX_ROTATION, { error: `at most ${MAX_ROTATION} people` }).optional(),
+  tag: z.strictObject({ id: text.max(200, { error: 'must be at most 200 characters' }), name: text.max(MAX_PERSON_NAME, { error: `must be at most ${MAX_PERSON_NAME} characters` }) }).optional(),
+  quietHours: quietHours.optional(),
 });
 
 /** Bounds of the evidence and links of one activity: a card must stay within Teams' 28 KB and fit a phone. */
@@ -154,6 +187,13 @@ const activitySchema = z.strictObject({
   links: z.array(linkSchema).max(MAX_LINKS, { error: `at most ${MAX_LINKS} links` }).optional(),
   // Who may skip this activity's tasks (issue 13): its team's owners and SOC admins by default, or any member.
   skip: z.enum(['anyone', 'owners'], { error: 'must be "anyone" or "owners"' }).optional(),
+  assign: z.enum(['rotation', 'none'], { error: 'must be "rotation" or "none"' }).optional(),
+  nudges: z.array(duration).min(1, { error: 'at least one nudge (omit the key for the default, one nudge when overdue)' }).max(MAX_NUDGES, { error: `at most ${MAX_NUDGES} nudges` }).optional(),
+  escalate: z
+    .array(z.strictObject({ after: duration, to: z.union([z.string().min(1, { error: 'must not be empty' }), personSchema], { error: 'must be a team id or a person { id, name }' }) }))
+    .min(1, { error: 'at least one step (or omit the key)' })
+    .max(MAX_ESCALATION_STEPS, { error: `at most ${MAX_ESCALATION_STEPS} steps` })
+    .optional(),
 });
 
 /** The shape of a catalog file, value by value. Cross-references are checked by `checkCatalogReferences`. */
@@ -200,6 +240,16 @@ export function checkCatalogReferences(raw: unknown): string[] {
     if (team.allHours === true && team.calendar !== undefined) {
       errors.push(`teams[${i}].allHours: a 24×7 team has no holiday calendar; remove "calendar" or "allHours"`);
     }
+    if (team.allHours === true && team.quietHours !== undefined) {
+      errors.push(`teams[${i}].allHours: a 24×7 team has no quiet hours; remove "quietHours" or "allHours"`);
+    }
+    const people = new Set<string>();
+    listOf(team.rotation).forEach((person, j) => {
+      if (!isRecord(person) || typeof person.id !== 'string') return;
+      const key = person.id.toLowerCase();
+      if (people.has(key)) errors.push(`teams[${i}].rotation[${j}].id: ${JSON.stringify(person.id)} is already in this rotation`);
+      people.add(key);
+    });
     if (team.id === ALL_TEAMS) errors.push(`teams[${i}].id: "${ALL_TEAMS}" is reserved for "every team"`);
     else if (teamIds.has(team.id)) errors.push(`teams[${i}].id: duplicate id ${JSON.stringify(team.id)}`);
     teamIds.add(team.id);
@@ -232,6 +282,31 @@ export function checkCatalogReferences(raw: unknown): string[] {
     if (activity.escalateAfter !== undefined && !teamIds.has(OVERSIGHT_TEAM_ID)) {
       errors.push(`${at}.escalateAfter: escalation needs a team with id "${OVERSIGHT_TEAM_ID}" in the catalog`);
     }
+    if (activity.escalateAfter !== undefined && activity.escalate !== undefined) {
+      errors.push(`${at}.escalate: give either escalateAfter (one step to ${OVERSIGHT_TEAM_ID}) or escalate (a chain), not both`);
+    }
+    errors.push(...increasing(listOf(activity.nudges), `${at}.nudges`, (d) => d));
+    const steps = listOf(activity.escalate);
+    errors.push(...increasing(steps, `${at}.escalate`, (s) => (isRecord(s) ? s.after : undefined), '.after'));
+    steps.forEach((step, j) => {
+      if (isRecord(step) && typeof step.to === 'string' && step.to !== '' && !teamIds.has(step.to)) {
+        errors.push(`${at}.escalate[${j}].to: unknown team ${JSON.stringify(step.to)}`);
+      }
+    });
+  });
+  return errors;
+}
+
+/** Each delay of a list must be later than the one before it: a chain that goes back in time is a typo. */
+function increasing(list: readonly unknown[], at: string, durationOf: (item: unknown) => unknown, suffix = ''): string[] {
+  const errors: string[] = [];
+  let previous: number | undefined;
+  list.forEach((item, j) => {
+    const text = durationOf(item);
+    const ms = typeof text === 'string' ? parseDuration(text) : undefined;
+    if (ms === undefined) return;
+    if (previous !== undefined && ms <= previous) errors.push(`${at}[${j}]${suffix}: must be later than the step before it`);
+    previous = ms;
   });
   return errors;
 }

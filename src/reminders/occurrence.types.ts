@@ -44,7 +44,11 @@ export type OccurrenceEventType =
   | 'done'
   | 'skipped'
   | 'overdue'
-  | 'escalated';
+  | 'escalated'
+  /** The task was given to a person (`subject`): by the rotation at creation, or by Take it, Reassign, Hand over. */
+  | 'assigned'
+  /** A repeat nudge while nobody had acknowledged (the first one, at overdue, is the `overdue` event). */
+  | 'nudged';
 
 /**
  * Snooze lengths a person may choose, in minutes. The domain refuses any other; the reminder card offers exactly
@@ -67,6 +71,12 @@ export interface MovedFrom {
   readonly at: number;
   readonly reason: string;
   readonly reason_ko: string;
+}
+
+/** The person a task is assigned to: their Entra object id (what Teams mentions and chats use) and name. */
+export interface Assignee {
+  readonly aadObjectId: string;
+  readonly name: string;
 }
 
 /** One task: one activity, one SOC team, one scheduled time, in one tenant. */
@@ -104,6 +114,9 @@ export interface Occurrence {
   readonly postedConversationId?: string;
   readonly postedActivityId?: string;
   readonly postedServiceUrl?: string;
+  /** The person on the task by assignment; undefined: the team as a whole. Who acknowledged is `acknowledgedBy`. */
+  readonly assignee?: Assignee;
+  readonly assignedAt?: number;
 }
 
 /** One append-only record of something that happened to an occurrence. */
@@ -118,6 +131,8 @@ export interface OccurrenceEvent {
   readonly note?: string;
   /** The evidence recorded with a `done` event. */
   readonly evidence?: Evidence;
+  /** Whom the event was about when not the actor: the person assigned, the person or team escalated to. */
+  readonly subject?: { readonly aadObjectId?: string; readonly name: string };
   readonly at: number;
 }
 

@@ -38,8 +38,9 @@ export async function recordEvent(
   at: number,
   note?: string,
   evidence?: Evidence,
+  subject?: OccurrenceEvent['subject'],
 ): Promise<void> {
-  await appendEvent(trx, { tenantId: o.tenantId, occurrenceId: o.id, type, fromStatus, toStatus: statusOf(o, at), actor, note, evidence, at });
+  await appendEvent(trx, { tenantId: o.tenantId, occurrenceId: o.id, type, fromStatus, toStatus: statusOf(o, at), actor, note, evidence, subject, at });
 }
 
 /** Where a team's new posts go: its channel as recorded when it was bound, unless that binding is inactive. */

@@ -44,6 +44,8 @@ export function toOccurrence(r: OccurrenceRow): Occurrence {
     postedConversationId: n(r.posted_conversation_id),
     postedActivityId: n(r.posted_activity_id),
     postedServiceUrl: n(r.posted_service_url),
+    ...(r.assignee_aad_id !== null && { assignee: { aadObjectId: r.assignee_aad_id, name: r.assignee_name ?? r.assignee_aad_id } }),
+    ...(r.assigned_at !== null && { assignedAt: Number(r.assigned_at) }),
   };
 }
 
@@ -249,6 +251,7 @@ export interface NewEvent {
   readonly actor: Actor;
   readonly note?: string;
   readonly evidence?: OccurrenceEvent['evidence'];
+  readonly subject?: OccurrenceEvent['subject'];
   readonly at: number;
 }
 
@@ -273,6 +276,8 @@ export async function appendEvents(db: Db, events: readonly NewEvent[]): Promise
         actor_name: e.actor.name,
         note: e.note ?? null,
         evidence: encodeEvidence(e.evidence),
+        subject_aad_id: e.subject?.aadObjectId ?? null,
+        subject_name: e.subject?.name ?? null,
         at: e.at,
       })),
     )
@@ -290,6 +295,7 @@ function toEvent(r: EventRow): OccurrenceEvent {
     actor: actorFrom(r.actor_user_id, r.actor_aad_id, r.actor_name)!,
     note: r.note ?? undefined,
     evidence: decodeEvidence(r.evidence),
+    ...(r.subject_name !== null && { subject: { name: r.subject_name, ...(r.subject_aad_id !== null && { aadObjectId: r.subject_aad_id }) } }),
     at: Number(r.at),
   };
 }

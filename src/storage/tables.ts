@@ -50,6 +50,10 @@ export interface OccurrencesTable {
   posted_conversation_id: string | null;
   posted_activity_id: string | null;
   posted_service_url: string | null;
+  /** The person the task is assigned to (Entra object id and name); null: the team as a whole. */
+  assignee_aad_id: ColumnType<string | null, string | null | undefined, string | null>;
+  assignee_name: ColumnType<string | null, string | null | undefined, string | null>;
+  assigned_at: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface OccurrenceEventsTable {
@@ -65,7 +69,21 @@ export interface OccurrenceEventsTable {
   note: string | null;
   /** JSON of the evidence recorded with a `done` event (`reminders/evidence.ts`); null: none. */
   evidence: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Whom the event was about when not the actor: the person assigned, the person or team escalated to. */
+  subject_aad_id: ColumnType<string | null, string | null | undefined, string | null>;
+  subject_name: ColumnType<string | null, string | null | undefined, string | null>;
   at: number;
+}
+
+/** Per tenant and SOC team: the rotation set from chat (JSON `[{ id, name }]`; null: the catalog's) and whose turn is next. */
+export interface TeamRotationsTable {
+  tenant_id: string;
+  team_id: string;
+  members: string | null;
+  /** Index into the rotation of the next person to assign; taken modulo its length. */
+  next_position: number;
+  updated_at: number;
+  updated_by_name: string | null;
 }
 
 export interface SchedulerStateTable {
@@ -136,6 +154,7 @@ export interface Database {
   installations: InstallationsTable;
   bindings: BindingsTable;
   outbox: OutboxTable;
+  team_rotations: TeamRotationsTable;
 }
 
 export type OccurrenceRow = Selectable<OccurrencesTable>;
@@ -145,3 +164,4 @@ export type EventRow = Selectable<OccurrenceEventsTable>;
 export type BindingRow = Selectable<BindingsTable>;
 export type InstallationRow = Selectable<InstallationsTable>;
 export type OutboxRow = Selectable<OutboxTable>;
+export type TeamRotationRow = Selectable<TeamRotationsTable>;

@@ -188,6 +188,9 @@ describe('parseCatalog defaults', () => {
       evidence: [],
       links: [],
       skip: 'owners',
+      assign: 'none',
+      nudgesAfterMs: [0],
+      escalation: [],
     });
     expect('escalateAfterMs' in patch!).toBe(false);
     expect(drill!.schedule).toBeUndefined();
@@ -290,6 +293,97 @@ describe('who may skip (issue 13)', () => {
     expect(errors).toHaveLength(2);
     expect(errors).toContainEqual(expect.stringMatching(/^activities\[0\]\.skip: must be "anyone" or "owners"/));
     expect(errors).toContainEqual(expect.stringMatching(/^activities\[0\]\.schedule: invalid cron/));
+  });
+});
+
+describe('people: rotations, nudges, escalation chains and quiet hours (issue 14)', () => {
+  const KIM = '7f3c1d2e-8a4b-4c5d-9e6f-0a1b2c3d4e5f';
+  const LEE = '2B9E4F10-3C2D-4E1F-8A7B-6C5D4E3F2A1B';
+  const PEOPLE_TEAMS = `
+teams:
+  - id: secops
+    name: SecOps
+    timezone: Asia/Seoul
+    quietHours: 22:00-08:00
+    rotation:
+      - { id: ${KIM}, name: Kim Minji }
+      - { id: ${LEE}, name: Lee Jun }
+    tag: { id: tag-1, name: SecOps on call }
+  - id: soc-oversight
+    name: SOC Oversight
+  - id: monitoring
+    name: Monitoring
+    allHours: true
+`;
+
+  it('reads a rotation (ids in lower case), a tag, quiet hours in the team zone, and an activity that assigns, nudges and escalates in a chain', () => {
+    const c = parse(`${PEOPLE_TEAMS}
+activities:
+${PATCH}    assign: rotation
+    nudges: [30m, 2h, 4h]
+    escalate:
+      - { after: 1h, to: soc-oversight }
+      - { after: 4h, to: { id: ${KIM}, name: Kim Minji } }
+`);
+    const secops = c.teams.find((t) => t.id === 'secops')!;
+    expect(secops.rotation).toEqual([{ id: KIM, name: 'Kim Minji' }, { id: LEE.toLowerCase(), name: 'Lee Jun' }]);
+    expect(secops.tag).toEqual({ id: 'tag-1', name: 'SecOps on call' });
+    expect(secops.quietHours).toEqual({ startMinute: 22 * 60, endMinute: 8 * 60, timezone: 'Asia/Seoul' });
+    expect(c.teams.find((t) => t.id === 'monitoring')!.quietHours).toBeUndefined();
+    const a = c.activities[0]!;
+    expect(a.assign).toBe('rotation');
+    expect(a.nudgesAfterMs).toEqual([30 * 60_000, 2 * HOUR, 4 * HOUR]);
+    expect(a.escalation).toEqual([
+      { afterMs: HOUR, to: { kind: 'team', teamId: 'soc-oversight' } },
+      { afterMs: 4 * HOUR, to: { kind: 'person', person: { id: KIM, name: 'Kim Minji' } } },
+    ]);
+    expect(a.escalateAfterMs).toBe(HOUR);
+  });
+
+  it('reads escalateAfter as a one-step chain to SOC Oversight', () => {
+    const a = parse(yamlWith(`${PATCH}    escalateAfter: 4h
+`)).activities[0]!;
+    expect(a.escalation).toEqual([{ afterMs: 4 * HOUR, to: { kind: 'team', teamId: 'soc-oversight' } }]);
+  });
+
+  it('reports every mistake with its path at once', () => {
+    const errors = errorsOf(`
+teams:
+  - id: secops
+    name: SecOps
+    quietHours: 22:00-22:00
+    rotation:
+      - { id: not-a-guid, name: Kim }
+      - { id: ${KIM}, name: Kim }
+      - { id: ${KIM.toUpperCase()}, name: Kim again }
+  - id: soc-oversight
+    name: SOC Oversight
+  - id: monitoring
+    name: Monitoring
+    allHours: true
+    quietHours: 23:00-07:00
+activities:
+${PATCH}    assign: everyone
+    nudges: [2h, 30m]
+    escalateAfter: 4h
+    escalate:
+      - { after: 1h, to: nobody }
+      - { after: 1h, to: soc-oversight }
+`);
+    expect(errors).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^teams\[0\]\.quietHours: invalid quietHours "22:00-22:00"/),
+        expect.stringMatching(/^teams\[0\]\.rotation\[0\]\.id: invalid Entra object id "not-a-guid"/),
+        expect.stringMatching(/^teams\[0\]\.rotation\[2\]\.id: .* is already in this rotation/),
+        expect.stringMatching(/^teams\[2\]\.allHours: a 24×7 team has no quiet hours/),
+        expect.stringMatching(/^activities\[0\]\.assign: must be "rotation" or "none"/),
+        expect.stringMatching(/^activities\[0\]\.nudges\[1\]: must be later than the step before it/),
+        expect.stringMatching(/^activities\[0\]\.escalate: give either escalateAfter .* or escalate/),
+        expect.stringMatching(/^activities\[0\]\.escalate\[0\]\.to: unknown team "nobody"/),
+        expect.stringMatching(/^activities\[0\]\.escalate\[1\]\.after: must be later than the step before it/),
+      ]),
+    );
+    expect(errors).toHaveLength(9);
   });
 });
 
