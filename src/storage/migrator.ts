@@ -5,6 +5,7 @@ import { migration20261123TeamTimeIndexes } from './migrations/2026-11-23T13-00-
 import { migration20261201OutboxSingletonKey } from './migrations/2026-12-01T21-00-outbox-singleton-key';
 import { migration20261201OccurrenceMovedFrom } from './migrations/2026-12-01T22-00-occurrence-moved-from';
 import { migration20261201EventEvidence } from './migrations/2026-12-01T22-30-event-evidence';
+import { migration20261202MissedRuns } from './migrations/2026-12-02T01-00-missed-runs';
 
 /** Migrations in order. A migration gets the dialect because id columns differ (see `dialect.ts`). */
 const MIGRATIONS: Record<string, (dialect: DialectName) => Migration> = {
@@ -13,6 +14,7 @@ const MIGRATIONS: Record<string, (dialect: DialectName) => Migration> = {
   '2026-12-01T21-00-outbox-singleton-key': migration20261201OutboxSingletonKey,
   '2026-12-01T22-00-occurrence-moved-from': migration20261201OccurrenceMovedFrom,
   '2026-12-01T22-30-event-evidence': migration20261201EventEvidence,
+  '2026-12-02T01-00-missed-runs': migration20261202MissedRuns,
 };
 
 /** The migrations' names, oldest first: what `kysely_migration` lists on an up-to-date database. */
