@@ -114,12 +114,18 @@ export class Scheduler {
    * Schedules the wake-ups, then catches up. The wake-ups come first so that a catch-up that fails (the database
    * down at start) is tried again by the next heartbeat instead of leaving the process with no scheduler; callers
    * need not wait for the returned catch-up (the process answers, and `/readyz` says "catching up", meanwhile).
+   * Nothing heavy runs before the first await: the caller listens first, and scheduling 2,500 wake-ups or planning
+   * a week's fire times then happens in slices with the event loop turning between them, so /livez answers.
    */
   async start(): Promise<RunResult> {
     this.started = true;
     this.caughtUp = false;
+    await yieldToEventLoop();
+    let scheduled = 0;
     for (const activity of this.opts.catalog.activities) {
       if (!activity.schedule) continue;
+      if (++scheduled % 250 === 0) await yieldToEventLoop();
+      if (!this.started) break; // stopped meanwhile
       this.tasks.push(
         // A run a holiday moved is not a time of its cron: the 30 s heartbeat below creates it, well inside the
         // live tolerance.
@@ -130,6 +136,7 @@ export class Scheduler {
         }),
       );
     }
+    if (!this.started) return { created: 0, caughtUp: 0, missed: 0, missedRuns: 0, missedNotRecorded: 0 };
     this.tasks.push(cron.schedule('*/30 * * * * *', () => this.heartbeat(), { name: 'heartbeat', noOverlap: true }));
     return this.runDue();
   }
