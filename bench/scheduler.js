@@ -8,7 +8,8 @@
  *     fresh database; and again after "7 days down" (its checkpoint moved back 7 days), which includes the catch-up;
  *     the resident memory of the process after each.
  *   - catch-up after 7 days down, in-process: the scheduler's run over the gap with a fresh scheduler (no cached fire
- *     times, as after a restart), every team bound, so each created task also writes its outbox row. Target < 2 s.
+ *     times, as after a restart), every team bound, so each created task also writes its outbox row; the missed fire
+ *     times are recorded as one run per activity and team. Target < 2 s.
  *   - fire lateness: the same catalog plus 10 per-second activities (× 4 teams = 40 tasks a second) run by the real
  *     node-cron wake-ups for a minute; lateness = creation time − fire time, as the scheduler reports it to the
  *     `soc_scheduler_lateness_seconds` metric (observed here unbucketed). Target p99 < 1 s.
@@ -105,7 +106,7 @@ async function catchUp({ activities, days, dir, run }) {
   const outbox = await store.db.selectFrom('outbox').select((eb) => eb.fn.countAll().as('n')).executeTakeFirst();
   await store.close();
   rmSync(file, { force: true });
-  return { catchUpMs: c.round(ms, 0), catalogParseMs: c.round(parseMs, 0), caughtUp: result.caughtUp, missed: result.missed, created: result.created, occurrences: Number(rows.n), outboxRows: Number(outbox.n) };
+  return { catchUpMs: c.round(ms, 0), catalogParseMs: c.round(parseMs, 0), caughtUp: result.caughtUp, missed: result.missed, missedRuns: result.missedRuns, created: result.created, occurrences: Number(rows.n), outboxRows: Number(outbox.n) };
 }
 
 /** Runs the scheduler for real (node-cron wake-ups, real clock) and collects each creation's lateness. */
@@ -220,7 +221,7 @@ async function main(opts) {
         ['schedules', `${activities * TEAMS.length} (${activities} activities × ${TEAMS.length} teams)`, ''],
         ['catalog parse and validation (in-process)', `${cu.catalogParseMs} ms`, ''],
         ['cold start of the process (spawn → /healthz 200)', `${startup.coldStartMs} ms`, ''],
-        [`catch-up after ${days} days down (in-process runDue)`, `${cu.catchUpMs} ms (${cu.caughtUp} caught up, ${cu.missed} missed, ${cu.outboxRows} outbox rows)`, `< 2 s ${c.verdict(cu.catchUpMs < 2000)}`],
+        [`catch-up after ${days} days down (in-process runDue)`, `${cu.catchUpMs} ms (${cu.caughtUp} caught up, ${cu.missed} missed in ${cu.missedRuns} runs, ${cu.occurrences} rows, ${cu.outboxRows} outbox rows)`, `< 2 s ${c.verdict(cu.catchUpMs < 2000)}`],
         [`start of the process after ${days} days down (spawn → /healthz 200; catch-up in the background)`, `${startup.startAfterDowntimeMs} ms`, `< 1 s ${c.verdict(startup.startAfterDowntimeMs < 1000)}`],
         [`ready after ${days} days down (spawn → /readyz 200: catch-up done)`, `${startup.readyAfterDowntimeMs} ms`, ''],
         [`fire lateness, ${late.expected / seconds} per-second tasks for ${seconds} s`, `p50 ${late.p50Ms} ms, p99 ${late.p99Ms} ms, max ${late.maxMs} ms (${late.created}/${late.expected} created)`, `p99 < 1 s ${c.verdict(late.p99Ms < 1000)}`],

@@ -92,7 +92,7 @@ export function isoWithOffset(at: number, timeZone: string): string {
 export function auditRows(events: readonly AuditEvent[], catalog: Catalog): AuditRow[] {
   const activities = new Map(catalog.activities.map((a) => [a.id, a]));
   const teams = new Map(catalog.teams.map((t) => [t.id, t]));
-  const time = (at: number | undefined) => (at === undefined ? '' : isoWithOffset(at, catalog.timezone));
+  const time = (at: number | undefined): string => (at === undefined ? '' : isoWithOffset(at, catalog.timezone));
   return events.map((e) => {
     const activity = e.occurrence ? activities.get(e.occurrence.activityId) : undefined;
     const skipped = e.type === 'skipped';
@@ -114,13 +114,28 @@ export function auditRows(events: readonly AuditEvent[], catalog: Catalog): Audi
       actorName: e.actor.name,
       actorUserId: e.actor.userId,
       actorEntraObjectId: e.actor.aadObjectId ?? '',
-      // A skip's text is its reason; every other event's is a note (Done's, or the system's "on demand").
-      note: skipped ? '' : (e.note ?? ''),
+      // A skip's text is its reason; every other event's is a note (Done's, the system's "on demand", a missed run's
+      // count and span).
+      note: skipped ? '' : (missedRunNote(e, time) ?? e.note ?? ''),
       reason: skipped ? (e.note ?? '') : '',
       evidence: e.evidence ? describeEvidence(e.evidence, activity?.evidence ?? []) : '',
       ...(e.evidence ? { evidenceValues: e.evidence } : {}),
     };
   });
+}
+
+/**
+ * The note of a missed run's event, in both languages like a moved run's (the audit is read by whoever runs the
+ * SOC): `missed 96 times between 2026-11-24T09:00:00+09:00 and 2026-11-30T09:00:00+09:00 / 2026-11-24T09:00:00+09:00
+ * ~ 2026-11-30T09:00:00+09:00 사이 96회 누락`. A missed row from before runs is a run of one: `missed at … / … 누락`.
+ */
+function missedRunNote(e: AuditEvent, time: (at: number) => string): string | undefined {
+  const run = e.occurrence?.missedRun;
+  if (e.type !== 'missed' || !run || !e.occurrence) return undefined;
+  const first = time(e.occurrence.scheduledAt);
+  if (run.count === 1) return `missed at ${first} / ${first} 누락`;
+  const last = time(run.lastAt);
+  return `missed ${run.count} times between ${first} and ${last} / ${first} ~ ${last} 사이 ${run.count}회 누락`;
 }
 
 /** `Secure Score (%): 72; Report link: https://…` — labels from the catalog (English), else the field id. */

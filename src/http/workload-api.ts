@@ -66,6 +66,7 @@ export function registerWorkloadApi(server: Server, deps: WorkloadApiDeps): void
       upcoming: w.upcoming.map((u) => ({ activityId: u.activityId, at: iso(u.at), created: u.created })),
       stats: { ...w.stats, completionRate: w.stats.completionRate ?? null, medianTimeToDoneMs: w.stats.medianTimeToDoneMs ?? null },
       weekly: w.weekly.map((x) => ({ weekStart: iso(x.weekStart), due: x.due, doneOnTime: x.doneOnTime })),
+      missedRuns: w.missedRuns.map((r) => ({ activityId: r.activityId, first: iso(r.firstAt), last: iso(r.lastAt), count: r.count })),
     });
   });
 

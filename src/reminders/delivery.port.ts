@@ -35,6 +35,17 @@ export interface DigestRow {
    */
   readonly overdueTasks?: readonly DigestTask[];
   readonly lateTasks?: readonly DigestTask[];
+  /** Fire times missed while the bot was down, and the latest runs of them (at most `MAX_DIGEST_TASKS`). Absent in older digests. */
+  readonly missed?: number;
+  readonly missedRuns?: readonly DigestMissedRun[];
+}
+
+/** A run of fire times of one activity missed while the bot was down, as the digest names it. */
+export interface DigestMissedRun {
+  readonly activityId: string;
+  readonly firstAt: number;
+  readonly lastAt: number;
+  readonly count: number;
 }
 
 /** Tasks named per team and kind in the digest: enough to act on, and the card stays far below Teams' 28 KB. */

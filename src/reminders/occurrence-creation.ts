@@ -1,13 +1,14 @@
 /**
- * How occurrences come to be: a fire time of a schedule (on time, caught up after downtime, or recorded as missed)
- * and an on-demand run. The unique key (tenant, activity, team, scheduled time) makes creation single: of racing
- * callers (a restart, a catch-up meeting a live tick, another replica) only the one whose INSERT returned the row
- * records its event and enqueues its post, in the same transaction.
+ * How occurrences come to be: a fire time of a schedule (on time or caught up after downtime), a run of fire times
+ * missed while the bot was down (one row and one event for the whole run), and an on-demand run. The unique key
+ * (tenant, activity, team, scheduled time) makes creation single: of racing callers (a restart, a catch-up meeting
+ * a live tick, another replica) only the one whose INSERT returned the row records its event and enqueues its
+ * post, in the same transaction.
  */
 import { randomUUID } from 'node:crypto';
 import type { Activity, Catalog } from '../catalog/catalog.types';
 import { findActivity, findTeam } from '../catalog/catalog-lookup';
-import { appendEvents, insertOccurrenceIfAbsent, insertOccurrencesIfAbsent, listOnDemandStarts, listOpenOnDemand, lockOnDemandStarts, ON_DEMAND_NOTE, type NewEvent, type NewOccurrence } from '../storage/occurrence.repository';
+import { appendEvents, type Db, insertOccurrenceIfAbsent, insertOccurrencesIfAbsent, listOnDemandStarts, listOpenOnDemand, lockOnDemandStarts, ON_DEMAND_NOTE, type NewEvent, type NewOccurrence } from '../storage/occurrence.repository';
 import type { ChannelTarget } from './delivery.port';
 import { localDate, type PlannedRun } from './fire-times';
 import { NotOnDemand, NotPermitted, TeamNotAssigned, TooManyRuns, UnknownActivity, UnknownTeam } from './errors';
@@ -30,13 +31,13 @@ export interface CreationDeps extends WriteDeps {
   readonly onCreated?: (trigger: OccurrenceTrigger | 'missed') => void;
 }
 
-/** A fire time of an activity for one tenant and team, to create (or to record as missed). */
+/** A fire time of an activity for one tenant and team, to create. */
 export interface ScheduledSlot {
   readonly activity: Activity;
   readonly tenantId: string;
   readonly teamId: string;
   readonly scheduledAt: number;
-  readonly trigger: 'schedule' | 'catch-up' | 'missed';
+  readonly trigger: 'schedule' | 'catch-up';
   /** Set when a holiday moved this run off its fire time: `scheduledAt` is then the moved time. */
   readonly moved?: PlannedRun['moved'];
 }
@@ -59,7 +60,7 @@ function deadlines(activity: Activity, scheduledAt: number): Pick<NewOccurrence,
   return { dueAt, escalateAt: activity.escalateAfterMs === undefined ? undefined : dueAt + activity.escalateAfterMs };
 }
 
-/** The new occurrence row of a scheduled slot; a missed one is recorded already closed. */
+/** The new occurrence row of a scheduled slot. */
 function newScheduled(now: number): (slot: ScheduledSlot) => NewOccurrence {
   return ({ activity, tenantId, teamId, scheduledAt, trigger, moved }) => ({
     id: randomUUID(),
@@ -68,10 +69,9 @@ function newScheduled(now: number): (slot: ScheduledSlot) => NewOccurrence {
     teamId,
     scheduledAt,
     ...deadlines(activity, scheduledAt),
-    trigger: trigger === 'missed' ? 'schedule' : trigger,
-    state: trigger === 'missed' ? 'missed' : 'open',
+    trigger,
+    state: 'open',
     createdAt: now,
-    closedAt: trigger === 'missed' ? now : undefined,
     movedFrom: moved && { at: moved.from, reason: moved.holiday.en, reason_ko: moved.holiday.ko },
   });
 }
@@ -108,18 +108,8 @@ export async function createScheduledOccurrences(deps: CreationDeps, slots: read
     for (let i = 0; i < slots.length; i++) {
       const o = out[i];
       if (!o) continue;
-      const { trigger } = slots[i];
-      const notes = [trigger === 'catch-up' ? 'catch-up' : undefined, movedNote(slots[i])].filter((n) => n !== undefined);
-      events.push({
-        tenantId: o.tenantId,
-        occurrenceId: o.id,
-        type: trigger === 'missed' ? 'missed' : 'created',
-        toStatus: statusOf(o, now),
-        actor: SYSTEM_ACTOR,
-        note: notes.length > 0 ? notes.join('; ') : undefined,
-        at: now,
-      });
-      if (trigger === 'missed') continue;
+      const notes = [slots[i].trigger === 'catch-up' ? 'catch-up' : undefined, movedNote(slots[i])].filter((n) => n !== undefined);
+      events.push({ tenantId: o.tenantId, occurrenceId: o.id, type: 'created', toStatus: statusOf(o, now), actor: SYSTEM_ACTOR, note: notes.length > 0 ? notes.join('; ') : undefined, at: now });
       const teamKey = `${o.tenantId}|${o.teamId}`;
       if (!targets.has(teamKey)) targets.set(teamKey, await findChannelTarget(trx, o.tenantId, o.teamId));
       const target = targets.get(teamKey);
@@ -132,6 +122,57 @@ export async function createScheduledOccurrences(deps: CreationDeps, slots: read
   result.forEach((o, i) => {
     if (o) deps.onCreated?.(slots[i].trigger);
   });
+  return result;
+}
+
+/** Fire times of an activity missed in a row by one tenant and team while the bot was down. */
+export interface MissedRunSlot {
+  readonly activity: Activity;
+  readonly tenantId: string;
+  readonly teamId: string;
+  /** Epoch ms of the first and last fire time of the run, and how many fire times it holds (at least 1). */
+  readonly firstAt: number;
+  readonly lastAt: number;
+  readonly count: number;
+}
+
+/**
+ * Records runs of missed fire times, each as ONE closed occurrence (state `missed`, scheduled at its first fire
+ * time, with its last one and its count) and ONE `missed` event, in one transaction. Claim, then act: `claim` runs
+ * first in that transaction (the scheduler claims the gap it computed, by its checkpoint), and only when it wins is
+ * anything written, so of replicas catching up over the same gap exactly one records it; the unique slot key
+ * (the first fire time) keeps even a second winner from adding a row. Returns how many runs and fire times were
+ * recorded, or undefined when the claim was lost.
+ */
+export async function recordMissedRuns(
+  deps: CreationDeps,
+  runs: readonly MissedRunSlot[],
+  claim: (trx: Db) => Promise<boolean>,
+): Promise<{ runs: number; fireTimes: number } | undefined> {
+  const now = deps.clock.now();
+  const result = await transact(deps, async (trx) => {
+    if (!(await claim(trx))) return undefined;
+    const rows: NewOccurrence[] = runs.map(({ activity, tenantId, teamId, firstAt, lastAt, count }) => ({
+      id: randomUUID(),
+      tenantId,
+      activityId: activity.id,
+      teamId,
+      scheduledAt: firstAt,
+      // Due with its last fire time: the run counts in the week (and the statistics window) it ended in.
+      dueAt: lastAt + activity.dueAfterMs,
+      trigger: 'schedule',
+      state: 'missed',
+      createdAt: now,
+      closedAt: now,
+      missedRun: { lastAt, count },
+    }));
+    const inserted: Occurrence[] = [];
+    for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) inserted.push(...(await insertOccurrencesIfAbsent(trx, rows.slice(i, i + ROWS_PER_STATEMENT))));
+    const events: NewEvent[] = inserted.map((o) => ({ tenantId: o.tenantId, occurrenceId: o.id, type: 'missed', toStatus: 'missed', actor: SYSTEM_ACTOR, at: now }));
+    for (let i = 0; i < events.length; i += ROWS_PER_STATEMENT) await appendEvents(trx, events.slice(i, i + ROWS_PER_STATEMENT));
+    return { runs: inserted.length, fireTimes: inserted.reduce((sum, o) => sum + (o.missedRun?.count ?? 1), 0) };
+  });
+  for (let i = 0; i < (result?.runs ?? 0); i++) deps.onCreated?.('missed');
   return result;
 }
 

@@ -79,6 +79,14 @@ export interface Assignee {
   readonly name: string;
 }
 
+/** Fire times missed in a row while the bot was down, recorded as one occurrence. */
+export interface MissedRun {
+  /** Epoch ms of the last fire time of the run (the first is the occurrence's `scheduledAt`). */
+  readonly lastAt: number;
+  /** How many fire times, first and last included. */
+  readonly count: number;
+}
+
 /** One task: one activity, one SOC team, one scheduled time, in one tenant. */
 export interface Occurrence {
   readonly id: string;
@@ -110,6 +118,11 @@ export interface Occurrence {
   readonly startedByName?: string;
   /** Set when a holiday moved this run: the fire time it left (`scheduledAt` is the moved one) and the holiday. */
   readonly movedFrom?: MovedFrom;
+  /**
+   * Set on a missed occurrence: the run of fire times it stands for, from `scheduledAt` to `lastAt`, `count` of
+   * them (a row recorded before runs existed is a run of one).
+   */
+  readonly missedRun?: MissedRun;
   /** Where the card was posted: the Teams conversation (channel thread) and the message id. */
   readonly postedConversationId?: string;
   readonly postedActivityId?: string;

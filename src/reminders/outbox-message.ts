@@ -13,7 +13,7 @@
  * (`payloadOf`), its decoder (`DECODERS`), its conversation key (`conversationKeyOf`) and the worker's
  * `toDelivery`, which needs a `Delivery` of that kind in delivery.port.ts, which the Teams poster must send.
  */
-import type { ChannelTarget, DigestRow, DigestTask, NudgeReason } from './delivery.port';
+import type { ChannelTarget, DigestMissedRun, DigestRow, DigestTask, NudgeReason } from './delivery.port';
 
 interface Shrinkable {
   /** Set by the delivery worker after Teams answered 413: the card goes out shrunk, and a second 413 is final. */
@@ -264,6 +264,22 @@ function readDigestRows(value: unknown): DigestRow[] {
       // Digests enqueued before the task lists existed have none: they post with counts only.
       ...(r.overdueTasks === undefined ? {} : { overdueTasks: readDigestTasks(r.overdueTasks, `rows[${i}].overdueTasks`) }),
       ...(r.lateTasks === undefined ? {} : { lateTasks: readDigestTasks(r.lateTasks, `rows[${i}].lateTasks`) }),
+      // Digests enqueued before missed runs existed have neither.
+      ...(r.missed === undefined ? {} : { missed: readNumber(r.missed, `rows[${i}].missed`) }),
+      ...(r.missedRuns === undefined ? {} : { missedRuns: readMissedRuns(r.missedRuns, `rows[${i}].missedRuns`) }),
+    };
+  });
+}
+
+function readMissedRuns(value: unknown, field: string): DigestMissedRun[] {
+  if (!Array.isArray(value)) throw new Undecodable(`${field} is not a list`);
+  return value.map((x: unknown, i) => {
+    if (!isRecord(x)) throw new Undecodable(`${field}[${i}] is not an object`);
+    return {
+      activityId: readString(x.activityId, `${field}[${i}].activityId`),
+      firstAt: readNumber(x.firstAt, `${field}[${i}].firstAt`),
+      lastAt: readNumber(x.lastAt, `${field}[${i}].lastAt`),
+      count: readNumber(x.count, `${field}[${i}].count`),
     };
   });
 }

@@ -16,7 +16,7 @@ import type { Db } from '../storage/occurrence.repository';
 import { postUnposted } from './backlog';
 import { acknowledge, complete, getOccurrence, getOccurrenceForAction, skip, snooze, type ActionOrigin } from './card-actions';
 import { enqueueDigests, type TenantDigest } from './digest';
-import { createScheduledOccurrences, runOnDemand, type CreationDeps, type OnDemandResult, type RunOptions, type ScheduledSlot } from './occurrence-creation';
+import { createScheduledOccurrences, recordMissedRuns, runOnDemand, type CreationDeps, type MissedRunSlot, type OnDemandResult, type RunOptions, type ScheduledSlot } from './occurrence-creation';
 import type { Actor, Occurrence } from './occurrence.types';
 import { processTimers, type TimerResult } from './timers';
 
@@ -39,7 +39,7 @@ export class ReminderService {
   }
 
   /**
-   * Creates the occurrence of a fire time, or records it as missed. Idempotent: the unique key
+   * Creates the occurrence of a fire time. Idempotent: the unique key
    * (tenant, activity, team, scheduled time) lets exactly one of several racing callers create it.
    * Returns the occurrence when this call created it.
    */
@@ -51,6 +51,11 @@ export class ReminderService {
   /** `createScheduled` for many fire times in one transaction (see `createScheduledOccurrences`). */
   createScheduledMany(slots: readonly ScheduledSlot[]): Promise<(Occurrence | undefined)[]> {
     return createScheduledOccurrences(this.deps, slots);
+  }
+
+  /** Records runs of missed fire times, one row and one event each, behind the caller's claim (see `recordMissedRuns`). */
+  recordMissedRuns(runs: readonly MissedRunSlot[], claim: (trx: Db) => Promise<boolean>): Promise<{ runs: number; fireTimes: number } | undefined> {
+    return recordMissedRuns(this.deps, runs, claim);
   }
 
   /** Starts an on-demand activity now for all its teams, or for one (ids, English or Korean names); see `runOnDemand`. */

@@ -7,25 +7,32 @@
  * Catch-up rule, per activity and team, for fire times t after the checkpoint and up to now:
  *   - now - t <= liveTolerance (90 s): on time, created as scheduled;
  *   - liveTolerance < now - t <= catch-up window (SOC_CATCHUP, 24 h): only the newest such t is created,
- *     marked as a catch-up; the older ones are recorded as missed;
- *   - older than the window: recorded as missed (the newest 50 per activity and team; that more were missed
- *     is only logged), never posted.
+ *     marked as a catch-up; the older ones are missed;
+ *   - older than the window: missed, never posted.
  *   - when a fire time is on time in the same run, no catch-up is posted (one card per task): the late ones
- *     are all recorded as missed.
+ *     are all missed.
+ * The missed fire times of an activity and team are recorded as ONE run (first, last, count: at most the newest
+ * MAX_MISSED_COUNTED; that more were missed is only logged) with one event, not a row each: 7 days down with
+ * 10,000 schedules is about 10,000 runs instead of 80,000 rows. The replica whose claim moves the checkpoint
+ * records the gap's runs (`recordMissedRuns`); the others record none.
  * On the very first start there is no checkpoint: nothing is caught up.
  */
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Activity, Catalog } from '../catalog/catalog.types';
-import { advanceCheckpoint, listTenants, readCheckpoint } from '../storage/scheduler-state.repository';
+import { advanceCheckpoint, claimCheckpoint, listTenants, readCheckpoint } from '../storage/scheduler-state.repository';
 import type { Clock } from './clock';
 import { workCalendar, type WorkCalendar } from '../catalog/work-calendar';
 import { nextPlannedRun, plannedRunsBefore, plannedRunsBetween, type PlannedRun } from './fire-times';
-import type { ScheduledSlot } from './occurrence-creation';
+import type { MissedRunSlot, ScheduledSlot } from './occurrence-creation';
 import type { ReminderService } from './reminder.service';
 
 export const CHECKPOINT_NAME = 'scheduler';
-/** How many missed fire times are recorded per activity and team; older ones are only counted. */
-export const MAX_MISSED_RECORDED = 50;
+/**
+ * How many missed fire times one run counts, at most, per activity and team: walking cron-parser costs about 30 µs
+ * a step, so a per-second schedule down for a week (604,800 fire times) would take seconds. The newest are counted;
+ * that more were missed is only logged (`missedNotRecorded`).
+ */
+export const MAX_MISSED_COUNTED = 10_000;
 /**
  * Fire times created in one transaction, at most. On SQLite a commit of scattered index entries rewrites many pages
  * (10,000 schedules 7 days down: 83,000 rows took 50 s at one transaction per activity, 14 s at 2,000 fire times,
@@ -60,8 +67,16 @@ export interface SchedulerOptions {
 export interface RunResult {
   readonly created: number;
   readonly caughtUp: number;
+  /** Missed fire times recorded (in `missedRuns` rows). */
   readonly missed: number;
+  /** Runs of missed fire times recorded: one row per activity, team and gap. */
+  readonly missedRuns: number;
   readonly missedNotRecorded: number;
+}
+
+/** One turn of the event loop: the catch-up's SQLite calls are synchronous, and a chain of them would starve HTTP. */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 export class Scheduler {
@@ -99,12 +114,18 @@ export class Scheduler {
    * Schedules the wake-ups, then catches up. The wake-ups come first so that a catch-up that fails (the database
    * down at start) is tried again by the next heartbeat instead of leaving the process with no scheduler; callers
    * need not wait for the returned catch-up (the process answers, and `/readyz` says "catching up", meanwhile).
+   * Nothing heavy runs before the first await: the caller listens first, and scheduling 2,500 wake-ups or planning
+   * a week's fire times then happens in slices with the event loop turning between them, so /livez answers.
    */
   async start(): Promise<RunResult> {
     this.started = true;
     this.caughtUp = false;
+    await yieldToEventLoop();
+    let scheduled = 0;
     for (const activity of this.opts.catalog.activities) {
       if (!activity.schedule) continue;
+      if (++scheduled % 250 === 0) await yieldToEventLoop();
+      if (!this.started) break; // stopped meanwhile
       this.tasks.push(
         // A run a holiday moved is not a time of its cron: the 30 s heartbeat below creates it, well inside the
         // live tolerance.
@@ -115,6 +136,7 @@ export class Scheduler {
         }),
       );
     }
+    if (!this.started) return { created: 0, caughtUp: 0, missed: 0, missedRuns: 0, missedNotRecorded: 0 };
     this.tasks.push(cron.schedule('*/30 * * * * *', () => this.heartbeat(), { name: 'heartbeat', noOverlap: true }));
     return this.runDue();
   }
@@ -170,7 +192,10 @@ export class Scheduler {
     let created = 0;
     let caughtUp = 0;
     let missed = 0;
+    let missedRuns = 0;
     let missedNotRecorded = 0;
+    // Another replica recorded this gap's missed runs first: it moved the checkpoint, this run must not.
+    let gapLost = false;
     // Activities often share a cadence (weekdays 09:00 in the catalog's zone): plan each (cron, zone, holiday rule,
     // calendar) once a run.
     const sameCadence = <T>(memo: Map<string, T>, activity: Activity, make: () => T, calendarKey: string): T => {
@@ -181,11 +206,9 @@ export class Scheduler {
     if (checkpoint !== undefined && checkpoint < now) {
       const tenants = await this.tenantsToFire();
       const plans = new Map<string, ReturnType<Scheduler['plan']>>();
-      // Fire times are created in transactions of many activities: after a long downtime there are tens of
-      // thousands, and a transaction each (or even one per activity) costs far more than the rows.
+      // Fire times are created in transactions of many activities: a transaction each costs far more than the rows.
       const toPost: ScheduledSlot[] = [];
-      const toRecord: ScheduledSlot[] = [];
-      const withMissed: { activity: Activity; teamIds: readonly string[]; missed: readonly PlannedRun[] }[] = [];
+      const runs: MissedRunSlot[] = [];
       const flush = async (slots: ScheduledSlot[]) => {
         while (slots.length > 0) {
           const chunk = slots.splice(0, SLOTS_PER_TRANSACTION);
@@ -197,11 +220,12 @@ export class Scheduler {
             if (slot.trigger === 'schedule') {
               created++;
               this.opts.observeLateness?.(at - slot.scheduledAt);
-            } else if (slot.trigger === 'catch-up') caughtUp++;
-            else missed++;
+            } else caughtUp++;
           });
+          await yieldToEventLoop();
         }
       };
+      let planned = 0;
       for (const activity of this.opts.catalog.activities) {
         if (!activity.schedule) continue;
         const due = this.nextDue.get(activity.id);
@@ -214,24 +238,27 @@ export class Scheduler {
             for (const teamId of teamIds) {
               for (const r of plan.live) toPost.push({ activity, tenantId, teamId, scheduledAt: r.at, moved: r.moved, trigger: 'schedule' });
               if (plan.catchUp !== undefined) toPost.push({ activity, tenantId, teamId, scheduledAt: plan.catchUp.at, moved: plan.catchUp.moved, trigger: 'catch-up' });
+              if (plan.missed) runs.push({ activity, tenantId, teamId, ...plan.missed });
             }
           }
-          if (plan.missed.length > 0) withMissed.push({ activity, teamIds, missed: plan.missed });
         }
         if (toPost.length >= SLOTS_PER_TRANSACTION) await flush(toPost);
+        // Planning thousands of activities is CPU work: let /livez and card actions in between.
+        if (++planned % 100 === 0) await yieldToEventLoop();
       }
-      // What is posted goes first, so a long downtime's missed fire times never delay a card; then the record,
-      // built as it is written (it can be hundreds of thousands of fire times).
+      // What is posted goes first, so a long downtime's record never delays a card.
       await flush(toPost);
-      for (const { activity, teamIds, missed: runs } of withMissed) {
-        for (const tenantId of tenants) {
-          for (const teamId of teamIds) for (const r of runs) toRecord.push({ activity, tenantId, teamId, scheduledAt: r.at, moved: r.moved, trigger: 'missed' });
-        }
-        if (toRecord.length >= SLOTS_PER_TRANSACTION) await flush(toRecord);
+      if (runs.length > 0) {
+        // Claim, then act: the gap (checkpoint, now] is recorded by the one replica whose claim moves the checkpoint
+        // from where this run read it; the claim and the runs commit together.
+        const recorded = await service.recordMissedRuns(runs, (trx) => claimCheckpoint(trx, CHECKPOINT_NAME, checkpoint + 1, now));
+        if (recorded) {
+          missedRuns = recorded.runs;
+          missed = recorded.fireTimes;
+        } else gapLost = true;
       }
-      await flush(toRecord);
     }
-    await advanceCheckpoint(db, CHECKPOINT_NAME, now);
+    if (!gapLost) await advanceCheckpoint(db, CHECKPOINT_NAME, now);
     const nextTimes = new Map<string, number | undefined>();
     for (const activity of this.opts.catalog.activities) {
       const due = this.nextDue.get(activity.id);
@@ -241,9 +268,9 @@ export class Scheduler {
     }
     this.lastRunAt = now;
     if (caughtUp || missed || missedNotRecorded) {
-      logger.warn({ caughtUp, missed, missedNotRecorded, since: checkpoint === undefined ? undefined : new Date(checkpoint).toISOString() }, 'scheduler caught up after downtime');
+      logger.warn({ caughtUp, missed, missedRuns, missedNotRecorded, since: checkpoint === undefined ? undefined : new Date(checkpoint).toISOString() }, 'scheduler caught up after downtime');
     }
-    return { created, caughtUp, missed, missedNotRecorded };
+    return { created, caughtUp, missed, missedRuns, missedNotRecorded };
   }
 
   /** The activity's teams grouped by working calendar, so each calendar is planned once. */
@@ -286,7 +313,7 @@ export class Scheduler {
     now: number,
     liveTolerance: number,
     catchupMs: number,
-  ): { live: PlannedRun[]; catchUp?: PlannedRun; missed: PlannedRun[]; missedNotRecorded: number } {
+  ): { live: PlannedRun[]; catchUp?: PlannedRun; missed?: Pick<MissedRunSlot, 'firstAt' | 'lastAt' | 'count'>; missedNotRecorded: number } {
     // A window shorter than the live tolerance (SOC_CATCHUP=0) must still let on-time fires through.
     const windowStart = Math.max(checkpoint, now - Math.max(catchupMs, liveTolerance));
     const recent = plannedRunsBetween(activity, calendar, windowStart, now);
@@ -298,12 +325,14 @@ export class Scheduler {
     let missedNotRecorded = 0;
     if (windowStart > checkpoint) {
       // Older than the window: walk back from its start, newest first, up to the cap.
-      const older = plannedRunsBefore(activity, calendar, windowStart + 1, checkpoint, MAX_MISSED_RECORDED + 1);
-      const room = Math.max(0, MAX_MISSED_RECORDED - missed.length);
+      const older = plannedRunsBefore(activity, calendar, windowStart + 1, checkpoint, MAX_MISSED_COUNTED + 1);
+      const room = Math.max(0, MAX_MISSED_COUNTED - missed.length);
       missedNotRecorded = Math.max(0, older.length - room);
       missed.push(...older.slice(0, room));
     }
-    return { live, catchUp, missed, missedNotRecorded };
+    // `missed` is newest first: one run from the oldest counted to the newest.
+    const run = missed.length > 0 ? { firstAt: missed[missed.length - 1]!.at, lastAt: missed[0]!.at, count: missed.length } : undefined;
+    return { live, catchUp, missed: run, missedNotRecorded };
   }
 
   private async tenantsToFire(): Promise<string[]> {

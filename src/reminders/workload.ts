@@ -12,8 +12,8 @@ import type { Activity } from '../catalog/catalog.types';
 import { ALL_HOURS, workCalendar, type WorkCalendar } from '../catalog/work-calendar';
 import { offsetMs, plannedRunsBetween } from './fire-times';
 import { statusOf, type Occurrence } from './occurrence.types';
-import { MAX_DIGEST_TASKS, type DigestRow, type DigestTask } from './delivery.port';
-import type { TeamWorkload, UpcomingItem, WeeklyCompletion, WorkloadItem, WorkloadStats } from './workload.types';
+import { MAX_DIGEST_TASKS, type DigestMissedRun, type DigestRow, type DigestTask } from './delivery.port';
+import type { MissedRunItem, TeamWorkload, UpcomingItem, WeeklyCompletion, WorkloadItem, WorkloadStats } from './workload.types';
 
 const DAY = 86_400_000;
 
@@ -80,7 +80,7 @@ export function computeStats(occurrences: readonly Occurrence[], now: number, wi
   const durations: number[] = [];
   for (const o of occurrences) {
     if (o.state === 'missed') {
-      missed++;
+      missed += o.missedRun?.count ?? 1;
       continue;
     }
     if (o.state === 'skipped') {
@@ -171,7 +171,20 @@ export async function computeWorkload(db: Db, catalog: Catalog, tenantId: string
     upcoming: upcoming.slice(0, upcomingLimit),
     stats: computeStats(inWindow, now, statsDays),
     weekly,
+    missedRuns: missedRunsOf(inWindow, MAX_MISSED_RUNS),
   };
+}
+
+/** Missed runs listed in a workload, at most. */
+const MAX_MISSED_RUNS = 10;
+
+/** The missed runs among `occurrences`, the latest first, at most `max` (a row from before runs: a run of one). */
+function missedRunsOf(occurrences: readonly Occurrence[], max: number): MissedRunItem[] {
+  return occurrences
+    .filter((o) => o.state === 'missed')
+    .map((o) => ({ activityId: o.activityId, teamId: o.teamId, firstAt: o.scheduledAt, lastAt: o.missedRun?.lastAt ?? o.scheduledAt, count: o.missedRun?.count ?? 1 }))
+    .sort((a, b) => b.lastAt - a.lastAt || a.activityId.localeCompare(b.activityId))
+    .slice(0, max);
 }
 
 /** The workload questions the bot, the tab and the JSON API ask, at the clock's now. */
@@ -215,6 +228,8 @@ export class WorkloadService {
         medianTimeToDoneMs: s.medianTimeToDoneMs,
         overdueTasks: toDigestTasks(overdue),
         lateTasks: toDigestTasks(late),
+        missed: s.missed,
+        missedRuns: missedRunsOf(occurrences, MAX_DIGEST_TASKS).map(({ activityId, firstAt, lastAt, count }): DigestMissedRun => ({ activityId, firstAt, lastAt, count })),
       });
     }
     return rows;

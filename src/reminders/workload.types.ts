@@ -11,6 +11,17 @@ export interface WorkloadItem {
   readonly snoozedUntil?: number;
 }
 
+/** Fire times of an activity missed in a row while the bot was down (one recorded run). */
+export interface MissedRunItem {
+  readonly activityId: string;
+  readonly teamId: string;
+  /** Epoch ms of the first and the last missed fire time. */
+  readonly firstAt: number;
+  readonly lastAt: number;
+  /** How many fire times were missed, first and last included. */
+  readonly count: number;
+}
+
 export interface UpcomingItem {
   readonly activityId: string;
   readonly teamId: string;
@@ -26,6 +37,7 @@ export interface WorkloadStats {
   readonly doneOnTime: number;
   readonly doneLate: number;
   readonly skipped: number;
+  /** Fire times missed while the bot was down (a recorded run counts each of its fire times). */
   readonly missed: number;
   /** doneOnTime / due, 0..1; undefined when nothing was due. */
   readonly completionRate?: number;
@@ -58,4 +70,6 @@ export interface TeamWorkload {
   readonly upcoming: readonly UpcomingItem[];
   readonly stats: WorkloadStats;
   readonly weekly: readonly WeeklyCompletion[];
+  /** Runs of fire times missed while the bot was down, in the stats window, the latest first (at most 10). */
+  readonly missedRuns: readonly MissedRunItem[];
 }

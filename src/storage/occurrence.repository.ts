@@ -2,7 +2,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { decodeEvidence, encodeEvidence } from '../reminders/evidence';
 import { dialectOf } from './dialect';
-import type { Actor, Occurrence, OccurrenceEvent, OccurrenceState } from '../reminders/occurrence.types';
+import type { Actor, MissedRun, Occurrence, OccurrenceEvent, OccurrenceState } from '../reminders/occurrence.types';
 import type { Database, EventRow, OccurrenceRow, OccurrenceUpdate } from './tables';
 
 export type Db = Kysely<Database> | Transaction<Database>;
@@ -41,6 +41,8 @@ export function toOccurrence(r: OccurrenceRow): Occurrence {
     ...(r.moved_from_at !== null && {
       movedFrom: { at: Number(r.moved_from_at), reason: r.moved_reason ?? '', reason_ko: r.moved_reason_ko ?? r.moved_reason ?? '' },
     }),
+    // A missed row from before runs existed is a run of one: its own fire time.
+    ...(r.state === 'missed' && { missedRun: missedRunOf(r.scheduled_at, r.missed_last_at, r.missed_count) }),
     postedConversationId: n(r.posted_conversation_id),
     postedActivityId: n(r.posted_activity_id),
     postedServiceUrl: n(r.posted_service_url),
@@ -49,10 +51,14 @@ export function toOccurrence(r: OccurrenceRow): Occurrence {
   };
 }
 
+function missedRunOf(scheduledAt: number, lastAt: number | null, count: number | null): MissedRun {
+  return { lastAt: Number(lastAt ?? scheduledAt), count: Number(count ?? 1) };
+}
+
 /** What creating an occurrence sets; everything else starts empty. */
 export type NewOccurrence = Pick<
   Occurrence,
-  'id' | 'tenantId' | 'activityId' | 'teamId' | 'scheduledAt' | 'dueAt' | 'escalateAt' | 'trigger' | 'state' | 'createdAt' | 'startedByName' | 'closedAt' | 'movedFrom'
+  'id' | 'tenantId' | 'activityId' | 'teamId' | 'scheduledAt' | 'dueAt' | 'escalateAt' | 'trigger' | 'state' | 'createdAt' | 'startedByName' | 'closedAt' | 'movedFrom' | 'missedRun'
 >;
 
 /**
@@ -77,6 +83,8 @@ function occurrenceRow(o: NewOccurrence) {
     moved_from_at: o.movedFrom?.at ?? null,
     moved_reason: o.movedFrom?.reason ?? null,
     moved_reason_ko: o.movedFrom?.reason_ko ?? null,
+    missed_last_at: o.missedRun?.lastAt ?? null,
+    missed_count: o.missedRun?.count ?? null,
   };
 }
 
@@ -313,7 +321,14 @@ export async function listEvents(db: Db, filter: { since?: number; tenantId?: st
 /** An event with what its occurrence was about: the audit export's row before formatting. */
 export interface AuditEvent extends OccurrenceEvent {
   /** Undefined only for an event whose occurrence row is gone (nothing deletes them today). */
-  readonly occurrence?: { readonly activityId: string; readonly teamId: string; readonly scheduledAt: number; readonly dueAt: number };
+  readonly occurrence?: {
+    readonly activityId: string;
+    readonly teamId: string;
+    readonly scheduledAt: number;
+    readonly dueAt: number;
+    /** Set when the occurrence is a missed run (a row from before runs: a run of one). */
+    readonly missedRun?: MissedRun;
+  };
 }
 
 /** Events in [since, until) in id order, each with its occurrence's activity, team and times (same tenant). */
@@ -322,14 +337,22 @@ export async function listAuditEvents(db: Db, filter: { since?: number; until?: 
     .selectFrom('occurrence_events as e')
     .leftJoin('occurrences as o', (join) => join.onRef('o.id', '=', 'e.occurrence_id').onRef('o.tenant_id', '=', 'e.tenant_id'))
     .selectAll('e')
-    .select(['o.activity_id', 'o.team_id', 'o.scheduled_at', 'o.due_at']);
+    .select(['o.activity_id', 'o.team_id', 'o.scheduled_at', 'o.due_at', 'o.state', 'o.missed_last_at', 'o.missed_count']);
   if (filter.since !== undefined) q = q.where('e.at', '>=', filter.since);
   if (filter.until !== undefined) q = q.where('e.at', '<', filter.until);
   const rows = await q.orderBy('e.id').execute();
   return rows.map((r) => ({
     ...toEvent(r),
     ...(r.activity_id !== null && r.team_id !== null && r.scheduled_at !== null && r.due_at !== null
-      ? { occurrence: { activityId: r.activity_id, teamId: r.team_id, scheduledAt: Number(r.scheduled_at), dueAt: Number(r.due_at) } }
+      ? {
+          occurrence: {
+            activityId: r.activity_id,
+            teamId: r.team_id,
+            scheduledAt: Number(r.scheduled_at),
+            dueAt: Number(r.due_at),
+            ...(r.state === 'missed' && { missedRun: missedRunOf(r.scheduled_at, r.missed_last_at, r.missed_count) }),
+          },
+        }
       : {}),
   }));
 }

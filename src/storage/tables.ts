@@ -47,6 +47,10 @@ export interface OccurrencesTable {
   moved_from_at: number | null;
   moved_reason: string | null;
   moved_reason_ko: string | null;
+  /** A missed run's last fire time (`scheduled_at` is its first); null: a single fire time (rows before runs). */
+  missed_last_at: ColumnType<number | null, number | null | undefined, number | null>;
+  /** How many fire times a missed run holds; null: one. */
+  missed_count: ColumnType<number | null, number | null | undefined, number | null>;
   posted_conversation_id: string | null;
   posted_activity_id: string | null;
   posted_service_url: string | null;

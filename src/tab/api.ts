@@ -36,6 +36,8 @@ export interface Workload {
     readonly windowDays: number;
   };
   readonly weekly: readonly { readonly weekStart: string; readonly due: number; readonly doneOnTime: number }[];
+  /** Runs of fire times missed while the bot was down, latest first. */
+  readonly missedRuns: readonly { readonly activityId: string; readonly first: string; readonly last: string; readonly count: number }[];
 }
 
 export interface SocTeam {

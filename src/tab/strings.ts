@@ -62,6 +62,8 @@ export interface Strings {
   readonly doneLate: string;
   readonly skipped: string;
   readonly missed: string;
+  readonly missedRunsHeading: string;
+  missedRun(count: number, first: string, last: string): string;
 
   duration(days: number, hours: number, minutes: number): string;
 
@@ -140,6 +142,8 @@ const en: Strings = {
   doneLate: 'Done late',
   skipped: 'Skipped',
   missed: 'Missed (bot was down)',
+  missedRunsHeading: 'Missed while the bot was down',
+  missedRun: (count, first, last) => (count === 1 ? `missed at ${first}` : `missed ${count} times between ${first} and ${last}`),
 
   duration: (d, h, m) => (d > 0 ? `${d} d ${h} h` : h > 0 ? `${h} h ${m} min` : m > 0 ? `${m} min` : 'under a minute'),
 
@@ -216,6 +220,8 @@ const ko: Strings = {
   doneLate: '기한 후 완료',
   skipped: '건너뜀',
   missed: '누락(봇 중단)',
+  missedRunsHeading: '봇 중단 중 누락',
+  missedRun: (count, first, last) => (count === 1 ? `${first} 누락` : `${first}~${last} 사이 ${count}회 누락`),
 
   duration: (d, h, m) => (d > 0 ? `${d}일 ${h}시간` : h > 0 ? `${h}시간 ${m}분` : m > 0 ? `${m}분` : '1분 미만'),
 

@@ -266,6 +266,16 @@ class WorkloadView {
         stat('skipped', s.skipped, String(st.skipped)),
         ...(st.missed > 0 ? [stat('missed', s.missed, String(st.missed))] : []),
       ),
+      ...(w.missedRuns.length > 0
+        ? [
+            h('h3', { id: 'missed-heading' }, s.missedRunsHeading),
+            h(
+              'ul',
+              { class: 'missed-runs', 'aria-labelledby': 'missed-heading' },
+              ...w.missedRuns.map((r) => h('li', { 'data-activity': r.activityId }, h('strong', {}, this.activityTitle(r.activityId).title), ` · ${s.missedRun(r.count, fmt.dateTime(r.first), fmt.dateTime(r.last))}`)),
+            ),
+          ]
+        : []),
     );
   }
 }

@@ -205,6 +205,10 @@ export class CardViews {
       moreOpen: Math.max(0, lines.length - MAX_OPEN_LINES),
       upcoming: w.upcoming.slice(0, MAX_UPCOMING_LINES).map((u) => ({ title: this.title(u.activityId, locale), whenText: this.time(u.at, u.activityId, locale) })),
       warning: w.unposted > 0 ? t(locale, 'workload.unposted', { count: w.unposted, team: this.teamName(w.teamId, locale) }) : undefined,
+      missedRuns: w.missedRuns.map((r) => ({
+        title: this.title(r.activityId, locale),
+        text: t(locale, 'workload.missedRun', { count: r.count, first: this.time(r.firstAt, r.activityId, locale), last: this.time(r.lastAt, r.activityId, locale) }),
+      })),
     };
   }
 

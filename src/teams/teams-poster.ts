@@ -132,6 +132,16 @@ export class TeamsPoster implements ReminderPoster {
             const tasks = [
               ...(r.overdueTasks ?? []).map(task(t(locale, 'digest.overdueTasks'))),
               ...(r.lateTasks ?? []).map(task(t(locale, 'digest.lateTasks'))),
+              // A run of fire times missed while the bot was down: "Missed: «task» · 96 times between … and …".
+              ...(r.missedRuns ?? []).map((run) => ({
+                label: t(locale, 'digest.missedTasks'),
+                title: views.title(run.activityId, locale),
+                dueText: t(locale, 'digest.missedRun', {
+                  count: run.count,
+                  first: formatDay(run.firstAt, views.timeZoneOf(run.activityId), locale, dates),
+                  last: formatDay(run.lastAt, views.timeZoneOf(run.activityId), locale, dates),
+                }),
+              })),
             ];
             // Digests enqueued before task lists existed carry none: they keep their counts and no "more" line.
             const more = r.overdueTasks || r.lateTasks ? r.overdue + r.doneLate - tasks.length : 0;

@@ -7,7 +7,7 @@ import type { Catalog } from '../../src/catalog/catalog.types';
 import { listEvents } from '../../src/storage/occurrence.repository';
 import { listOutbox } from '../../src/storage/outbox.repository';
 import { readCheckpoint, rememberTenant } from '../../src/storage/scheduler-state.repository';
-import { CHECKPOINT_NAME, MAX_MISSED_RECORDED, type RunResult } from '../../src/reminders/scheduler';
+import { CHECKPOINT_NAME, MAX_MISSED_COUNTED, type RunResult } from '../../src/reminders/scheduler';
 import type { Store } from '../../src/storage/database';
 import {
   DAY,
@@ -86,17 +86,19 @@ interface Row {
   scheduled_at: number;
   trigger: string;
   state: string;
+  missed_last_at: number | null;
+  missed_count: number | null;
 }
 
 async function occurrences(store: Store): Promise<Row[]> {
   const rows = await store.db
     .selectFrom('occurrences')
-    .select(['id', 'tenant_id', 'activity_id', 'team_id', 'scheduled_at', 'trigger', 'state'])
+    .select(['id', 'tenant_id', 'activity_id', 'team_id', 'scheduled_at', 'trigger', 'state', 'missed_last_at', 'missed_count'])
     .orderBy('scheduled_at')
     .orderBy('tenant_id')
     .orderBy('team_id')
     .execute();
-  return rows.map((r) => ({ ...r, scheduled_at: Number(r.scheduled_at) }));
+  return rows.map((r) => ({ ...r, scheduled_at: Number(r.scheduled_at), missed_last_at: r.missed_last_at === null ? null : Number(r.missed_last_at), missed_count: r.missed_count === null ? null : Number(r.missed_count) }));
 }
 
 /** Slots (tenant, activity, team, time) held by more than one row: must always be empty. */
@@ -107,9 +109,15 @@ async function duplicateSlots(store: Store): Promise<unknown[]> {
   return rows;
 }
 
-/** `secops@2026-03-10T00:00:00.000Z schedule open` — one readable line per occurrence. */
+/**
+ * `secops@2026-03-10T00:00:00.000Z schedule open` — one readable line per occurrence; a missed run adds its count
+ * and last fire time (`… missed ×4 to 2026-03-11T00:00:00.000Z`).
+ */
 function describe_(rows: readonly Row[]): string[] {
-  return rows.map((r) => `${r.team_id}@${new Date(r.scheduled_at).toISOString()} ${r.trigger} ${r.state}`);
+  return rows.map((r) => {
+    const run = r.state === 'missed' ? ` ×${r.missed_count} to ${r.missed_last_at === null ? '?' : new Date(r.missed_last_at).toISOString()}` : '';
+    return `${r.team_id}@${new Date(r.scheduled_at).toISOString()} ${r.trigger} ${r.state}${run}`;
+  });
 }
 
 let temp: TempStore;
@@ -127,7 +135,7 @@ describe('first start', () => {
 
     const result = await scheduler.runDue();
 
-    expect(result).toEqual({ created: 0, caughtUp: 0, missed: 0, missedNotRecorded: 0 });
+    expect(result).toEqual({ created: 0, caughtUp: 0, missed: 0, missedRuns: 0, missedNotRecorded: 0 });
     expect(await occurrences(temp.store)).toEqual([]);
     expect(await readCheckpoint(temp.store.db, CHECKPOINT_NAME)).toBe(clock.now());
   });
@@ -182,7 +190,7 @@ describe('on time', () => {
 });
 
 describe('catch-up after downtime', () => {
-  test('daily schedule, down 3 days, 24 h window: one catch-up per team, the older fires recorded as missed', async () => {
+  test('daily schedule, down 3 days, 24 h window: one catch-up per team, the older fires recorded as one missed run each', async () => {
     const clock = new FakeClock('2026-03-10T00:00:05Z');
     const { scheduler, logger } = makeEngine({ store: temp.store, catalog: DAILY, clock, catchup: DAY });
     await scheduler.runDue(); // the checkpoint, just after Tuesday's fire
@@ -190,12 +198,10 @@ describe('catch-up after downtime', () => {
     clock.set('2026-03-13T03:00:00Z'); // back on Friday at noon in Seoul
     const result = await scheduler.runDue();
 
-    expect(result).toEqual({ created: 0, caughtUp: 2, missed: 4, missedNotRecorded: 0 });
+    expect(result).toEqual({ created: 0, caughtUp: 2, missed: 4, missedRuns: 2, missedNotRecorded: 0 });
     expect(describe_(await occurrences(temp.store))).toEqual([
-      'engineering@2026-03-11T00:00:00.000Z schedule missed',
-      'secops@2026-03-11T00:00:00.000Z schedule missed',
-      'engineering@2026-03-12T00:00:00.000Z schedule missed',
-      'secops@2026-03-12T00:00:00.000Z schedule missed',
+      'engineering@2026-03-11T00:00:00.000Z schedule missed ×2 to 2026-03-12T00:00:00.000Z',
+      'secops@2026-03-11T00:00:00.000Z schedule missed ×2 to 2026-03-12T00:00:00.000Z',
       'engineering@2026-03-13T00:00:00.000Z catch-up open',
       'secops@2026-03-13T00:00:00.000Z catch-up open',
     ]);
@@ -208,7 +214,7 @@ describe('catch-up after downtime', () => {
       else expect(eventOf(r).map((e) => [e.type, e.toStatus, e.note])).toEqual([['created', 'pending', 'catch-up']]);
     }
     expect(logger.warnings).toHaveLength(1);
-    expect(logger.warnings[0]!.obj).toMatchObject({ caughtUp: 2, missed: 4 });
+    expect(logger.warnings[0]!.obj).toMatchObject({ caughtUp: 2, missed: 4, missedRuns: 2 });
   });
 
   test('several late fires within the window: only the newest is posted, the older ones in the window are missed', async () => {
@@ -219,12 +225,10 @@ describe('catch-up after downtime', () => {
     clock.set('2026-03-11T07:00:00Z'); // down 31 h: fires at 06, 12, 18 (10th) and 00, 06 (11th)
     const result = await scheduler.runDue();
 
-    expect(result).toMatchObject({ created: 0, caughtUp: 1, missed: 4 });
+    expect(result).toMatchObject({ created: 0, caughtUp: 1, missed: 4, missedRuns: 1 });
     expect(describe_(await occurrences(temp.store))).toEqual([
-      'secops@2026-03-10T06:00:00.000Z schedule missed', // older than the window
-      'secops@2026-03-10T12:00:00.000Z schedule missed',
-      'secops@2026-03-10T18:00:00.000Z schedule missed',
-      'secops@2026-03-11T00:00:00.000Z schedule missed',
+      // 06:00 is older than the window, the others within it: one run all the same
+      'secops@2026-03-10T06:00:00.000Z schedule missed ×4 to 2026-03-11T00:00:00.000Z',
       'secops@2026-03-11T06:00:00.000Z catch-up open',
     ]);
   });
@@ -238,10 +242,10 @@ describe('catch-up after downtime', () => {
     clock.set('2026-03-11T05:00:00Z'); // Wednesday's fire was 5 h ago, the window is 2 h
     const result = await scheduler.runDue();
 
-    expect(result).toMatchObject({ created: 0, caughtUp: 0, missed: 2 });
+    expect(result).toMatchObject({ created: 0, caughtUp: 0, missed: 2, missedRuns: 2 });
     expect(describe_(await occurrences(temp.store))).toEqual([
-      'engineering@2026-03-11T00:00:00.000Z schedule missed',
-      'secops@2026-03-11T00:00:00.000Z schedule missed',
+      'engineering@2026-03-11T00:00:00.000Z schedule missed ×1 to 2026-03-11T00:00:00.000Z',
+      'secops@2026-03-11T00:00:00.000Z schedule missed ×1 to 2026-03-11T00:00:00.000Z',
     ]);
     expect(await listOutbox(temp.store.db)).toEqual([]);
   });
@@ -269,8 +273,11 @@ describe('catch-up after downtime', () => {
     clock.set('2026-03-13T00:05:00Z'); // five minutes after Friday's fire: late, not on time
     const result = await scheduler.runDue();
 
-    expect(result).toMatchObject({ created: 0, caughtUp: 0, missed: 6 });
-    expect((await occurrences(temp.store)).every((r) => r.state === 'missed')).toBe(true);
+    expect(result).toMatchObject({ created: 0, caughtUp: 0, missed: 6, missedRuns: 2 });
+    expect(describe_(await occurrences(temp.store))).toEqual([
+      'engineering@2026-03-11T00:00:00.000Z schedule missed ×3 to 2026-03-13T00:00:00.000Z',
+      'secops@2026-03-11T00:00:00.000Z schedule missed ×3 to 2026-03-13T00:00:00.000Z',
+    ]);
     expect(await listOutbox(temp.store.db)).toEqual([]);
   });
 
@@ -291,21 +298,41 @@ describe('catch-up after downtime', () => {
     ]);
   });
 
-  test(`after a long outage at most ${MAX_MISSED_RECORDED} misses per activity and team are recorded, the rest only counted`, async () => {
+  test('after 30 days down every missed fire time is in one run: one row and one event, with its first, last and count', async () => {
     const clock = new FakeClock('2026-01-01T00:00:05Z');
     const { scheduler } = makeEngine({ store: temp.store, catalog: SIX_HOURLY, clock, catchup: HOUR });
     await scheduler.runDue();
 
-    clock.set('2026-01-31T00:30:00Z'); // 30 days of four fires a day
+    clock.set('2026-01-31T00:30:00Z'); // 30 days of four fires a day; the last one, at 00:00, is caught up
     const result = await scheduler.runDue();
 
-    expect(result.caughtUp).toBe(1);
-    expect(result.missed).toBe(MAX_MISSED_RECORDED);
-    expect(result.missedNotRecorded).toBeGreaterThan(0);
+    expect(result).toEqual({ created: 0, caughtUp: 1, missed: 30 * 4 - 1, missedRuns: 1, missedNotRecorded: 0 });
     const rows = await occurrences(temp.store);
-    expect(rows.filter((r) => r.state === 'missed')).toHaveLength(MAX_MISSED_RECORDED);
-    // The newest misses are the ones kept.
-    expect(rows.filter((r) => r.state === 'missed').at(-1)!.scheduled_at).toBe(ms('2026-01-30T18:00:00Z'));
+    expect(describe_(rows)).toEqual(['secops@2026-01-01T06:00:00.000Z schedule missed ×119 to 2026-01-30T18:00:00.000Z', 'secops@2026-01-31T00:00:00.000Z catch-up open']);
+    // The catch-up's card first, then the record.
+    expect((await listEvents(temp.store.db)).map((e) => [e.occurrenceId, e.type])).toEqual([
+      [rows[1]!.id, 'created'],
+      [rows[0]!.id, 'missed'],
+    ]);
+  });
+
+  test(`a run counts at most the newest ${MAX_MISSED_COUNTED} fire times; that more were missed is logged`, async () => {
+    const everyMinute = oneActivityIn('UTC', '* * * * *');
+    const clock = new FakeClock('2026-01-01T00:00:05Z');
+    const { scheduler, logger } = makeEngine({ store: temp.store, catalog: everyMinute, clock, catchup: HOUR });
+    await scheduler.runDue();
+
+    clock.set('2026-01-09T00:00:30Z'); // eight days of a fire a minute: 11,520
+    const result = await scheduler.runDue();
+
+    expect(result.missed).toBe(MAX_MISSED_COUNTED);
+    expect(result.missedRuns).toBe(1);
+    expect(result.missedNotRecorded).toBeGreaterThan(0);
+    const run = (await occurrences(temp.store)).find((r) => r.state === 'missed')!;
+    // The newest are the ones counted: the run ends just before the catch-up window's last late fire time.
+    expect(run.missed_count).toBe(MAX_MISSED_COUNTED);
+    expect(run.missed_last_at! - run.scheduled_at).toBe((MAX_MISSED_COUNTED - 1) * MINUTE);
+    expect(logger.warnings[0]!.obj).toMatchObject({ missedNotRecorded: result.missedNotRecorded });
   });
 });
 
@@ -319,8 +346,8 @@ describe('idempotence', () => {
     const second = await scheduler.runDue();
 
     expect(first.caughtUp + first.missed).toBe(6);
-    expect(second).toEqual({ created: 0, caughtUp: 0, missed: 0, missedNotRecorded: 0 });
-    expect(await occurrences(temp.store)).toHaveLength(6);
+    expect(second).toEqual({ created: 0, caughtUp: 0, missed: 0, missedRuns: 0, missedNotRecorded: 0 });
+    expect(await occurrences(temp.store)).toHaveLength(4); // two catch-ups, two missed runs
     expect(await duplicateSlots(temp.store)).toEqual([]);
   });
 
@@ -350,7 +377,10 @@ describe('idempotence', () => {
 
     const rows = await occurrences(temp.store);
     expect(await duplicateSlots(temp.store)).toEqual([]);
-    expect(ra.created + rb.created + ra.caughtUp + rb.caughtUp + ra.missed + rb.missed).toBe(rows.length);
+    expect(ra.created + rb.created + ra.caughtUp + rb.caughtUp + ra.missedRuns + rb.missedRuns).toBe(rows.length);
+    // One run for the gap, recorded by the instance whose claim won: 11 fire times from 06:00 on the 10th.
+    expect(describe_(rows.filter((r) => r.state === 'missed'))).toEqual(['secops@2026-03-10T06:00:00.000Z schedule missed ×11 to 2026-03-12T18:00:00.000Z']);
+    expect(ra.missed + rb.missed).toBe(11);
     // 2026-03-13T00:00 is on time, so the late 2026-03-12T18:00 is recorded missed rather than posted too.
     expect(describe_(rows.filter((r) => r.state === 'open'))).toEqual(['secops@2026-03-13T00:00:00.000Z schedule open']);
     expect(await listEvents(temp.store.db)).toHaveLength(rows.length);
@@ -372,7 +402,9 @@ describe('idempotence', () => {
     expect(await duplicateSlots(temp.store)).toEqual([]);
     expect(sum('created')).toBe(1); // 2026-03-13T00:00 is on time
     expect(sum('caughtUp')).toBe(0); // one card per task: the on-time fire supersedes the late one
-    expect(sum('created') + sum('caughtUp') + sum('missed')).toBe(rows.length);
+    expect(sum('created') + sum('caughtUp') + sum('missedRuns')).toBe(rows.length);
+    expect(sum('missed')).toBe(11);
+    expect(describe_(rows.filter((r) => r.state === 'missed'))).toEqual(['secops@2026-03-10T06:00:00.000Z schedule missed ×11 to 2026-03-12T18:00:00.000Z']);
     expect(describe_(rows.filter((r) => r.state === 'open'))).toEqual(['secops@2026-03-13T00:00:00.000Z schedule open']);
     expect(await listEvents(temp.store.db)).toHaveLength(rows.length);
     expect((await listOutbox(temp.store.db)).map((i) => i.kind)).toEqual(['reminder.post']);

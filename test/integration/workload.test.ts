@@ -91,6 +91,49 @@ async function doneAfter(a: Activity, team: string, at: number, after: number): 
   return engine.service.complete(HOME_TENANT, o.id, alice, undefined, SAME_CONVERSATION);
 }
 
+/**
+ * A missed fire time as the scheduler recorded it before runs existed (one row per fire time, no count): what a
+ * database migrated from that version holds.
+ */
+async function recordMissedRowAsBeforeRuns(a: Activity, team: string, at: number): Promise<void> {
+  await temp.store.db
+    .insertInto('occurrences')
+    .values({
+      id: `old-missed-${at}`,
+      tenant_id: HOME_TENANT,
+      activity_id: a.id,
+      team_id: team,
+      scheduled_at: at,
+      due_at: at + a.dueAfterMs,
+      escalate_at: null,
+      trigger: 'schedule',
+      state: 'missed',
+      created_at: clock.now(),
+      closed_at: clock.now(),
+      posted_at: null,
+      acknowledged_at: null,
+      ack_user_id: null,
+      ack_aad_id: null,
+      ack_name: null,
+      snoozed_until: null,
+      snoozed_by_name: null,
+      overdue_at: null,
+      escalated_at: null,
+      closed_user_id: null,
+      closed_aad_id: null,
+      closed_name: null,
+      close_note: null,
+      started_by_name: null,
+      moved_from_at: null,
+      moved_reason: null,
+      moved_reason_ko: null,
+      posted_conversation_id: null,
+      posted_activity_id: null,
+      posted_service_url: null,
+    })
+    .execute();
+}
+
 interface Seeded {
   overdue: Occurrence;
   acknowledged: Occurrence;
@@ -115,7 +158,7 @@ async function seedSecOpsMonth(): Promise<Seeded> {
   clock.set(nineKst('2026-03-05') + HOUR);
   await engine.service.skip(HOME_TENANT, skipped.id, bob, 'Public holiday', SAME_CONVERSATION);
   clock.set(nineKst('2026-03-07'));
-  await engine.service.createScheduled(HOME_TENANT, DAILY, 'secops', nineKst('2026-03-06'), 'missed');
+  await recordMissedRowAsBeforeRuns(DAILY, 'secops', nineKst('2026-03-06'));
   const overdue = await fired(DAILY, 'secops', nineKst('2026-03-09'));
   await doneAfter(DAILY, 'secops', nineKst('2026-03-12'), HOUR);
   await doneAfter(DAILY, 'secops', nineKst('2026-03-13'), 30 * MINUTE);

@@ -145,6 +145,7 @@ function workloadView(locale: Locale, full: boolean): WorkloadCardView {
     moreOpen: full ? 3 : 0,
     upcoming: full ? Array.from({ length: 5 }, (_, i) => ({ title: `Next ${i}`, whenText: `Tue 10 Mar, 0${i}:00` })) : [],
     ...(full ? { warning: '3 open tasks are recorded but not posted: no channel is bound to Blue Team.' } : {}),
+    missedRuns: full ? [{ title: 'Review firewall rule changes', text: 'missed 96 times between Mon 24 Nov, 09:00 and Sun 30 Nov, 09:00' }] : [],
   };
 }
 

@@ -121,6 +121,7 @@ describe('lists and summaries', () => {
       upcoming: [],
       stats: { due: 0, doneOnTime: 0, doneLate: 0, skipped: 0, missed: 0, windowDays: 30 },
       weekly: [],
+      missedRuns: [],
     };
     const card = renderWorkloadCard(views.workload(workload, locale));
     expect(markupProblems(card)).toEqual([]);

@@ -136,6 +136,8 @@ export interface WorkloadCardView {
   readonly upcoming: readonly { readonly title: string; readonly whenText: string }[];
   /** Set when the team has no bound channel: "3 tasks recorded but not posted: no channel is bound." */
   readonly warning?: string;
+  /** Runs of fire times missed while the bot was down: "missed 96 times between … and …", the latest first. */
+  readonly missedRuns: readonly { readonly title: string; readonly text: string }[];
 }
 
 export interface TaskListCardView {

@@ -308,10 +308,14 @@ export function buildCardCases(): CardCase[] {
         ] as const
       ).map(([id, at]) => ({ title: title(id, locale), whenText: when(at, locale) })),
       warning: t(locale, 'workload.unposted', { count: 3, team: teamName('secops', locale) }),
+      missedRuns: [
+        { title: title('escalation-ticket-update', locale), text: t(locale, 'workload.missedRun', { count: 5, first: when('2026-11-17T09:00', locale), last: when('2026-11-21T09:00', locale) }) },
+        { title: title('secure-score-report', locale), text: t(locale, 'workload.missedRun', { count: 1, first: when('2026-11-17T10:00', locale) }) },
+      ],
     });
     add('workload', 'empty', locale, theme, renderWorkloadCard, {
       locale, teamName: teamName('monitoring', locale), openCount: 0, overdueCount: 0, snoozedCount: 0, doneLast7Days: 0,
-      completionText: t(locale, 'workload.none'), medianText: t(locale, 'workload.none'), openItems: [], moreOpen: 0, upcoming: [],
+      completionText: t(locale, 'workload.none'), medianText: t(locale, 'workload.none'), openItems: [], moreOpen: 0, upcoming: [], missedRuns: [],
     });
 
     add('task-list', 'mine', locale, theme, renderTaskListCard, {
