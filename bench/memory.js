@@ -88,7 +88,7 @@ async function idleBuiltin(dir, run, settleMs, appRoot) {
   }
 }
 
-async function fanOutProcess(dir, run, channels, quick, appRoot) {
+async function fanOutProcess(dir, run, channels, quick, appRoot, startupMs) {
   const { openStore, parseDatabaseUrl } = c.dist('storage/database');
   const { FakeBotConnector } = c.loadFakeConnector();
   const connector = new FakeBotConnector({ now: () => Date.now() });
@@ -104,9 +104,9 @@ async function fanOutProcess(dir, run, channels, quick, appRoot) {
   }
   await store.close();
   // Fires once, a few seconds after the process is up (6-field cron, UTC).
-  // Far enough ahead for a slow start on a busy machine: a process that is not up before its fire time would
-  // miss the fan-out this measures (see the check after the start).
-  const fireAt = new Date(Math.ceil((Date.now() + (quick ? 8000 : 12000)) / 1000) * 1000);
+  // Far enough ahead for this build's start on this machine (twice the idle start just measured): a process that
+  // is not up before its fire time would miss the fan-out this measures (see the check after the start).
+  const fireAt = new Date(Math.ceil((Date.now() + Math.max(quick ? 8000 : 12000, 2 * startupMs + 3000)) / 1000) * 1000);
   const cron = `${fireAt.getUTCSeconds()} ${fireAt.getUTCMinutes()} ${fireAt.getUTCHours()} * * *`;
   const teams = Array.from({ length: channels }, (_, i) => `  - id: c${i}\n    name: Team ${i}\n`).join('');
   const catalogFile = join(dir, `fanout-${run}-${appRoot === c.APP_ROOT ? 'app' : 'compare'}.yaml`);
@@ -152,7 +152,7 @@ async function main(opts) {
       for (const build of builds) {
         const a = await idleBuiltin(dir, r, opts.quick ? 1500 : 3000, build.root);
         runs[build.key].idle.push(a);
-        const b = await fanOutProcess(dir, r, channels, opts.quick, build.root);
+        const b = await fanOutProcess(dir, r, channels, opts.quick, build.root, a.startupMs);
         runs[build.key].fan.push(b);
         c.log(
           `memory run ${r + 1}/${opts.runs}${build.key === 'app' ? '' : ` (${build.root})`}: idle (built-in catalog) ${a.idleRssMB} MB, first card action ${a.firstCardActionMs} ms (second ${a.secondCardActionMs} ms), then ${a.afterCardActionsRssMB} MB; ${channels} channels: idle ${b.idleRssMB} MB, peak ${b.peakRssMB} MB, after fan-out ${b.afterFanOutRssMB} MB, later ${b.laterRssMB} MB`,
