@@ -175,6 +175,9 @@ export async function processBotRequest(adapter: BotAdapter, req: BotRequest, lo
     logger.warn({ reason: refusal, activityId: (req.body as Activity).id }, 'rejected unauthenticated Bot Framework request');
     return { status: 401, body: { error: { code: 'Unauthorized', message: 'The request is not authenticated as Bot Framework traffic.' } } };
   }
+  // Built here on the first request in local mode: should that fail, it is the server's fault (500, logged by the
+  // HTTP layer), not an authentication failure, which is what an error inside the try below is taken for.
+  adapter.cloudAdapter();
   let started = false;
   try {
     const invoke = await adapter.runActivity(authHeader, req.body as Activity, async (context) => {
