@@ -4,11 +4,11 @@
  * mode) with a 401 for a request that could not be authenticated, and turn errors logged with the activity id
  * instead of crashing anything.
  */
-import { ConfidentialClientApplication } from '@azure/msal-node';
-import { CloudAdapter, ConfigurationBotFrameworkAuthentication, type TurnContext, type Activity } from 'botbuilder';
-import { EmulatorValidation, MsalServiceClientCredentialsFactory, type ServiceClientCredentialsFactory } from 'botframework-connector';
+import type { Activity, CloudAdapter, ConversationReference, InvokeResponse, TurnContext } from 'botbuilder';
+import type { BotFrameworkAuthentication, ServiceClientCredentialsFactory } from 'botframework-connector';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
+import { botbuilder, botframeworkConnector, msalNode } from './bot-framework';
 import type { ServiceUrlPolicy } from './service-url';
 import { refuseNonTeamsActivity } from './teams-gate';
 import { decodeJwtPart } from '../jwt-parts';
@@ -23,19 +23,40 @@ export interface BotResponse {
   readonly body?: unknown;
 }
 
-/** CloudAdapter with the authenticated entry point exposed, so errors are ours to log and answer. */
-export class BotAdapter extends CloudAdapter {
+/**
+ * botbuilder's CloudAdapter behind the two ways this bot uses it (an inbound activity with the authenticated entry
+ * point exposed, so errors are ours to log and answer; a proactive turn). The CloudAdapter, and with it botbuilder
+ * (bot-framework.ts), is built on first use: in local mode that is the first activity or the first post.
+ */
+export class BotAdapter {
+  private cloud: TeamsCloudAdapter | undefined;
+
   /**
+   * @param authentication builds botbuilder's authentication, when the CloudAdapter is first needed.
    * @param serviceUrls the service-URL allow-list the edge checks before this adapter runs an activity.
    * @param channelTokenIssuer the only `iss` an inbound token may carry (ToBotFromChannelTokenIssuer); undefined in
    *   local mode, where requests are not authenticated at all.
+   * @param onTurnError what botbuilder calls with an error thrown inside a turn.
    */
   constructor(
-    auth: ConfigurationBotFrameworkAuthentication,
+    private readonly authentication: () => BotFrameworkAuthentication,
     readonly serviceUrls: ServiceUrlPolicy,
     private readonly channelTokenIssuer?: string,
-  ) {
-    super(auth);
+    private readonly onTurnError?: (context: TurnContext, error: Error) => Promise<void>,
+  ) {}
+
+  /** botbuilder's adapter, built on the first call. */
+  cloudAdapter(): CloudAdapter {
+    return this.teamsCloudAdapter();
+  }
+
+  private teamsCloudAdapter(): TeamsCloudAdapter {
+    if (!this.cloud) {
+      const cloud = new (teamsCloudAdapterClass())(this.authentication());
+      if (this.onTurnError) cloud.onTurnError = this.onTurnError;
+      this.cloud = cloud;
+    }
+    return this.cloud;
   }
 
   /** Why the Authorization header is refused before botbuilder sees it, or undefined (see channelTokenProblem). */
@@ -44,12 +65,42 @@ export class BotAdapter extends CloudAdapter {
   }
 
   async runActivity(authHeader: string, activity: Activity, logic: (context: TurnContext) => Promise<void>) {
+    const cloud = this.teamsCloudAdapter();
     try {
-      return await this.processActivity(authHeader, activity, logic);
+      return await cloud.runActivity(authHeader, activity, logic);
     } finally {
       forgetEmulatorIssuers();
     }
   }
+
+  /** A proactive turn in the conversation `reference` names, as the bot `botAppId` ('' in local mode). */
+  continueConversationAsync(botAppId: string, reference: Partial<ConversationReference>, logic: (context: TurnContext) => Promise<void>): Promise<void> {
+    return this.cloudAdapter().continueConversationAsync(botAppId, reference, logic);
+  }
+}
+
+/** CloudAdapter with its authenticated entry point (protected in botbuilder) exposed. */
+interface TeamsCloudAdapter extends CloudAdapter {
+  runActivity(authHeader: string, activity: Activity, logic: (context: TurnContext) => Promise<void>): Promise<InvokeResponse | undefined>;
+}
+
+let teamsCloudAdapter: (new (auth: BotFrameworkAuthentication) => TeamsCloudAdapter) | undefined;
+
+/**
+ * The class is defined when botbuilder is first loaded: it extends botbuilder's CloudAdapter. The Emulator issuers
+ * (below) are remembered then, before any request.
+ */
+function teamsCloudAdapterClass(): new (auth: BotFrameworkAuthentication) => TeamsCloudAdapter {
+  if (!teamsCloudAdapter) {
+    const issuers = botframeworkConnector().EmulatorValidation.ToBotFromEmulatorTokenValidationParameters.issuer;
+    if (Array.isArray(issuers)) emulatorIssuers = { list: issuers, count: issuers.length };
+    teamsCloudAdapter = class extends botbuilder().CloudAdapter implements TeamsCloudAdapter {
+      runActivity(authHeader: string, activity: Activity, logic: (context: TurnContext) => Promise<void>): Promise<InvokeResponse | undefined> {
+        return this.processActivity(authHeader, activity, logic);
+      }
+    };
+  }
+  return teamsCloudAdapter;
 }
 
 /**
@@ -59,34 +110,38 @@ export class BotAdapter extends CloudAdapter {
  * requests, 9 → 4,009 entries). This bot takes no Emulator tokens (channelTokenProblem), so the list goes back to
  * botbuilder's own after each request.
  */
-const EMULATOR_ISSUERS = EmulatorValidation.ToBotFromEmulatorTokenValidationParameters.issuer;
-const EMULATOR_ISSUER_COUNT = Array.isArray(EMULATOR_ISSUERS) ? EMULATOR_ISSUERS.length : 0;
+let emulatorIssuers: { readonly list: string[]; readonly count: number } | undefined;
 function forgetEmulatorIssuers(): void {
-  if (Array.isArray(EMULATOR_ISSUERS) && EMULATOR_ISSUERS.length > EMULATOR_ISSUER_COUNT) EMULATOR_ISSUERS.length = EMULATOR_ISSUER_COUNT;
+  if (emulatorIssuers && emulatorIssuers.list.length > emulatorIssuers.count) emulatorIssuers.list.length = emulatorIssuers.count;
 }
 
 /**
  * Creates the adapter from the standard Bot Framework variables (no MicrosoftAppId: local mode) and the cloud's
  * endpoints (config.botFrameworkAuth, always complete, so botbuilder never mixes its defaults with ours).
+ * In authenticated mode botbuilder and MSAL are loaded and the CloudAdapter built here, at start: a credential or an
+ * endpoint they refuse stops start-up instead of the first request, and Teams' traffic needs them at once anyway.
+ * In local mode (no credentials; the endpoints config.ts has validated) it is built on first use.
  */
 export function createAdapter(config: Config, logger: Logger, serviceUrls: ServiceUrlPolicy): BotAdapter {
-  const auth = new ConfigurationBotFrameworkAuthentication(
-    {
-      MicrosoftAppId: config.microsoftAppId ?? '',
-      MicrosoftAppPassword: config.microsoftAppPassword ?? '',
-      MicrosoftAppType: config.microsoftAppType,
-      MicrosoftAppTenantId: config.microsoftAppTenantId ?? '',
-      ...config.botFrameworkAuth,
-    },
-    privateCloudCredentials(config),
-  );
-  const adapter = new BotAdapter(auth, serviceUrls, config.localMode ? undefined : config.botFrameworkAuth.ToBotFromChannelTokenIssuer);
-  adapter.onTurnError = async (context: TurnContext, error: Error) => {
+  const authentication = () =>
+    new (botbuilder().ConfigurationBotFrameworkAuthentication)(
+      {
+        MicrosoftAppId: config.microsoftAppId ?? '',
+        MicrosoftAppPassword: config.microsoftAppPassword ?? '',
+        MicrosoftAppType: config.microsoftAppType,
+        MicrosoftAppTenantId: config.microsoftAppTenantId ?? '',
+        ...config.botFrameworkAuth,
+      },
+      privateCloudCredentials(config),
+    );
+  const onTurnError = async (context: TurnContext, error: Error) => {
     logger.error({ err: error, activityId: context.activity?.id, activityType: context.activity?.type, conversationId: context.activity?.conversation?.id }, 'turn failed');
     if (context.activity?.type === 'message') {
       await context.sendActivity('Sorry, something went wrong on my side; nothing was recorded. Please try again.').catch(() => undefined);
     }
   };
+  const adapter = new BotAdapter(authentication, serviceUrls, config.localMode ? undefined : config.botFrameworkAuth.ToBotFromChannelTokenIssuer, onTurnError);
+  if (!config.localMode) adapter.cloudAdapter();
   return adapter;
 }
 
@@ -120,6 +175,9 @@ export async function processBotRequest(adapter: BotAdapter, req: BotRequest, lo
     logger.warn({ reason: refusal, activityId: (req.body as Activity).id }, 'rejected unauthenticated Bot Framework request');
     return { status: 401, body: { error: { code: 'Unauthorized', message: 'The request is not authenticated as Bot Framework traffic.' } } };
   }
+  // Built here on the first request in local mode: should that fail, it is the server's fault (500, logged by the
+  // HTTP layer), not an authentication failure, which is what an error inside the try below is taken for.
+  adapter.cloudAdapter();
   let started = false;
   try {
     const invoke = await adapter.runActivity(authHeader, req.body as Activity, async (context) => {
@@ -153,10 +211,10 @@ function privateCloudCredentials(config: Config): ServiceClientCredentialsFactor
   const loginUrl = config.botFrameworkAuth.ToChannelFromBotLoginUrl;
   if (config.localMode || config.microsoftAppType === 'UserAssignedMSI') return undefined;
   if (BOTBUILDER_LOGIN_PREFIXES.some((prefix) => loginUrl.toLowerCase().startsWith(prefix))) return undefined;
-  const client = new ConfidentialClientApplication({
+  const client = new (msalNode().ConfidentialClientApplication)({
     auth: { clientId: config.microsoftAppId!, clientSecret: config.microsoftAppPassword!, authority: loginUrl, knownAuthorities: [new URL(loginUrl).host] },
   });
-  return new MsalServiceClientCredentialsFactory(config.microsoftAppId!, client);
+  return new (botframeworkConnector().MsalServiceClientCredentialsFactory)(config.microsoftAppId!, client);
 }
 
 const SIGNING_ALGORITHMS = new Set(['RS256', 'RS384', 'RS512']);

@@ -3,7 +3,8 @@
  * answer travels in the body of the invoke response (HTTP 200 whatever the `statusCode` inside says: that is how
  * Teams reads Universal Actions answers).
  */
-import { ActivityTypes, type TurnContext } from 'botbuilder';
+import type { TurnContext } from 'botbuilder';
+import { botbuilder } from './bot-framework';
 import type { AdaptiveCardJson } from './cards/card-renderer';
 
 const CARD = 'application/vnd.microsoft.card.adaptive';
@@ -42,5 +43,5 @@ export function isCardAnswer(answer: InvokeAnswer): boolean {
 
 /** Hands the answer to botbuilder, which returns it as the body of the HTTP response to the invoke. */
 export async function sendInvokeAnswer(context: TurnContext, answer: InvokeAnswer): Promise<void> {
-  await context.sendActivity({ type: ActivityTypes.InvokeResponse, value: { status: 200, body: answer } });
+  await context.sendActivity({ type: botbuilder().ActivityTypes.InvokeResponse, value: { status: 200, body: answer } });
 }

@@ -4,11 +4,12 @@
  * HTTP failures are translated into the domain's `DeliveryFailure` kinds. Nothing is sent to a service URL off
  * the allow-list, whoever stored it: botbuilder would send the bot's bearer token along.
  */
-import { CardFactory, MessageFactory, type ConversationReference, type TurnContext } from 'botbuilder';
+import type { ConversationReference, TurnContext } from 'botbuilder';
 import type { ConnectorClient } from 'botframework-connector';
 import { DeliveryFailure, type ChannelTarget, type Delivery, type DigestTask, type Posted, type ReminderPoster } from '../reminders/delivery.port';
 import type { Clock } from '../reminders/clock';
 import type { BotAdapter } from './adapter';
+import { botbuilder } from './bot-framework';
 import type { Locale } from './cards/card-views';
 import { renderDigestCard, renderEscalationCard, renderMessageCard, renderNudgeCard, renderReminderCard, type AdaptiveCardJson } from './cards/card-renderer';
 import type { CardViews } from './card-views.builder';
@@ -88,7 +89,7 @@ export class TeamsPoster implements ReminderPoster {
       case 'reminder.update':
         await this.inConversation(d.occurrence.postedServiceUrl!, d.occurrence.tenantId, d.occurrence.postedConversationId!, async (ctx) => {
           const card = renderReminderCard(views.reminder(d.occurrence, now, locale, { shrink: d.shrink }));
-          await ctx.updateActivity({ type: 'message', id: d.occurrence.postedActivityId!, attachments: [CardFactory.adaptiveCard(card)] });
+          await ctx.updateActivity({ type: 'message', id: d.occurrence.postedActivityId!, attachments: [botbuilder().CardFactory.adaptiveCard(card)] });
         });
         return undefined;
       case 'reminder.nudge': {
@@ -96,6 +97,7 @@ export class TeamsPoster implements ReminderPoster {
         const message = d.reason === 'overdue' ? t(locale, 'nudge.overdue', { time: views.time(o.dueAt, o.activityId, locale) }) : t(locale, 'nudge.snoozeEnded');
         const card = renderNudgeCard({ locale, occurrenceId: o.id, title: views.title(o.activityId, locale), message, dueText: views.time(o.dueAt, o.activityId, locale) });
         await this.inConversation(o.postedServiceUrl!, o.tenantId, o.postedConversationId!, async (ctx) => {
+          const { CardFactory, MessageFactory } = botbuilder();
           await ctx.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(card)));
         });
         return undefined;
@@ -174,6 +176,7 @@ export class TeamsPoster implements ReminderPoster {
   private async postToChannel(target: ChannelTarget, card: AdaptiveCardJson): Promise<Posted> {
     let posted: Posted | undefined;
     await this.inConversation(target.serviceUrl, target.tenantId, target.channelId, async (ctx) => {
+      const { CardFactory, MessageFactory } = botbuilder();
       const client = ctx.turnState.get<ConnectorClient>(ctx.adapter.ConnectorClientKey);
       const result = await client.conversations.createConversation({
         isGroup: true,

@@ -222,7 +222,7 @@ describe.each(DIALECTS)('a database that already holds an off-list service URL (
     config = parseConfig({ ...AUTHENTICATED, SERVICE_URL_ALLOWLIST: origin(teams.url), SOC_TIMEZONE: 'Asia/Seoul', LOG_LEVEL: 'silent' });
     const catalog = loadCatalog({ defaultTimezone: config.timezone });
     // The app's own wiring, except that its poster gets the stand-in token: every send carries the bot's bearer.
-    const tokenAdapter = new BotAdapter(new ConfigurationBotFrameworkAuthentication({ MicrosoftAppId: APP_ID }, new StandInTokenFactory()), new ServiceUrlPolicy(config.serviceUrlAllowlist, { allowLoopback: config.localMode }));
+    const tokenAdapter = new BotAdapter(() => new ConfigurationBotFrameworkAuthentication({ MicrosoftAppId: APP_ID }, new StandInTokenFactory()), new ServiceUrlPolicy(config.serviceUrlAllowlist, { allowLoopback: config.localMode }));
     const poster = new TeamsPoster({ adapter: tokenAdapter, appId: APP_ID, views: new CardViews(catalog), clock, locale: 'en', timezone: catalog.timezone, serviceUrls: tokenAdapter.serviceUrls });
     app = createApp({ config, catalog, store, logger: createLogger('silent'), clock, autoRun: false, poster });
     await app.start(0, '127.0.0.1');

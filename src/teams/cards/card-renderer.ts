@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GlobalSettings, Template } from 'adaptivecards-templating';
+import type * as Templating from 'adaptivecards-templating';
 import { packageRoot } from '../../package-root';
 import { SNOOZE_MINUTES, type OccurrenceStatus } from '../../reminders/occurrence.types';
 import { cardStrings } from '../i18n';
@@ -137,13 +137,21 @@ export function renderMessageCard(view: MessageCardView): AdaptiveCardJson {
   return render('message.json', { locale: view.locale }, { title: view.title ?? '', markdown: view.markdown ?? '', paragraphs });
 }
 
-const templates = new Map<TemplateName, Template>();
+const templates = new Map<TemplateName, Templating.Template>();
 
-function templateOf(name: TemplateName): Template {
+let templating: typeof Templating | undefined;
+
+/** adaptivecards-templating (its expression engine: 7 MB of heap), required at the first render, not at start. */
+function templatingLibrary(): typeof Templating {
+  templating ??= require('adaptivecards-templating') as typeof Templating;
+  return templating;
+}
+
+function templateOf(name: TemplateName): Templating.Template {
   let template = templates.get(name);
   if (!template) {
     const json: unknown = JSON.parse(readFileSync(join(packageRoot(), 'cards', name), 'utf8'));
-    template = new Template(json);
+    template = new (templatingLibrary().Template)(json);
     templates.set(name, template);
   }
   return template;
@@ -154,6 +162,7 @@ function render(name: TemplateName, view: { readonly locale: Locale }, extra: Re
   const unbound: string[] = [];
   // Without this hook the templating library leaves an unbound `${path}` in the card, which Teams would show.
   // The hook is global, so it is set only for this synchronous expansion.
+  const { GlobalSettings } = templatingLibrary();
   const previous = GlobalSettings.getUndefinedFieldValueSubstitutionString;
   GlobalSettings.getUndefinedFieldValueSubstitutionString = (path: string) => {
     unbound.push(path);

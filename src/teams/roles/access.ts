@@ -8,11 +8,11 @@
  *    members and owners alike (botframework-schema TeamsChannelAccount.userRole; Teams' getMember docs).
  * The rules are a table (`REQUIRED`) and a rank; routes ask `requireRole` before they change anything.
  */
-import { TeamsInfo } from 'botbuilder';
 import type { SkipPolicy } from '../../catalog/catalog.types';
 import type { Clock } from '../../reminders/clock';
 import { NotPermitted, type GuardedAction, type RequiredRole } from '../../reminders/errors';
 import type { Logger } from '../../logger';
+import { botbuilder } from '../bot-framework';
 import { channelOf, type RoutedTurn } from '../routes/routed-turn';
 import { GraphUnavailable, type TeamOwnerDirectory } from './graph-client';
 
@@ -113,7 +113,7 @@ export class TeamsAccessControl implements AccessControl {
     let userRole: string | undefined;
     try {
       // In a channel the roster is the team's; elsewhere the conversation's.
-      const member = await TeamsInfo.getMember(context, turn.activity.from.id);
+      const member = await botbuilder().TeamsInfo.getMember(context, turn.activity.from.id);
       upn = member.userPrincipalName?.toLowerCase() ?? member.email?.toLowerCase();
       userRole = member.userRole?.toLowerCase();
     } catch (err) {
@@ -124,7 +124,7 @@ export class TeamsAccessControl implements AccessControl {
     if (userRole === 'guest' || userRole === 'anonymous') return { role: 'guest', unverified: false };
     if (!teamsTeamId || !this.opts.owners) return { role: 'member', unverified: false };
     try {
-      const details = await TeamsInfo.getTeamDetails(context, teamsTeamId);
+      const details = await botbuilder().TeamsInfo.getTeamDetails(context, teamsTeamId);
       if (!details.aadGroupId) throw new GraphUnavailable('Teams did not say the team\'s group id');
       const owners = await this.opts.owners.ownersOf(turn.tenantId, details.aadGroupId);
       const isOwner = (aad !== undefined && owners.ids.has(aad)) || (upn !== undefined && owners.ids.has(upn));

@@ -11,8 +11,9 @@
  * host (ToChannelFromBotLoginUrl) so sovereign clouds work. In local mode there is no app identity: a loopback
  * GRAPH_ENDPOINT (a stand-in) is then asked without a token, as local mode talks to the Bot Connector.
  */
-import { ConfidentialClientApplication } from '@azure/msal-node';
+import type { ConfidentialClientApplication } from '@azure/msal-node';
 import { isLoopbackHost } from '../../loopback';
+import { msalNode } from '../bot-framework';
 
 /** Owners of a team as Graph names them: Entra object ids and e-mail addresses (UPNs in most tenants), lower-cased. */
 export interface TeamOwners {
@@ -103,7 +104,7 @@ export function msalGraphTokens(appId: string, appPassword: string, loginUrl: st
   return async (tenantId) => {
     let client = clients.get(tenantId);
     if (!client) {
-      client = new ConfidentialClientApplication({
+      client = new (msalNode().ConfidentialClientApplication)({
         auth: { clientId: appId, clientSecret: appPassword, authority: `${login.origin}/${encodeURIComponent(tenantId)}`, knownAuthorities: [login.host] },
       });
       clients.set(tenantId, client);

@@ -1,5 +1,5 @@
 /** How a route answers in chat: always with a card. */
-import { CardFactory, MessageFactory } from 'botbuilder';
+import { botbuilder } from '../bot-framework';
 import { renderMessageCard, type AdaptiveCardJson } from '../cards/card-renderer';
 import type { RoutedTurn } from './routed-turn';
 
@@ -15,5 +15,6 @@ export async function replyWithText(turn: RoutedTurn, text: string): Promise<voi
 }
 
 export async function replyWithCard(turn: Pick<RoutedTurn, 'context'>, card: AdaptiveCardJson): Promise<void> {
+  const { CardFactory, MessageFactory } = botbuilder();
   await turn.context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(card)));
 }

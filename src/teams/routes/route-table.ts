@@ -4,7 +4,8 @@
  * steps every routed activity passes first are in pipeline/. A new command or card verb is a compile error here
  * until it has a handler (CommandName in commands.ts, CardVerb in cards/card-views.ts).
  */
-import { ActivityTypes, type Activity } from 'botbuilder';
+import type { Activity } from 'botbuilder';
+import { botbuilder } from '../bot-framework';
 import type { InvokeAnswer } from '../invoke-answers';
 import { answerCardAction, acknowledgeTask, completeTask, refreshTask, skipTask, snoozeTask, type CardActionDeps, type CardVerbDeps, type CardVerbTable } from './card-actions';
 import { bindChannel, type BindDeps } from './commands/bind';
@@ -26,6 +27,7 @@ export type HandledRoute = Exclude<RouteName, 'ignored'>;
 
 /** Which route an activity takes. Teams' event names are read here and nowhere else. */
 export function routeOf(activity: Partial<Activity>): RouteName {
+  const { ActivityTypes } = botbuilder();
   switch (activity.type) {
     case ActivityTypes.Message:
       return 'message';

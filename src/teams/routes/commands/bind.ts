@@ -3,11 +3,12 @@
  * admin or an owner of this channel's Teams team; moving a team out of ANOTHER Teams team: SOC admins only, and
  * the old channel is told (issue 13).
  */
-import { TeamsInfo, type TurnContext } from 'botbuilder';
+import type { TurnContext } from 'botbuilder';
 import type { Catalog } from '../../../catalog/catalog.types';
 import type { BindingService } from '../../../reminders/binding.service';
 import type { Logger } from '../../../logger';
 import type { CardViews } from '../../card-views.builder';
+import { botbuilder } from '../../bot-framework';
 import { formatTeamList } from '../../catalog-lists';
 import { t } from '../../i18n';
 import { requireRole, type AccessControl } from '../../roles/access';
@@ -52,7 +53,7 @@ export async function bindChannel(turn: RoutedTurn, args: string, deps: BindDeps
  */
 async function lookUpChannelName(context: TurnContext, teamsTeamId: string, channelId: string, logger: Logger): Promise<string | undefined> {
   try {
-    const channels = await TeamsInfo.getTeamChannels(context, teamsTeamId);
+    const channels = await botbuilder().TeamsInfo.getTeamChannels(context, teamsTeamId);
     return channels.find((c) => c.id === channelId)?.name ?? undefined;
   } catch (err) {
     logger.debug({ err: err instanceof Error ? err.message : String(err) }, 'could not read the team\'s channel names');
