@@ -107,13 +107,14 @@ export function registerWorkloadApi(server: Server, deps: WorkloadApiDeps): void
       res.json({ error: person });
       return;
     }
-    const tasks = await workload.myTasks(person.tenantId, person.aadObjectId);
+    const { at, tasks } = await workload.myTasks(person.tenantId, person.aadObjectId);
     const teams = new Map(catalog.teams.map((t) => [t.id, t]));
     const activities = new Map(catalog.activities.map((a) => [a.id, a]));
     res.header('Cache-Control', 'no-store');
     res.json({
       tenantId: person.tenantId,
       aadObjectId: person.aadObjectId,
+      at: iso(at),
       tasks: tasks.map((t) => {
         const team = teams.get(t.teamId);
         const activity = activities.get(t.activityId);

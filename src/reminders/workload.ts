@@ -222,12 +222,13 @@ export class WorkloadService {
    * "My tasks": the open tasks across teams of this tenant assigned to the person with this Entra object id, or
    * acknowledged by them; overdue first, then by due time.
    */
-  async myTasks(tenantId: string, aadObjectId: string): Promise<MyTask[]> {
+  async myTasks(tenantId: string, aadObjectId: string): Promise<{ at: number; tasks: MyTask[] }> {
     const now = this.deps.clock.now();
     const rows = await listOpenOccurrencesOfPerson(this.deps.db, tenantId, aadObjectId);
-    return rows
+    const tasks = rows
       .map((o): MyTask => ({ ...toItem(o, now), relation: o.assignee?.aadObjectId === aadObjectId ? 'assigned' : 'acknowledged' }))
       .sort((a, b) => Number(b.overdue) - Number(a.overdue) || a.dueAt - b.dueAt || a.occurrenceId.localeCompare(b.occurrenceId));
+    return { at: now, tasks };
   }
 
   /** Every overdue task across teams, most overdue first. */
