@@ -5,6 +5,7 @@
  * display or local mode has no person: the API says so (403 NoPerson) and the page explains. Reloads every minute.
  */
 import { ApiClient, ApiError, type MyTask, type MyTasks } from './api';
+import { takeDisplayToken } from './display-token';
 import { h } from './dom';
 import { Formats } from './format';
 import { setUpPage, teamName, type Page } from './page';
@@ -63,7 +64,7 @@ class MyTasksView {
       ),
       ...(mine.tasks.length === 0
         ? [h('section', { class: 'panel panel-open' }, h('p', { class: 'empty' }, s.myNothing))]
-        : [this.section('overdue', s.overdueHeading, overdue, s.noOverdue, at), this.section('open', s.myOpenHeading, open, s.noOpen, at)]),
+        : [this.section('overdue', s.overdueHeading, overdue, s.noOverdue, at), this.section('open', s.openHeading, open, s.noOpen, at)]),
     );
     this.content.setAttribute('aria-busy', 'false');
   }
@@ -112,12 +113,15 @@ class MyTasksView {
 }
 
 async function main(): Promise<void> {
+  // First, before anything can show or log the address: a wall display's link may carry its token.
+  const linkToken = takeDisplayToken();
   const page = await setUpPage();
   const root = document.getElementById('app');
   if (!root) return;
   const s = page.strings;
-  // Inside Teams the SSO token names the person; outside Teams there is nobody to ask, and the API says why.
-  const api = new ApiClient(window.location.origin, async () => (page.host.inTeams ? teamsSsoToken() : undefined));
+  // Inside Teams the SSO token names the person. Outside, a display token names nobody, and the API says so
+  // (403 NoPerson), which the page explains; with no token at all the API asks for sign-in.
+  const api = new ApiClient(window.location.origin, async () => (page.host.inTeams ? teamsSsoToken() : linkToken));
   let view: MyTasksView | undefined;
   const problem = (err: unknown): string => {
     if (!(err instanceof ApiError)) return s.myLoadFailed;

@@ -78,7 +78,6 @@ export interface Strings {
   readonly myLoadFailed: string;
   readonly myNoPerson: string;
   readonly myNothing: string;
-  readonly myOpenHeading: string;
   readonly assignedToMe: string;
   readonly acknowledgedByMe: string;
   readonly team: string;
@@ -179,7 +178,6 @@ const en: Strings = {
   myLoadFailed: 'Your tasks could not be loaded. Trying again in a minute.',
   myNoPerson: 'My tasks shows the tasks of the person signed in to Teams: open it from the SOC Reminders app in Teams. A wall display link has no person, so it has no tasks of its own.',
   myNothing: 'Nothing is on you right now. Tasks assigned to you, or that you acknowledge, show up here.',
-  myOpenHeading: 'Open',
   assignedToMe: 'Assigned to you',
   acknowledgedByMe: 'Acknowledged by you',
   team: 'Team',
@@ -278,7 +276,6 @@ const ko: Strings = {
   myLoadFailed: '내 작업을 불러오지 못했습니다. 1분 후에 다시 시도합니다.',
   myNoPerson: '내 작업은 Teams에 로그인한 사용자의 작업을 보여 줍니다. Teams의 SOC Reminders 앱에서 여세요. 디스플레이 링크에는 사용자가 없어 표시할 작업이 없습니다.',
   myNothing: '지금 맡은 작업이 없습니다. 나에게 배정되거나 내가 확인한 작업이 여기에 표시됩니다.',
-  myOpenHeading: '미완료',
   assignedToMe: '나에게 배정',
   acknowledgedByMe: '내가 확인',
   team: '팀',
