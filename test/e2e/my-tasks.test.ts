@@ -126,10 +126,10 @@ afterAll(async () => {
 });
 
 /** My tasks framed by the simulated Teams host, signed in as `oid`; resolves once the tiles are drawn. */
-async function openMyTasks(oid: string, locale: string, theme: string): Promise<Page> {
+async function openMyTasks(oid: string, locale: string, theme: string, frame: { width?: number; height?: number } = {}): Promise<Page> {
   const page = await browser.context.newPage();
-  const context = { locale, theme, tid: TENANT, userObjectId: oid, hostClientType: 'web', frameContext: 'content', entityId: 'my-tasks' };
-  const html = fakeTeamsHost({ frameContext: 'content', context, src: '/tab/my-tasks.html', ssoToken: ssoToken(oid) });
+  const context = { locale, theme, tid: TENANT, userObjectId: oid, hostClientType: frame.width ? 'android' : 'web', frameContext: 'content', entityId: 'my-tasks' };
+  const html = fakeTeamsHost({ frameContext: 'content', context, src: '/tab/my-tasks.html', ssoToken: ssoToken(oid), ...frame });
   await page.route(`${base}/teams-host-${oid}.html`, (route) => route.fulfill({ contentType: 'text/html', body: html }));
   await page.goto(`${base}/teams-host-${oid}.html`);
   await page.frameLocator('#tab').locator('[data-stat="open"] .tile-value').waitFor();
@@ -194,6 +194,17 @@ test('in Korean and dark, as a Korean shift lead reads it', async () => {
   // Every word on the page is Korean but names, the product and Teams.
   expect(text.replace(/SOC|Reminders|Teams|SecOps|TVM|Asia\/Seoul|[0-9:.,()·%\s-]/g, '').replace(/[가-힣]/g, '')).toBe('');
   await page.locator('#tab').screenshot({ path: join(ARTIFACTS, 'tab-my-tasks-ko-dark.png') });
+  await page.close();
+});
+
+test('on a phone (Teams mobile) each task is a block with labelled cells, and nothing scrolls sideways', async () => {
+  const page = await openMyTasks('aad-jiwoo', 'ko-kr', 'default', { width: 390, height: 844 });
+  const tab = page.frameLocator('#tab');
+  const widths = await tab.locator('html').evaluate((html) => ({ scroll: html.scrollWidth, client: html.clientWidth }));
+  expect(widths.scroll).toBeLessThanOrEqual(widths.client);
+  const row = tab.locator(`tr[data-occurrence="${ids.tickets}"]`);
+  expect(await row.locator('td').evaluateAll((tds) => tds.map((td) => getComputedStyle(td, '::before').content))).toEqual(['"팀"', '"상태"', '"기한"', '"구분"', '"카드"']);
+  await page.locator('#tab').screenshot({ path: join(ARTIFACTS, 'tab-my-tasks-phone-ko.png') });
   await page.close();
 });
 

@@ -14,13 +14,16 @@ export interface FakeTeamsHostOptions {
   readonly src: string;
   /** What `authentication.getAuthToken` answers: a token, or a refusal. @default no SSO here */
   readonly ssoToken?: string;
+  /** The tab frame's size in CSS pixels (390 × 844: a phone). @default 1200 × 900 */
+  readonly width?: number;
+  readonly height?: number;
 }
 
 export function fakeTeamsHost(options: FakeTeamsHostOptions): string {
   const runtime = { apiVersion: 4, isLegacyTeams: false, supports: { app: {}, appInitialization: {}, authentication: {}, pages: { appButton: {}, config: {}, tabs: {} }, teamsCore: {} } };
   const token = options.ssoToken === undefined ? "[false, 'no SSO here']" : `[true, ${JSON.stringify(options.ssoToken)}]`;
   return `<!doctype html><html><body>
-<iframe id="tab" title="tab" src="${options.src}" width="1200" height="900"></iframe>
+<iframe id="tab" title="tab" src="${options.src}" width="${options.width ?? 1200}" height="${options.height ?? 900}" style="border: 0"></iframe>
 <script>
   const frame = document.getElementById('tab');
   window.hostLog = [];
