@@ -52,7 +52,8 @@ function personOf(who: Extract<ApiAuthResult, { ok: true }>): { tenantId: string
   if (who.access === 'display') return { code: 'NoPerson', message: 'The display token reads team workloads; it belongs to no person, so it has no tasks of its own. Open My tasks in Teams.' };
   if (who.access === 'local') return { code: 'NoPerson', message: 'Local mode signs nobody in, so there is no "my": My tasks needs the Teams SSO token of a person (set MicrosoftAppId).' };
   if (!who.tenantId || !who.userId) return { code: 'NoPerson', message: 'The token names no person (no oid claim).' };
-  return { tenantId: who.tenantId, aadObjectId: who.userId };
+  // Object ids are stored lower-case (Teams sends them so; the catalog's rotations are lower-cased on load).
+  return { tenantId: who.tenantId, aadObjectId: who.userId.toLowerCase() };
 }
 
 export function registerWorkloadApi(server: Server, deps: WorkloadApiDeps): void {

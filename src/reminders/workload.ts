@@ -220,14 +220,14 @@ export class WorkloadService {
 
   /**
    * "My tasks": the open tasks across teams of this tenant assigned to the person with this Entra object id, or
-   * acknowledged by them; overdue first, then by due time.
+   * acknowledged by them; overdue first, then by due time (then team and activity, so equal times keep one order).
    */
   async myTasks(tenantId: string, aadObjectId: string): Promise<{ at: number; tasks: MyTask[] }> {
     const now = this.deps.clock.now();
     const rows = await listOpenOccurrencesOfPerson(this.deps.db, tenantId, aadObjectId);
     const tasks = rows
       .map((o): MyTask => ({ ...toItem(o, now), relation: o.assignee?.aadObjectId === aadObjectId ? 'assigned' : 'acknowledged' }))
-      .sort((a, b) => Number(b.overdue) - Number(a.overdue) || a.dueAt - b.dueAt || a.occurrenceId.localeCompare(b.occurrenceId));
+      .sort((a, b) => Number(b.overdue) - Number(a.overdue) || a.dueAt - b.dueAt || a.teamId.localeCompare(b.teamId) || a.activityId.localeCompare(b.activityId) || a.occurrenceId.localeCompare(b.occurrenceId));
     return { at: now, tasks };
   }
 
