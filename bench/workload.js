@@ -10,7 +10,9 @@
  *     (the four repository queries it makes are also timed one by one);
  *   - on SQLite, GET /api/workload against the service process (`node dist/src/index.js`), one request at a time;
  *   - the query plans (SQLite `EXPLAIN QUERY PLAN`, PostgreSQL `EXPLAIN`) of `listOpenOccurrences`,
- *     `listScheduledBetween`, `listForStats` and `countDoneSince`, captured from the SQL Kysely sends.
+ *     `listScheduledBetween`, `listForStats` and `countDoneSince`, captured from the SQL Kysely sends;
+ *   - "My tasks" (`listOpenOccurrencesOfPerson`) of the busiest person, Alex, who acknowledged 40 % of every team's
+ *     open tasks in each tenant and is one of the five people tasks are assigned to (half the rows have an assignee).
  * Target: p95 of forTeam < 20 ms at 1 million on SQLite.
  *
  *   node bench/workload.js [--quick] [--runs N] [--no-pg] [--pg] [--sizes 10000,100000] [--out DIR] [--no-md]
@@ -27,6 +29,8 @@ const DAY = 86_400_000;
 const NOW = Date.parse('2026-03-18T03:00:00Z');
 const TENANTS = Array.from({ length: 20 }, (_, t) => `00000000-0000-4000-8000-${String(t).padStart(12, '0')}`);
 const TEAMS = Array.from({ length: 10 }, (_, i) => `team-${i}`);
+/** Whom tasks are assigned to; `aad-alex` also acknowledges. */
+const PEOPLE = ['aad-alex', 'aad-minji', 'aad-sam', 'aad-jiwoo', 'aad-yuna'];
 const ACTIVITIES = [
   { id: 'daily-tickets', schedule: '0 9 * * 1-5', teams: 'all' },
   { id: 'daily-queue', schedule: '30 8 * * *', teams: 'all' },
@@ -77,6 +81,7 @@ function rowMaker(count) {
       posted_service_url: 'https://smba.trafficmanager.net/emea/',
     };
     const h = (i * 2654435761) % 1000; // a fixed pseudo-random spread
+    if (h % 2 === 0) Object.assign(row, { assignee_aad_id: PEOPLE[h % 5], assignee_name: PEOPLE[h % 5], assigned_at: scheduled });
     if (scheduled > NOW - 2 * DAY) {
       row.state = 'open';
       if (h < 400) Object.assign(row, { acknowledged_at: scheduled + 600_000, ack_user_id: '29:alex', ack_name: 'Alex Morgan', ack_aad_id: 'aad-alex' });
@@ -123,7 +128,7 @@ function recordingDb(url) {
   };
 }
 
-/** The four repository queries of the workload, as the app sends them, with their plans. */
+/** The repository queries of the workload and of My tasks, as the app sends them, with their plans. */
 async function queryPlans(url) {
   const repo = c.dist('storage/occurrence.repository');
   const r = recordingDb(url);
@@ -134,13 +139,14 @@ async function queryPlans(url) {
       listScheduledBetween: () => repo.listScheduledBetween(r.db, tenant, team, NOW, NOW + 14 * DAY),
       listForStats: () => repo.listForStats(r.db, tenant, team, NOW - 60 * DAY, NOW + 30 * DAY),
       countDoneSince: () => repo.countDoneSince(r.db, tenant, team, NOW - 30 * DAY),
+      listOpenOccurrencesOfPerson: () => repo.listOpenOccurrencesOfPerson(r.db, tenant, 'aad-alex'),
     };
     const plans = {};
     for (const [name, call] of Object.entries(calls)) {
       r.sent.length = 0;
       await call();
-      const q = r.sent[r.sent.length - 1];
-      plans[name] = { sql: q.sql, plan: await r.explain(q) };
+      // My tasks sends two queries (assigned, acknowledged): each gets its own plan.
+      for (const [k, q] of r.sent.entries()) plans[r.sent.length > 1 ? `${name}#${k + 1}` : name] = { sql: q.sql, plan: await r.explain(q) };
     }
     return plans;
   } finally {
@@ -164,7 +170,7 @@ async function timeWorkload(url, opts) {
     const runs = [];
     for (let r = 0; r < opts.runs; r++) {
       const times = [];
-      const parts = { listOpenOccurrences: [], listScheduledBetween: [], listForStats: [], countDoneSince: [] };
+      const parts = { listOpenOccurrences: [], listScheduledBetween: [], listForStats: [], countDoneSince: [], listOpenOccurrencesOfPerson: [] };
       let rows = 0;
       for (let i = 0; i < calls; i++) {
         const [tenant, team] = pairs[(i * 13 + r) % pairs.length];
@@ -181,6 +187,7 @@ async function timeWorkload(url, opts) {
         await time('listScheduledBetween', () => repo.listScheduledBetween(store.db, tenant, team, NOW, NOW + 14 * DAY));
         await time('listForStats', () => repo.listForStats(store.db, tenant, team, NOW - 60 * DAY, NOW + 30 * DAY));
         await time('countDoneSince', () => repo.countDoneSince(store.db, tenant, team, NOW - 30 * DAY));
+        await time('listOpenOccurrencesOfPerson', () => repo.listOpenOccurrencesOfPerson(store.db, tenant, 'aad-alex'));
       }
       runs.push({
         p50Ms: c.round(c.percentile(times, 50), 2),
@@ -255,13 +262,14 @@ async function main(opts) {
   const fmt = (n) => (n >= 1e6 ? `${n / 1e6} M` : n >= 1e3 ? `${n / 1e3} k` : String(n));
   c.updateResultsMd('workload', opts, {
     title: 'Workload queries',
-    columns: ['occurrences', 'database', 'forTeam p50 ms', 'forTeam p95 ms (< 20 at 1 M SQLite)', 'p95 ms: open / scheduled / stats / done-count', 'GET /api/workload p50 / p95 ms', 'bulk load'],
+    columns: ['occurrences', 'database', 'forTeam p50 ms', 'forTeam p95 ms (< 20 at 1 M SQLite)', 'p95 ms: open / scheduled / stats / done-count', 'My tasks p95 ms', 'GET /api/workload p50 / p95 ms', 'bulk load'],
     rows: results.map((r) => [
       fmt(r.size),
       r.dialect,
       r.forTeam.p50Ms,
       `${r.forTeam.p95Ms}${r.size === largest && r.dialect === 'sqlite' ? ` ${c.verdict(r.forTeam.p95Ms < 20)}` : ''}`,
       `${r.forTeam.listOpenOccurrencesP95Ms} / ${r.forTeam.listScheduledBetweenP95Ms} / ${r.forTeam.listForStatsP95Ms} / ${r.forTeam.countDoneSinceP95Ms}`,
+      r.forTeam.listOpenOccurrencesOfPersonP95Ms ?? '—',
       r.http ? `${r.http.p50Ms} / ${r.http.p95Ms}` : '—',
       `${(r.loadMs / 1000).toFixed(1)} s`,
     ]),

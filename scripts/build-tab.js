@@ -17,7 +17,7 @@ const esbuild = require('esbuild');
 
 const ROOT = resolve(__dirname, '..');
 const SRC = join(ROOT, 'src', 'tab');
-const PAGES = ['index.html', 'config.html'];
+const PAGES = ['index.html', 'my-tasks.html', 'config.html'];
 
 /**
  * @param {{ outdir?: string, quiet?: boolean }} [options]
@@ -33,12 +33,13 @@ async function buildTab(options = {}) {
     absWorkingDir: ROOT,
     entryPoints: {
       tab: join(SRC, 'tab.ts'),
+      'my-tasks': join(SRC, 'my-tasks.ts'),
       'config-page': join(SRC, 'config-page.ts'),
       styles: join(SRC, 'styles.css'),
     },
     outdir,
     bundle: true,
-    // ES modules with code splitting: the two pages share one chunk (teams-js and the helpers).
+    // ES modules with code splitting: the pages share chunks (teams-js and the helpers).
     format: 'esm',
     splitting: true,
     platform: 'browser',

@@ -5,6 +5,7 @@
 import type { Catalog } from './catalog/catalog.types';
 import { catalogSummary } from './catalog/catalog.loader';
 import type { Config } from './config';
+import type { SigningKeys } from './http/api-auth';
 import { registerAccessLog } from './http/access-log';
 import { registerLegalPages } from './http/legal';
 import { createHttpServer, type HttpServer } from './http/server';
@@ -44,6 +45,8 @@ export interface AppOptions {
   readonly deliveryObserver?: DeliveryObserver;
   /** Folder of the built tab served under /tab/ (tests build their own). @default dist/tab */
   readonly tabRoot?: string;
+  /** The keys the API checks Teams SSO tokens with (tests sign their own). @default Microsoft's, fetched */
+  readonly apiSigningKeys?: SigningKeys;
 }
 
 export interface App {
@@ -147,7 +150,7 @@ export function createApp(options: AppOptions): App {
     metrics,
     version,
     async start(port = config.port, host = config.host) {
-      registerRoutes(http.server, { config, logger, version, catalog, clock, store, scheduler, adapter, bot, workload, bindings, metrics, tabRoot: options.tabRoot });
+      registerRoutes(http.server, { config, logger, version, catalog, clock, store, scheduler, adapter, bot, workload, bindings, metrics, tabRoot: options.tabRoot, signingKeys: options.apiSigningKeys });
       if (autoRun) {
         worker!.start();
         // Catch-up after a long downtime can take seconds: the process answers meanwhile (liveness at once;

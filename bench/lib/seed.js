@@ -25,8 +25,10 @@ const TEXT = [
   'posted_conversation_id',
   'posted_activity_id',
   'posted_service_url',
+  'assignee_aad_id',
+  'assignee_name',
 ];
-const BIGINT = ['scheduled_at', 'due_at', 'escalate_at', 'created_at', 'posted_at', 'acknowledged_at', 'snoozed_until', 'overdue_at', 'escalated_at', 'closed_at'];
+const BIGINT = ['scheduled_at', 'due_at', 'escalate_at', 'created_at', 'posted_at', 'acknowledged_at', 'snoozed_until', 'overdue_at', 'escalated_at', 'closed_at', 'assigned_at'];
 const COLUMNS = [...TEXT, ...BIGINT];
 
 /** Creates the schema (the app's migrations) at a DATABASE_URL-style location and closes it again. */

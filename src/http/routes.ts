@@ -9,7 +9,7 @@ import type { Config } from '../config';
 import type { Logger } from '../logger';
 import type { Clock } from '../reminders/clock';
 import { listTenants } from '../storage/scheduler-state.repository';
-import { createApiAuth, type ApiAuthConfig } from './api-auth';
+import { createApiAuth, type ApiAuthConfig, type SigningKeys } from './api-auth';
 import { registerBotEndpoint, type BotEndpointDeps } from './bot-endpoint';
 import { registerHealthRoutes, type HealthDeps } from './health';
 import { registerMetricsRoute, type Metrics } from './metrics';
@@ -32,6 +32,8 @@ export interface RouteDeps {
   readonly metrics: Metrics;
   /** Folder of the built tab. @default TAB_BUILD_DIR (dist/tab) */
   readonly tabRoot?: string;
+  /** What SSO tokens are checked against. @default microsoftSigningKeys() */
+  readonly signingKeys?: SigningKeys;
 }
 
 export function registerRoutes(server: Server, deps: RouteDeps): void {
@@ -59,7 +61,7 @@ export function registerRoutes(server: Server, deps: RouteDeps): void {
     bindings: deps.bindings,
     knownTenants: async () => (await listTenants(store.db)).map((t) => t.tenantId),
     homeTenantId: config.homeTenantId,
-    auth: createApiAuth(config, { logger }),
+    auth: createApiAuth(config, { logger, keys: deps.signingKeys }),
   });
 
   registerTabStatic(server, { root: deps.tabRoot });

@@ -7,13 +7,13 @@
  * counted apart and left out of the denominator.
  */
 import type { Catalog } from '../catalog/catalog.types';
-import { countDoneSince, listForStats, listOpenOccurrences, listScheduledBetween, type Db } from '../storage/occurrence.repository';
+import { countDoneSince, listForStats, listOpenOccurrences, listOpenOccurrencesOfPerson, listScheduledBetween, type Db } from '../storage/occurrence.repository';
 import type { Activity } from '../catalog/catalog.types';
 import { ALL_HOURS, workCalendar, type WorkCalendar } from '../catalog/work-calendar';
 import { offsetMs, plannedRunsBetween } from './fire-times';
 import { statusOf, type Occurrence } from './occurrence.types';
 import { MAX_DIGEST_TASKS, type DigestMissedRun, type DigestRow, type DigestTask } from './delivery.port';
-import type { MissedRunItem, TeamWorkload, UpcomingItem, WeeklyCompletion, WorkloadItem, WorkloadStats } from './workload.types';
+import type { MissedRunItem, MyTask, PersonLoad, TeamWorkload, UpcomingItem, WeeklyCompletion, WorkloadItem, WorkloadStats } from './workload.types';
 
 const DAY = 86_400_000;
 
@@ -60,7 +60,34 @@ function toItem(o: Occurrence, now: number): WorkloadItem {
     dueAt: o.dueAt,
     acknowledgedBy: o.acknowledgedBy,
     snoozedUntil: o.snoozedUntil,
+    assignee: o.assignee,
+    overdue: o.overdueAt !== undefined,
+    ...(o.postedConversationId && o.postedActivityId ? { postedConversationId: o.postedConversationId, postedActivityId: o.postedActivityId } : {}),
   };
+}
+
+/**
+ * Open tasks per person: a task counts for its assignee, else for whoever acknowledged it, else for nobody (the
+ * team's: `unassigned`). People are told apart by Entra object id (Teams user id when there is none), so two
+ * analysts with the same display name stay two lines. Most overdue first, then most open, then by name.
+ */
+export function countByPerson(items: readonly WorkloadItem[]): { people: PersonLoad[]; unassigned: { open: number; overdue: number } } {
+  const byKey = new Map<string, { aadObjectId?: string; name: string; open: number; overdue: number }>();
+  const unassigned = { open: 0, overdue: 0 };
+  for (const i of items) {
+    const ack = i.acknowledgedBy;
+    const person = i.assignee ? { key: i.assignee.aadObjectId, aadObjectId: i.assignee.aadObjectId, name: i.assignee.name } : ack ? { key: ack.aadObjectId ?? `user:${ack.userId}`, aadObjectId: ack.aadObjectId, name: ack.name } : undefined;
+    let tally: { open: number; overdue: number } = unassigned;
+    if (person) {
+      const known = byKey.get(person.key) ?? { ...(person.aadObjectId ? { aadObjectId: person.aadObjectId } : {}), name: person.name, open: 0, overdue: 0 };
+      byKey.set(person.key, known);
+      tally = known;
+    }
+    tally.open++;
+    if (i.overdue) tally.overdue++;
+  }
+  const people = [...byKey.values()].sort((a, b) => b.overdue - a.overdue || b.open - a.open || a.name.localeCompare(b.name));
+  return { people, unassigned };
 }
 
 function median(values: number[]): number | undefined {
@@ -165,6 +192,7 @@ export async function computeWorkload(db: Db, catalog: Catalog, tenantId: string
     overdue: open.filter((x) => x.o.overdueAt !== undefined).map((x) => x.item),
     snoozed: items.filter((i) => i.status === 'snoozed'),
     acknowledged: items.filter((i) => i.acknowledgedBy !== undefined),
+    ...countByPerson(items),
     unposted: open.filter((x) => x.o.postedActivityId === undefined).length,
     doneLast7Days: await countDoneSince(db, tenantId, teamId, now - 7 * DAY),
     doneLast30Days: await countDoneSince(db, tenantId, teamId, now - 30 * DAY),
@@ -201,6 +229,19 @@ export class WorkloadService {
   async tasksOf(tenantId: string, userId: string): Promise<WorkloadItem[]> {
     const now = this.deps.clock.now();
     return (await listOpenOccurrences(this.deps.db, tenantId, { acknowledgedByUserId: userId })).map((o) => toItem(o, now));
+  }
+
+  /**
+   * "My tasks": the open tasks across teams of this tenant assigned to the person with this Entra object id, or
+   * acknowledged by them; overdue first, then by due time (then team and activity, so equal times keep one order).
+   */
+  async myTasks(tenantId: string, aadObjectId: string): Promise<{ at: number; tasks: MyTask[] }> {
+    const now = this.deps.clock.now();
+    const rows = await listOpenOccurrencesOfPerson(this.deps.db, tenantId, aadObjectId);
+    const tasks = rows
+      .map((o): MyTask => ({ ...toItem(o, now), relation: o.assignee?.aadObjectId === aadObjectId ? 'assigned' : 'acknowledged' }))
+      .sort((a, b) => Number(b.overdue) - Number(a.overdue) || a.dueAt - b.dueAt || a.teamId.localeCompare(b.teamId) || a.activityId.localeCompare(b.activityId) || a.occurrenceId.localeCompare(b.occurrenceId));
+    return { at: now, tasks };
   }
 
   /** Every overdue task across teams, most overdue first. */

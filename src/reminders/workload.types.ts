@@ -1,4 +1,4 @@
-import type { Actor, OccurrenceStatus } from './occurrence.types';
+import type { Actor, Assignee, OccurrenceStatus } from './occurrence.types';
 
 export interface WorkloadItem {
   readonly occurrenceId: string;
@@ -9,6 +9,27 @@ export interface WorkloadItem {
   readonly dueAt: number;
   readonly acknowledgedBy?: Actor;
   readonly snoozedUntil?: number;
+  /** The person the task is assigned to; undefined: the team as a whole. */
+  readonly assignee?: Assignee;
+  /** True once the overdue nudge went out (whatever the status shows: snoozed, escalated). */
+  readonly overdue: boolean;
+  /** Where the task's card was posted, to link to it; both set or neither. */
+  readonly postedConversationId?: string;
+  readonly postedActivityId?: string;
+}
+
+/** One person's share of a team's open tasks: the assignee's, else the acknowledger's. */
+export interface PersonLoad {
+  /** Entra object id; undefined when Teams gave none (an acknowledger known only by their Teams user id). */
+  readonly aadObjectId?: string;
+  readonly name: string;
+  readonly open: number;
+  readonly overdue: number;
+}
+
+/** A task in someone's "My tasks": why it is theirs (assigned wins over acknowledged). */
+export interface MyTask extends WorkloadItem {
+  readonly relation: 'assigned' | 'acknowledged';
 }
 
 /** Fire times of an activity missed in a row while the bot was down (one recorded run). */
@@ -63,6 +84,10 @@ export interface TeamWorkload {
   readonly overdue: readonly WorkloadItem[];
   readonly snoozed: readonly WorkloadItem[];
   readonly acknowledged: readonly WorkloadItem[];
+  /** Open tasks per person, most overdue first, then most open, then by name. */
+  readonly people: readonly PersonLoad[];
+  /** Open tasks nobody is assigned to and nobody acknowledged: the team's. */
+  readonly unassigned: { readonly open: number; readonly overdue: number };
   /** Open occurrences not posted because the team has no bound channel. */
   readonly unposted: number;
   readonly doneLast7Days: number;

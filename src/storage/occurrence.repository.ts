@@ -198,6 +198,18 @@ export async function listOpenOccurrences(db: Db, tenantId: string, filter: { te
   return rows.map(toOccurrence);
 }
 
+/**
+ * Open occurrences in a tenant assigned to this Entra object id or acknowledged by it, each once, by due time. Two
+ * queries, each on its own index (`occurrences_assignee`, `occurrences_ack_aad`), rather than one OR that a
+ * planner may answer by scanning the tenant's open tasks.
+ */
+export async function listOpenOccurrencesOfPerson(db: Db, tenantId: string, aadObjectId: string): Promise<Occurrence[]> {
+  const open = db.selectFrom('occurrences').selectAll().where('tenant_id', '=', tenantId).where('state', '=', 'open');
+  const [assigned, acknowledged] = await Promise.all([open.where('assignee_aad_id', '=', aadObjectId).execute(), open.where('ack_aad_id', '=', aadObjectId).execute()]);
+  const byId = new Map([...assigned, ...acknowledged].map((r) => [r.id, r]));
+  return [...byId.values()].map(toOccurrence).sort((a, b) => a.dueAt - b.dueAt || a.id.localeCompare(b.id));
+}
+
 /** Occurrences of a team closed (done, skipped) or due within [from, to), for statistics. */
 export async function listForStats(db: Db, tenantId: string, teamId: string | undefined, from: number, to: number): Promise<Occurrence[]> {
   let q = db

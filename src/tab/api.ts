@@ -12,6 +12,35 @@ export interface WorkloadItem {
   readonly dueAt: string;
   readonly acknowledgedBy: { readonly name: string } | null;
   readonly snoozedUntil: string | null;
+  /** The person the task is assigned to; null: the team as a whole. */
+  readonly assignee: { readonly name: string } | null;
+  /** True once the task went overdue (whatever its status shows now). */
+  readonly overdue: boolean;
+}
+
+/** One person's open and overdue tasks in a team (the assignee's, else the acknowledger's). */
+export interface PersonLoad {
+  readonly name: string;
+  readonly aadObjectId: string | null;
+  readonly open: number;
+  readonly overdue: number;
+}
+
+/** A task of the signed-in person (`/api/my-tasks`). */
+export interface MyTask extends WorkloadItem {
+  readonly relation: 'assigned' | 'acknowledged';
+  readonly title: string;
+  readonly title_ko: string;
+  readonly team: { readonly id: string; readonly name: string; readonly name_ko: string };
+  /** Deep link to the task's card in its Teams channel; null when it was never posted. */
+  readonly link: string | null;
+}
+
+export interface MyTasks {
+  readonly tenantId: string;
+  /** The server's now: "3 hours ago" is counted from it. */
+  readonly at: string;
+  readonly tasks: readonly MyTask[];
 }
 
 export interface Workload {
@@ -21,6 +50,9 @@ export interface Workload {
   readonly open: readonly WorkloadItem[];
   readonly overdue: readonly WorkloadItem[];
   readonly snoozed: readonly WorkloadItem[];
+  /** Most overdue first, then most open. */
+  readonly people: readonly PersonLoad[];
+  readonly unassigned: { readonly open: number; readonly overdue: number };
   readonly unposted: number;
   readonly doneLast7Days: number;
   readonly doneLast30Days: number;
@@ -66,11 +98,12 @@ export interface CatalogInfo {
   readonly activities: readonly CatalogActivity[];
 }
 
-/** A non-2xx answer; `status` 401/403 mean the tab must sign in (or may not read). */
+/** A non-2xx answer; `status` 401/403 mean the tab must sign in (or may not read); `code` is the API's. */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    readonly code?: string,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -97,6 +130,11 @@ export class ApiClient {
     return this.get<Workload>(`/api/workload?team=${encodeURIComponent(team)}`);
   }
 
+  /** The signed-in person's open tasks; who that is comes from the token, never from the request. */
+  myTasks(): Promise<MyTasks> {
+    return this.get<MyTasks>('/api/my-tasks');
+  }
+
   private async get<T>(path: string): Promise<T> {
     const url = new URL(path, this.base);
     if (this.tenant) url.searchParams.set('tenant', this.tenant);
@@ -105,8 +143,8 @@ export class ApiClient {
     if (token) headers.Authorization = `Bearer ${token}`;
     const res = await fetch(url, { headers, cache: 'no-store', credentials: 'omit' });
     if (!res.ok) {
-      const body = (await res.json().catch(() => undefined)) as { error?: { message?: string } } | undefined;
-      throw new ApiError(res.status, body?.error?.message ?? `HTTP ${res.status}`);
+      const body = (await res.json().catch(() => undefined)) as { error?: { code?: string; message?: string } } | undefined;
+      throw new ApiError(res.status, body?.error?.message ?? `HTTP ${res.status}`, body?.error?.code);
     }
     return (await res.json()) as T;
   }

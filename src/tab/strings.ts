@@ -67,6 +67,28 @@ export interface Strings {
 
   duration(days: number, hours: number, minutes: number): string;
 
+  readonly peopleHeading: string;
+  readonly person: string;
+  readonly unassignedTeam: string;
+  readonly noPeople: string;
+  readonly assignedNotAcknowledged: string;
+
+  readonly myTasksTitle: string;
+  readonly myPageTitle: string;
+  readonly myLoading: string;
+  readonly myIntro: string;
+  readonly myLoadFailed: string;
+  readonly myNoPerson: string;
+  readonly myNothing: string;
+  readonly assignedToMe: string;
+  readonly acknowledgedByMe: string;
+  readonly team: string;
+  readonly yoursBecause: string;
+  readonly relationLabel: Readonly<Record<'assigned' | 'acknowledged', string>>;
+  readonly card: string;
+  readonly openInTeams: string;
+  readonly notPosted: string;
+
   readonly configHeading: string;
   readonly configIntro: string;
   readonly configBoundHere: string;
@@ -107,7 +129,7 @@ const en: Strings = {
   task: 'Task',
   status: 'Status',
   due: 'Due',
-  acknowledgedBy: 'Acknowledged by',
+  acknowledgedBy: 'Who is on it',
   nobodyYet: 'Nobody yet',
   statusLabel: {
     pending: 'Not posted yet',
@@ -146,6 +168,28 @@ const en: Strings = {
   missedRun: (count, first, last) => (count === 1 ? `missed at ${first}` : `missed ${count} times between ${first} and ${last}`),
 
   duration: (d, h, m) => (d > 0 ? `${d} d ${h} h` : h > 0 ? `${h} h ${m} min` : m > 0 ? `${m} min` : 'under a minute'),
+
+  peopleHeading: 'By person',
+  person: 'Person',
+  unassignedTeam: 'Unassigned (team)',
+  noPeople: 'Nobody has an open task.',
+  assignedNotAcknowledged: 'assigned, not acknowledged yet',
+
+  myTasksTitle: 'My tasks',
+  myPageTitle: 'SOC Reminders: my tasks',
+  myLoading: 'Loading your tasks…',
+  myIntro: 'Open tasks assigned to you or acknowledged by you, in every SOC team.',
+  myLoadFailed: 'Your tasks could not be loaded. Trying again in a minute.',
+  myNoPerson: 'My tasks shows the tasks of the person signed in to Teams: open it from the SOC Reminders app in Teams. A wall display link has no person, so it has no tasks of its own.',
+  myNothing: 'Nothing is on you right now. Tasks assigned to you, or that you acknowledge, show up here.',
+  assignedToMe: 'Assigned to you',
+  acknowledgedByMe: 'Acknowledged by you',
+  team: 'Team',
+  yoursBecause: 'Yours because',
+  relationLabel: { assigned: 'Assigned to you', acknowledged: 'You acknowledged it' },
+  card: 'Card',
+  openInTeams: 'Open in Teams',
+  notPosted: 'Not posted',
 
   configHeading: 'Set up the workload tab',
   configIntro: 'Choose the SOC team whose workload this tab shows.',
@@ -224,6 +268,28 @@ const ko: Strings = {
   missedRun: (count, first, last) => (count === 1 ? `${first} 누락` : `${first}~${last} 사이 ${count}회 누락`),
 
   duration: (d, h, m) => (d > 0 ? `${d}일 ${h}시간` : h > 0 ? `${h}시간 ${m}분` : m > 0 ? `${m}분` : '1분 미만'),
+
+  peopleHeading: '담당자별',
+  person: '담당자',
+  unassignedTeam: '미배정(팀 전체)',
+  noPeople: '미완료 작업을 맡은 사람이 없습니다.',
+  assignedNotAcknowledged: '배정됨, 아직 확인 전',
+
+  myTasksTitle: '내 작업',
+  myPageTitle: 'SOC Reminders: 내 작업',
+  myLoading: '내 작업을 불러오는 중입니다…',
+  myIntro: '모든 SOC 팀에서 나에게 배정되었거나 내가 확인한 미완료 작업입니다.',
+  myLoadFailed: '내 작업을 불러오지 못했습니다. 1분 후에 다시 시도합니다.',
+  myNoPerson: '내 작업은 Teams에 로그인한 사용자의 작업을 보여 줍니다. Teams의 SOC Reminders 앱에서 여세요. 디스플레이 링크에는 사용자가 없어 표시할 작업이 없습니다.',
+  myNothing: '지금 맡은 작업이 없습니다. 나에게 배정되거나 내가 확인한 작업이 여기에 표시됩니다.',
+  assignedToMe: '나에게 배정',
+  acknowledgedByMe: '내가 확인',
+  team: '팀',
+  yoursBecause: '구분',
+  relationLabel: { assigned: '나에게 배정됨', acknowledged: '내가 확인함' },
+  card: '카드',
+  openInTeams: 'Teams에서 열기',
+  notPosted: '게시 전',
 
   configHeading: '업무량 탭 설정',
   configIntro: '이 탭에 업무량을 표시할 SOC 팀을 선택하세요.',

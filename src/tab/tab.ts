@@ -11,6 +11,7 @@ import { forgetDisplayToken, takeDisplayToken } from './display-token';
 import { h } from './dom';
 import { Formats } from './format';
 import { setUpPage, teamName, type Page } from './page';
+import { dueCell, scrollable, statusCell, summary, tile } from './parts';
 import type { Strings } from './strings';
 import { notifyTeamsLoaded, teamsSsoToken } from './teams-host';
 
@@ -57,14 +58,6 @@ function chooseTeam(page: Page, teams: readonly SocTeam[]): TeamChoice {
   }
   const saved = savedTeam();
   return { team: teams.find((t) => t.id === saved) ?? teams[0], picker: true };
-}
-
-/**
- * A table in a box that scrolls sideways on its own when the screen is too narrow (Teams mobile), so the page
- * itself never does. The box is focusable so that keyboard users can scroll it too.
- */
-function scrollable(table: HTMLTableElement): HTMLElement {
-  return h('div', { class: 'table-scroll', tabindex: 0, role: 'group', 'aria-labelledby': table.getAttribute('aria-labelledby') }, table);
 }
 
 class WorkloadView {
@@ -133,7 +126,7 @@ class WorkloadView {
           this.taskSection('overdue', s.overdueHeading, w.overdue, s.noOverdue, w.at),
           this.taskSection('open', s.openHeading, notDue, s.noOpen, w.at),
         ),
-        h('div', { class: 'column-side' }, this.performance(w)),
+        h('div', { class: 'column-side' }, this.people(w), this.performance(w)),
       ),
       this.upcoming(w),
     );
@@ -142,28 +135,15 @@ class WorkloadView {
 
   private summary(w: Workload): HTMLElement {
     const s = this.s;
-    const tile = (stat: string, label: string, value: number, extra?: string, alert = false) =>
-      h(
-        'div',
-        { class: `tile${alert ? ' tile-alert' : ''}`, 'data-stat': stat },
-        h('dt', {}, label),
-        h('dd', { class: 'tile-value' }, value),
-        extra ? h('dd', { class: 'tile-extra' }, extra) : null,
-      );
-    return h(
-      'section',
-      { class: 'summary', 'aria-labelledby': 'summary-heading' },
-      h('h2', { id: 'summary-heading', class: 'visually-hidden' }, s.summary),
-      h(
-        'dl',
-        { class: 'tiles' },
-        tile('open', s.open, w.open.length),
-        tile('overdue', s.overdue, w.overdue.length, undefined, w.overdue.length > 0),
-        tile('snoozed', s.snoozed, w.snoozed.length),
-        tile('done7', s.doneLast7Days, w.doneLast7Days, s.doneLast30Days(w.doneLast30Days)),
-      ),
+    return summary(
+      s,
+      tile('open', s.open, w.open.length),
+      tile('overdue', s.overdue, w.overdue.length, undefined, w.overdue.length > 0),
+      tile('snoozed', s.snoozed, w.snoozed.length),
+      tile('done7', s.doneLast7Days, w.doneLast7Days, s.doneLast30Days(w.doneLast30Days)),
     );
   }
+
 
   private activityTitle(id: string): { title: string; cadence: string } {
     const a = this.activities.get(id);
@@ -186,20 +166,49 @@ class WorkloadView {
     const fmt = this.fmt;
     const row = (item: WorkloadItem) => {
       const { title, cadence } = this.activityTitle(item.activityId);
-      const status = item.status === 'snoozed' && item.snoozedUntil ? s.snoozedUntil(fmt.time(item.snoozedUntil)) : s.statusLabel[item.status];
-      const late = Date.parse(item.dueAt) <= Date.parse(now);
+      // Who is on it: whoever acknowledged; else the assignee, who has not said so yet; else nobody.
+      const onIt = item.acknowledgedBy
+        ? item.acknowledgedBy.name
+        : item.assignee
+          ? [item.assignee.name, h('span', { class: 'sub' }, s.assignedNotAcknowledged)]
+          : [h('span', { class: 'muted' }, s.nobodyYet)];
       return h(
         'tr',
         { 'data-occurrence': item.occurrenceId },
         h('th', { scope: 'row' }, h('span', { class: 'task-title' }, title), cadence ? h('span', { class: 'sub' }, cadence) : null),
-        // data-label: on a phone the row is stacked and each cell says what it is (styles.css).
-        h('td', { 'data-label': s.status }, h('span', { class: `badge badge-${item.status}` }, status)),
-        h('td', { class: 'due', 'data-label': s.due }, h('time', { datetime: item.dueAt }, fmt.dateTime(item.dueAt)), h('span', { class: `sub${late ? ' late' : ''}` }, fmt.fromNow(item.dueAt, now))),
-        h('td', { class: 'ack', 'data-label': s.acknowledgedBy }, item.acknowledgedBy ? item.acknowledgedBy.name : h('span', { class: 'muted' }, s.nobodyYet)),
+        statusCell(item, s, fmt),
+        dueCell(item, now, s, fmt),
+        h('td', { class: 'ack', 'data-label': s.acknowledgedBy }, ...(Array.isArray(onIt) ? onIt : [onIt])),
       );
     };
     const columns = [s.task, s.status, s.due, s.acknowledgedBy].map((c) => h('th', { scope: 'col' }, c));
     return h('table', { class: 'tasks', 'aria-labelledby': headingId }, h('thead', {}, h('tr', {}, ...columns)), h('tbody', {}, ...items.map(row)));
+  }
+
+  /** Open and overdue per person, most overdue first, then the team's unassigned share. */
+  private people(w: Workload): HTMLElement {
+    const s = this.s;
+    const rows = [
+      ...w.people.map((p) => ({ name: p.name, open: p.open, overdue: p.overdue, team: false })),
+      ...(w.unassigned.open > 0 ? [{ name: s.unassignedTeam, ...w.unassigned, team: true }] : []),
+    ];
+    const row = (r: (typeof rows)[number]) =>
+      h(
+        'tr',
+        { class: r.team ? 'person-team' : undefined },
+        h('th', { scope: 'row' }, r.team ? h('span', { class: 'muted' }, r.name) : r.name),
+        h('td', { class: 'num' }, r.open),
+        h('td', { class: `num${r.overdue > 0 ? ' num-alert' : ''}` }, r.overdue),
+      );
+    const columns = [h('th', { scope: 'col' }, s.person), h('th', { scope: 'col', class: 'num' }, s.open), h('th', { scope: 'col', class: 'num' }, s.overdue)];
+    return h(
+      'section',
+      { class: 'panel panel-people', 'aria-labelledby': 'people-heading' },
+      h('h2', { id: 'people-heading' }, s.peopleHeading),
+      rows.length === 0
+        ? h('p', { class: 'empty' }, s.noPeople)
+        : scrollable(h('table', { class: 'people', 'aria-labelledby': 'people-heading' }, h('thead', {}, h('tr', {}, ...columns)), h('tbody', {}, ...rows.map(row)))),
+    );
   }
 
   private upcoming(w: Workload): HTMLElement {

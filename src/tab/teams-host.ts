@@ -74,6 +74,19 @@ export function notifyTeamsLoaded(): void {
   void app.notifySuccess().catch(() => undefined);
 }
 
+/**
+ * Opens a Teams deep link (a channel message) through Teams itself: inside the Teams frame a plain link would
+ * open a second Teams in a browser tab. Returns false when Teams would not, so the caller can follow the link.
+ */
+export async function openInTeams(url: string): Promise<boolean> {
+  try {
+    await app.openLink(url);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The Teams SSO token for our API (Teams caches and renews it); undefined when Teams gives none. */
 export async function teamsSsoToken(): Promise<string | undefined> {
   try {

@@ -24,6 +24,7 @@ import { formatDateTime, formatElapsed } from './formatting';
 import { cardStrings, t } from './i18n';
 
 const MAX_OPEN_LINES = 15;
+const MAX_PEOPLE_LINES = 10;
 /** Links shown as buttons on the card; more go behind "More tools" (two buttons fit a phone's width). */
 export const MAX_LINK_BUTTONS = 2;
 const MAX_UPCOMING_LINES = 5;
@@ -189,6 +190,14 @@ export class CardViews {
       overdue: i.status === 'overdue' || i.status === 'escalated',
     }));
     const rate = w.stats.completionRate;
+    const personLine = (name: string, open: number, overdue: number) => ({
+      name,
+      openText: t(locale, 'mytasks.personOpen', { count: open }),
+      overdueText: t(locale, 'mytasks.personOverdue', { count: overdue }),
+      overdue: overdue > 0,
+    });
+    const people = w.people.slice(0, MAX_PEOPLE_LINES).map((p) => personLine(p.name, p.open, p.overdue));
+    if (w.unassigned.open > 0) people.push(personLine(cardStrings(locale).mytasks.unassigned, w.unassigned.open, w.unassigned.overdue));
     return {
       locale,
       teamName: this.teamName(w.teamId, locale),
@@ -201,6 +210,8 @@ export class CardViews {
           ? t(locale, 'workload.none')
           : formatRate(rate, w.stats.doneOnTime, w.stats.due, locale),
       medianText: w.stats.medianTimeToDoneMs === undefined ? t(locale, 'workload.none') : formatElapsed(w.stats.medianTimeToDoneMs, locale),
+      people,
+      morePeople: Math.max(0, w.people.length - MAX_PEOPLE_LINES),
       openItems: lines.slice(0, MAX_OPEN_LINES),
       moreOpen: Math.max(0, lines.length - MAX_OPEN_LINES),
       upcoming: w.upcoming.slice(0, MAX_UPCOMING_LINES).map((u) => ({ title: this.title(u.activityId, locale), whenText: this.time(u.at, u.activityId, locale) })),

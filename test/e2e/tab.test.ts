@@ -22,6 +22,7 @@ import { upsertBinding } from '../../src/storage/binding.repository';
 import { openStore, type Store } from '../../src/storage/database';
 import { recordPosted } from '../../src/storage/occurrence.repository';
 import { launchBrowser, type TestBrowser } from '../support/browser';
+import { fakeTeamsHost } from '../support/fake-teams-host';
 
 jest.setTimeout(60_000);
 
@@ -247,6 +248,15 @@ describe('the workload tab in a browser', () => {
     expect(await overdue.nth(1).locator('th').textContent()).toContain('SOC and service management joint review');
     expect(await overdue.nth(1).locator('.ack').textContent()).toBe('Nobody yet');
 
+    // Who has how much: most overdue first, then most open, then by name; the team's own share last.
+    const people = await page.locator('.people tbody tr').evaluateAll((rows) => rows.map((r) => [...r.children].map((c) => c.textContent)));
+    expect(people).toEqual([
+      ['Ji-woo Park', '1', '1'],
+      ['Min-jun Kim', '1', '0'],
+      ['Sam Rivera', '1', '0'],
+      ['Unassigned (team)', '2', '1'],
+    ]);
+
     const open = page.locator('.panel-open tbody tr');
     expect(await open.count()).toBe(3);
     const rows = await open.evaluateAll((trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent)));
@@ -314,7 +324,8 @@ describe('the workload tab in a browser', () => {
     const page = await openTab('?team=secops&lang=ko&theme=dark');
     expect(await page.evaluate(() => document.documentElement.lang)).toBe('ko');
     expect(await page.locator('h1').textContent()).toBe('SecOps 업무량');
-    expect(await page.locator('h2:not(.visually-hidden)').allTextContents()).toEqual(['기한 초과 2', '그 밖의 미완료 작업 3', '최근 8주 기한 내 완료율', '앞으로 14일간 예정된 작업']);
+    expect(await page.locator('h2:not(.visually-hidden)').allTextContents()).toEqual(['기한 초과 2', '그 밖의 미완료 작업 3', '담당자별', '최근 8주 기한 내 완료율', '앞으로 14일간 예정된 작업']);
+    expect(await page.locator('.people tbody tr').last().textContent()).toBe('미배정(팀 전체)21');
     expect(await page.locator('[data-stat="overdue"] dt').textContent()).toBe('기한 초과');
     expect(await page.locator('.panel-overdue tbody tr').first().locator('th').textContent()).toContain('SOC 에스컬레이션 티켓 업데이트');
     expect(await page.locator('.panel-overdue .badge').first().textContent()).toBe('에스컬레이션됨');
@@ -379,7 +390,7 @@ describe('the workload tab in a browser', () => {
       expect(cell.shown).toBe(true);
       expect(cell.right).toBeLessThanOrEqual(width);
       expect(cell.scrolls).toBe(false);
-      if (name === 'phone') expect(['"Due"', '"Acknowledged by"']).toContain(cell.label);
+      if (name === 'phone') expect(['"Due"', '"Who is on it"']).toContain(cell.label);
     }
     await page.close();
   });
@@ -409,28 +420,6 @@ describe('the workload tab in a browser', () => {
   });
 });
 
-/** A page that plays the Teams host: answers teams-js' messages and frames the tab, on the tab's own origin. */
-function fakeTeamsHost(frameContext: 'content' | 'settings', context: Record<string, unknown>, src: string): string {
-  const runtime = { apiVersion: 4, isLegacyTeams: false, supports: { app: {}, appInitialization: {}, authentication: {}, pages: { appButton: {}, config: {}, tabs: {} }, teamsCore: {} } };
-  return `<!doctype html><html><body>
-<iframe id="tab" title="tab" src="${src}" width="1200" height="900"></iframe>
-<script>
-  const frame = document.getElementById('tab');
-  window.hostLog = [];
-  window.sendToTab = (func, args) => frame.contentWindow.postMessage({ func, args }, '*');
-  window.addEventListener('message', (e) => {
-    if (e.source !== frame.contentWindow) return;
-    const m = e.data;
-    window.hostLog.push({ func: m.func, args: m.args });
-    const reply = (args) => frame.contentWindow.postMessage({ id: m.id, uuidAsString: m.uuidAsString, args }, '*');
-    if (m.func === 'initialize') reply(['${frameContext}', 'web', ${JSON.stringify(JSON.stringify(runtime))}, '2.58.0']);
-    else if (m.func === 'getContext') reply([${JSON.stringify(context)}]);
-    else if (m.func === 'authentication.getAuthToken') reply([false, 'no SSO here']);
-    else if (m.func === 'settings.setSettings') { window.savedSettings = m.args[0]; reply([true]); }
-  });
-</script></body></html>`;
-}
-
 describe('the tab inside Teams (simulated host)', () => {
   const hostContext = (extra: Record<string, unknown>) => ({
     locale: 'ko-kr',
@@ -452,7 +441,7 @@ describe('the tab inside Teams (simulated host)', () => {
   }
 
   test("shows the SOC team bound to the channel, in the user's language and theme, and follows theme changes", async () => {
-    const page = await hostPage('teams-host.html', fakeTeamsHost('content', hostContext({ channelId: SECOPS_CHANNEL, channelName: 'SecOps', entityId: 'soc-workload-secops', frameContext: 'content' }), '/tab/index.html'));
+    const page = await hostPage('teams-host.html', fakeTeamsHost({ frameContext: 'content', context: hostContext({ channelId: SECOPS_CHANNEL, channelName: 'SecOps', entityId: 'soc-workload-secops', frameContext: 'content' }), src: '/tab/index.html' }));
     const tab = page.frameLocator('#tab');
     await tab.locator('[data-stat="open"] .tile-value').waitFor();
     expect(await tab.locator('h1').textContent()).toBe('SecOps 업무량');
@@ -469,7 +458,7 @@ describe('the tab inside Teams (simulated host)', () => {
   });
 
   test('a channel bound to no SOC team gets the picker and a hint', async () => {
-    const page = await hostPage('teams-host-unbound.html', fakeTeamsHost('content', hostContext({ channelId: '19:random@thread.tacv2', locale: 'en-us', theme: 'default' }), '/tab/index.html'));
+    const page = await hostPage('teams-host-unbound.html', fakeTeamsHost({ frameContext: 'content', context: hostContext({ channelId: '19:random@thread.tacv2', locale: 'en-us', theme: 'default' }), src: '/tab/index.html' }));
     const tab = page.frameLocator('#tab');
     await tab.locator('[data-stat="open"] .tile-value').waitFor();
     expect(await tab.locator('.notices .notice').textContent()).toContain('This channel is not linked to a SOC team yet.');
@@ -478,7 +467,7 @@ describe('the tab inside Teams (simulated host)', () => {
   });
 
   test('the config page preselects the bound team and saves the chosen one as the tab URL', async () => {
-    const page = await hostPage('teams-config.html', fakeTeamsHost('settings', hostContext({ channelId: MONITORING_CHANNEL, locale: 'en-us', theme: 'default', frameContext: 'settings' }), '/tab/config.html'));
+    const page = await hostPage('teams-config.html', fakeTeamsHost({ frameContext: 'settings', context: hostContext({ channelId: MONITORING_CHANNEL, locale: 'en-us', theme: 'default', frameContext: 'settings' }), src: '/tab/config.html' }));
     const config = page.frameLocator('#tab');
     await config.locator('input[type="radio"]').first().waitFor();
     expect(await config.locator('input[value="monitoring"]').isChecked()).toBe(true);

@@ -86,6 +86,10 @@ describe('buildAppPackage', () => {
     expect(manifest.developer.privacyUrl).toBe(`https://${HOST}/privacy`);
     expect(manifest.configurableTabs[0].configurationUrl).toBe(`https://${HOST}/tab/config.html`);
     expect(manifest.staticTabs.find((t: Json) => t.entityId === 'workload').contentUrl).toBe(`https://${HOST}/tab/index.html`);
+    // My tasks: a personal tab of its own, named in both languages.
+    const myTasks = manifest.staticTabs.findIndex((t: Json) => t.entityId === 'my-tasks');
+    expect(manifest.staticTabs[myTasks]).toEqual({ entityId: 'my-tasks', name: 'My tasks', contentUrl: `https://${HOST}/tab/my-tasks.html`, scopes: ['personal'] });
+    expect(JSON.parse(strFromU8(files['ko.json']))[`staticTabs[${myTasks}].name`]).toBe('내 작업');
     expect(manifest.webApplicationInfo).toEqual({ id: BOT_ID, resource: `api://${HOST}/${BOT_ID}` });
     expect(manifest.accentColor).toBe(ACCENT_COLOR);
     expect(validateManifest(manifest)).toEqual([]);

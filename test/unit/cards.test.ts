@@ -134,6 +134,13 @@ function workloadView(locale: Locale, full: boolean): WorkloadCardView {
     doneLast7Days: full ? 12 : 0,
     completionText: full ? '83 % (10 of 12 on time, last 30 days)' : '—',
     medianText: full ? '2 h 10 min' : '—',
+    people: full
+      ? [
+          { name: 'Minji Kim', openText: '3 open', overdueText: '1 overdue', overdue: true },
+          { name: 'Unassigned (team)', openText: '2 open', overdueText: '0 overdue', overdue: false },
+        ]
+      : [],
+    morePeople: 0,
     openItems: full
       ? Array.from({ length: 15 }, (_, i) => ({
           title: `Task ${i}`,
@@ -440,6 +447,7 @@ describe('other cards', () => {
     const s = cardStrings(locale).workload;
     const texts = stringsOf(card);
     expect(texts).toEqual(expect.arrayContaining([s.noOpenTasks, s.noUpcoming, '0']));
+    expect(texts).not.toContain(cardStrings(locale).mytasks.byPerson); // Nobody has anything: no empty heading.
     expect(ofType(card, 'Container')).toEqual([]);
     expect(texts.some((text) => text.includes('{count}'))).toBe(false);
   });
@@ -457,6 +465,13 @@ describe('other cards', () => {
     const overdueMarks = ofType(card, 'TextRun').filter((run) => run['text'] === `${cardStrings(locale).status.overdue} · `);
     expect(overdueMarks).toHaveLength(2);
     expect(ofType(card, 'TextRun').filter((run) => run['color'] !== undefined)).toEqual([]);
+    // Per person: the name, then open and overdue in words, the overdue count in bold only where there is one.
+    expect(texts).toEqual(expect.arrayContaining([cardStrings(locale).mytasks.byPerson, 'Minji Kim', 'Unassigned (team)', '3 open · ']));
+    const overdueCounts = ofType(card, 'TextRun').filter((run) => /^\d overdue$/.test(String(run['text'])));
+    expect(overdueCounts.map((run) => [run['text'], run['weight']])).toEqual([
+      ['1 overdue', 'Bolder'],
+      ['0 overdue', undefined],
+    ]);
     // The unposted warning is a neutral band with a warning-coloured chip, not a pastel band (dark theme).
     expect(ofType(card, 'Column').filter((column) => column['style'] === 'warning')).toHaveLength(1);
     const counters = ofType(card, 'TextBlock').filter((block) => block['size'] === 'ExtraLarge');

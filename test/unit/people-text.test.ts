@@ -96,6 +96,7 @@ describe('lists and summaries', () => {
     scheduledAt: T0,
     dueAt: T0 + 48 * HOUR,
     acknowledgedBy: MALLORY,
+    overdue: status === 'overdue',
   });
 
   it.each(LOCALES)('tasks and overdue (%s): who is on it is a TextRun', (locale) => {
@@ -115,6 +116,8 @@ describe('lists and summaries', () => {
       overdue: [item('overdue')],
       snoozed: [],
       acknowledged: [item('acknowledged')],
+      people: [{ aadObjectId: MALLORY.aadObjectId, name: MALLORY.name, open: 2, overdue: 1 }],
+      unassigned: { open: 0, overdue: 0 },
       unposted: 0,
       doneLast7Days: 0,
       doneLast30Days: 0,
@@ -125,6 +128,8 @@ describe('lists and summaries', () => {
     };
     const card = renderWorkloadCard(views.workload(workload, locale));
     expect(markupProblems(card)).toEqual([]);
+    // Two open tasks and the per-person line each name Mallory, never as markup.
+    expect(literalTexts(card).filter((text) => text.includes(HOSTILE_TEXT))).toHaveLength(3);
   });
 
   it.each(LOCALES)('teams (%s): a channel name people chose is a TextRun', (locale) => {

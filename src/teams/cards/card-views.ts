@@ -118,6 +118,17 @@ export interface WorkloadLine {
   readonly overdue: boolean;
 }
 
+/** One person's share of a team's open tasks on the workload card; the last line may be the team's unassigned. */
+export interface WorkloadPersonLine {
+  /** The person's name (people's text), or the "Unassigned (team)" label. */
+  readonly name: string;
+  /** "3 open" */
+  readonly openText: string;
+  /** "1 overdue"; shown in the attention colour when `overdue`. */
+  readonly overdueText: string;
+  readonly overdue: boolean;
+}
+
 export interface WorkloadCardView {
   readonly locale: Locale;
   readonly teamName: string;
@@ -129,6 +140,9 @@ export interface WorkloadCardView {
   readonly completionText: string;
   /** e.g. "2 h 10 min", or "—". */
   readonly medianText: string;
+  /** Open tasks per person, most overdue first (at most 10; `morePeople` counts the rest), then the unassigned. */
+  readonly people: readonly WorkloadPersonLine[];
+  readonly morePeople: number;
   /** Open items, most urgent first (at most 15; `moreOpen` counts the rest). */
   readonly openItems: readonly WorkloadLine[];
   readonly moreOpen: number;

@@ -288,6 +288,21 @@ export function buildCardCases(): CardCase[] {
       doneLast7Days: 12,
       completionText: formatRate(10 / 12, 10, 12, locale),
       medianText: formatElapsed((2 * 60 + 10) * 60_000, locale),
+      people: (
+        [
+          ['최유나', 4, 1],
+          ['박지우', 5, 0],
+          ['이서준', 3, 0],
+          ['Alexandra Featherstonehaugh-Whitmore', 2, 0],
+          [s.mytasks.unassigned, 3, 1],
+        ] as const
+      ).map(([name, open, overdue]) => ({
+        name,
+        openText: t(locale, 'mytasks.personOpen', { count: open }),
+        overdueText: t(locale, 'mytasks.personOverdue', { count: overdue }),
+        overdue: overdue > 0,
+      })),
+      morePeople: 0,
       openItems: Array.from({ length: 15 }, (_, i) => {
         const [id, due, status, name] = openLines[i % openLines.length];
         return {
@@ -315,7 +330,7 @@ export function buildCardCases(): CardCase[] {
     });
     add('workload', 'empty', locale, theme, renderWorkloadCard, {
       locale, teamName: teamName('monitoring', locale), openCount: 0, overdueCount: 0, snoozedCount: 0, doneLast7Days: 0,
-      completionText: t(locale, 'workload.none'), medianText: t(locale, 'workload.none'), openItems: [], moreOpen: 0, upcoming: [], missedRuns: [],
+      completionText: t(locale, 'workload.none'), medianText: t(locale, 'workload.none'), people: [], morePeople: 0, openItems: [], moreOpen: 0, upcoming: [], missedRuns: [],
     });
 
     add('task-list', 'mine', locale, theme, renderTaskListCard, {
