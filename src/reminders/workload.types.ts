@@ -1,4 +1,4 @@
-import type { Actor, OccurrenceStatus } from './occurrence.types';
+import type { Actor, Assignee, OccurrenceStatus } from './occurrence.types';
 
 export interface WorkloadItem {
   readonly occurrenceId: string;
@@ -8,6 +8,8 @@ export interface WorkloadItem {
   readonly scheduledAt: number;
   readonly dueAt: number;
   readonly acknowledgedBy?: Actor;
+  /** The person the task is assigned to (issue 14). */
+  readonly assignee?: Assignee;
   readonly snoozedUntil?: number;
 }
 
