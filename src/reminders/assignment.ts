@@ -133,7 +133,7 @@ export interface AssignRequest {
 }
 
 /**
- * Gives the task to `request.assignee`: Take it (while nobody has it), Reassign or Hand over. One guarded UPDATE on
+ * Gives the task to `request.assignee`: Take it (while nobody has it; it acknowledges too, when nobody had), Reassign or Hand over. One guarded UPDATE on
  * the assignee as read (a compare-and-set): of racing presses exactly one wins, and the other is told who has it
  * now (`AlreadyAssigned`). The acknowledgement of the person the task is taken from goes with them (they are no
  * longer on it), and so does the actor's own on Hand over. Giving it to whoever has it already changes nothing.
@@ -151,17 +151,26 @@ export async function assignTask(deps: WriteDeps, tenantId: string, id: string, 
   if (how === 'take' && previous) throw new AlreadyAssigned(previous, current.assignedAt);
   const ack = current.acknowledgedBy;
   const ackLeaves = ack !== undefined && ((previous !== undefined && ack.aadObjectId?.toLowerCase() === previous.aadObjectId) || (how === 'handover' && ack.userId === actor.userId));
+  const now = deps.clock.now();
+  // Take it is also "I'm on it" when nobody is on it yet: the person taking it is.
+  const takesAck = how === 'take' && ack === undefined;
   const patch: OccurrenceUpdate = {
     assignee_aad_id: assignee.aadObjectId,
     assignee_name: assignee.name,
-    assigned_at: deps.clock.now(),
+    assigned_at: now,
     ...(ackLeaves && { ack_user_id: null, ack_aad_id: null, ack_name: null, acknowledged_at: null }),
+    ...(takesAck && { ack_user_id: actor.userId, ack_aad_id: actor.aadObjectId ?? null, ack_name: actor.name, acknowledged_at: now, snoozed_until: null, snoozed_by_name: null }),
   };
-  const now = deps.clock.now();
   const updated = await transact(deps, async (trx) => {
-    const row = await updateOpenOccurrence(trx, tenantId, id, patch, { assigneeIs: previous?.aadObjectId ?? null, ...(ackLeaves && { acknowledgedExactly: ack!.userId }) });
+    const row = await updateOpenOccurrence(trx, tenantId, id, patch, {
+      assigneeIs: previous?.aadObjectId ?? null,
+      ...(ackLeaves && { acknowledgedExactly: ack!.userId }),
+      ...(takesAck && { acknowledgedBy: null }),
+    });
     if (!row) return undefined;
-    await recordEvent(trx, row, 'assigned', statusOf(current, now), actor, now, note ? `${how}: ${note}` : how, undefined, { aadObjectId: assignee.aadObjectId, name: assignee.name });
+    const from = statusOf(current, now);
+    await recordEvent(trx, row, 'assigned', from, actor, now, note ? `${how}: ${note}` : how, undefined, { aadObjectId: assignee.aadObjectId, name: assignee.name });
+    if (takesAck) await recordEvent(trx, row, 'acknowledged', from, actor, now);
     await enqueueMessage(trx, cardUpdate(row, now));
     return row;
   });

@@ -54,6 +54,10 @@ function setUp(options: { allowedTenants?: readonly string[]; fallbackTenantId?:
       skip: unused('skip'),
       forAction: unused('forAction'),
       runOnDemand: unused('runOnDemand'),
+      assign: unused('assign'),
+      rotation: unused('rotation'),
+      changeRotation: unused('changeRotation'),
+      openTasksOf: unused('openTasksOf'),
     },
     bindings: {
       refreshServiceUrl: async (tenantId, teamsTeamId) => {

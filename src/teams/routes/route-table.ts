@@ -6,10 +6,11 @@
  */
 import { ActivityTypes, type Activity } from 'botbuilder';
 import type { InvokeAnswer } from '../invoke-answers';
-import { answerCardAction, acknowledgeTask, completeTask, refreshTask, skipTask, snoozeTask, type CardActionDeps, type CardVerbDeps, type CardVerbTable } from './card-actions';
+import { answerCardAction, acknowledgeTask, completeTask, reassignTask, refreshTask, skipTask, snoozeTask, takeTask, type CardActionDeps, type CardVerbDeps, type CardVerbTable } from './card-actions';
 import { bindChannel, type BindDeps } from './commands/bind';
 import { replyWithHelp } from './commands/help';
 import { listOverdueTasks, type OverdueDeps } from './commands/overdue';
+import { answerRotation, type RotationDeps } from './commands/rotation';
 import { startOnDemandRun, type RunDeps } from './commands/run';
 import { listMyTasks, type TasksDeps } from './commands/tasks';
 import { listTeams, type TeamsDeps } from './commands/teams';
@@ -63,6 +64,7 @@ export type RouteDeps = InstallDeps &
   TasksDeps &
   OverdueDeps &
   RunDeps &
+  RotationDeps &
   CardActionDeps &
   CardVerbDeps;
 
@@ -76,6 +78,7 @@ export function createRouteTable(deps: RouteDeps): RouteHandlers {
     tasks: (turn) => listMyTasks(turn, deps),
     overdue: (turn) => listOverdueTasks(turn, deps),
     run: (turn, args) => startOnDemandRun(turn, args, deps),
+    rotation: (turn, args) => answerRotation(turn, args, deps),
   };
   const verbs: CardVerbTable = {
     ack: (request) => acknowledgeTask(deps.reminders, request),
@@ -83,6 +86,9 @@ export function createRouteTable(deps: RouteDeps): RouteHandlers {
     snooze: (request) => snoozeTask(deps.reminders, request),
     skip: (request) => skipTask(deps.reminders, request),
     refresh: (request) => refreshTask(deps.reminders, request),
+    take: (request) => takeTask(deps.reminders, request),
+    reassign: (request) => reassignTask(deps.reminders, request, 'reassign'),
+    handover: (request) => reassignTask(deps.reminders, request, 'handover'),
   };
   return {
     message: (turn) => routeMessage(turn, commands, deps),
