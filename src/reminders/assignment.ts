@@ -101,7 +101,9 @@ export async function assignByRotation(trx: Db, catalog: Pick<Catalog, 'teams'>,
     const key = `${o.tenantId}|${o.teamId}`;
     byTeam.set(key, [...(byTeam.get(key) ?? []), o]);
   }
-  for (const tasks of byTeam.values()) {
+  // Teams in one sorted order: two replicas locking the same teams' rotation rows cannot deadlock.
+  for (const key of [...byTeam.keys()].sort()) {
+    const tasks = byTeam.get(key)!;
     const { tenantId, teamId } = tasks[0]!;
     const catalogRotation = catalog.teams.find((t) => t.id === teamId)?.rotation ?? [];
     const { members = catalogRotation, first } = await takeRotationTurns(trx, tenantId, teamId, tasks.length, now);
