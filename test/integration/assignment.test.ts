@@ -123,13 +123,13 @@ describe('assignees and rotations (issue 14)', () => {
 
   it('lets a member take an unassigned task (and be on it); a second Take it is told who has it, with nothing changed', async () => {
     const { occurrenceId, post, where } = await start('team-task');
-    expect(verbsOf(h.connector.attachmentsOf(post))).toEqual(['refresh', 'take', 'done', 'snooze', 'skip', 'reassign', 'handover']);
+    expect(verbsOf(h.connector.attachmentsOf(post))).toEqual(['refresh', 'reassign', 'handover', 'take', 'done', 'snooze', 'skip']);
     const taken = await h.press('take', { occurrenceId }, { ...where, person: CHOI });
     expect(taken.status).toBe(200);
     const card = cardText(taken.body.value);
     expect(card).toContain('Assigned to \nChoi Yuna');
     expect(card).toMatch(/In progress\n · \nChoi Yuna is on it since/);
-    expect(verbsOf(taken.body.value)).toEqual(['refresh', 'done', 'snooze', 'skip', 'reassign', 'handover']);
+    expect(verbsOf(taken.body.value)).toEqual(['refresh', 'reassign', 'handover', 'done', 'snooze', 'skip']);
     const [event] = await assignedEvents(occurrenceId);
     expect(event).toMatchObject({ actor: { name: 'Choi Yuna' }, note: 'take', subject: { aadObjectId: CHOI.aadObjectId, name: 'Choi Yuna' } });
 

@@ -283,7 +283,7 @@ describe('reminder card', () => {
     if (open) {
       const verbs = ofType(card, 'Action.Execute').map((action) => action['verb']);
       // Nobody assigned: Take it (which is also "I'm on it"), and the people picker's Reassign / Hand over.
-      expect(verbs).toEqual(['refresh', 'take', 'done', 'snooze', 'skip', 'reassign', 'handover']);
+      expect(verbs).toEqual(['refresh', 'reassign', 'handover', 'take', 'done', 'snooze', 'skip']);
     } else {
       expect(card).not.toHaveProperty('actions');
       expect(ofType(card, 'Action.Execute').map((action) => action['verb'])).toEqual(['refresh']);
@@ -314,10 +314,10 @@ describe('reminder card', () => {
       expectSoundCard(waiting);
       expect(ofType(waiting, 'TextRun').map((r) => r['text'])).toEqual(expect.arrayContaining([label, assignee.name]));
       expect(flatText(waiting)).toContain(locale === 'ko' ? '담당: 김민지' : 'Assigned to Kim Minji');
-      expect(ofType(waiting, 'Action.Execute').map((a) => a['verb'])).toEqual(['refresh', 'ack', 'done', 'snooze', 'skip', 'reassign', 'handover']);
+      expect(ofType(waiting, 'Action.Execute').map((a) => a['verb'])).toEqual(['refresh', 'reassign', 'handover', 'ack', 'done', 'snooze', 'skip']);
       // Acknowledged, then overdue or escalated: "I'm on it" is not offered again (it was, once overdue).
       const onIt = renderReminderCard(reminderView({ locale, status, assignee, acknowledged: true }));
-      expect(ofType(onIt, 'Action.Execute').map((a) => a['verb'])).toEqual(['refresh', 'done', 'snooze', 'skip', 'reassign', 'handover']);
+      expect(ofType(onIt, 'Action.Execute').map((a) => a['verb'])).toEqual(['refresh', 'reassign', 'handover', 'done', 'snooze', 'skip']);
     }
     // Snoozed by the person on it: "I'm on it" brings it back.
     const snoozed = renderReminderCard(reminderView({ locale, status: 'snoozed', assignee, acknowledged: true }));
@@ -333,10 +333,13 @@ describe('reminder card', () => {
   it('carries the inputs and data the action handler expects', () => {
     const card = renderReminderCard(reminderView());
     const actions = card['actions'] as Json[];
-    expect(actions.map((action) => action['type'])).toEqual(['Action.Execute', 'Action.ShowCard', 'Action.ShowCard', 'Action.ShowCard', 'Action.ShowCard']);
+    expect(actions.map((action) => action['type'])).toEqual(['Action.Execute', 'Action.ShowCard', 'Action.ShowCard', 'Action.ShowCard']);
     expect(actions[0]).toMatchObject({ verb: 'take', title: 'Take it', data: { occurrenceId: 'occ-1' } });
 
-    const [done, snooze, skip, people] = actions.slice(1).map((action) => action['card'] as Json);
+    const [done, snooze, skip] = actions.slice(1).map((action) => action['card'] as Json);
+    // The people picker sits behind Assign, in its own row of the body: five buttons in a row were cut at 450 px.
+    const assign = ofType(card['body'], 'Action.ShowCard').find((a) => a['title'] === 'Assign')!;
+    const people = assign['card'] as Json;
     expect(ofType(people, 'Input.ChoiceSet')).toEqual([
       expect.objectContaining({ id: 'assignee', isRequired: true, 'choices.data': { type: 'Data.Query', dataset: 'graph.microsoft.com/users' } }),
     ]);
@@ -370,8 +373,9 @@ describe('reminder card', () => {
   it('labels the buttons and choices in Korean', () => {
     const card = renderReminderCard(reminderView({ locale: 'ko' }));
     const titles = (card['actions'] as Json[]).map((action) => action['title']);
-    expect(titles).toEqual(['내가 담당', '완료', '나중에 알림', '건너뛰기', '담당 변경']);
-    expect(ofType(card, 'Input.ChoiceSet')[0]?.['choices']).toEqual([
+    expect(titles).toEqual(['내가 담당', '완료', '나중에 알림', '건너뛰기']);
+    expect(ofType(card['body'], 'Action.ShowCard').map((a) => a['title'])).toEqual(['담당 변경']);
+    expect(ofType(card, 'Input.ChoiceSet').find((i) => i['id'] === 'minutes')?.['choices']).toEqual([
       { title: '1시간 후', value: '60' },
       { title: '4시간 후', value: '240' },
       { title: '1일 후', value: '1440' },
@@ -437,7 +441,7 @@ describe('reminder card', () => {
     );
     expect(validationProblems(card)).toEqual([]);
     expect(ofType(card, 'Action.OpenUrl')).toEqual([]);
-    expect((card['actions'] as Json[]).length).toBe(5);
+    expect((card['actions'] as Json[]).length).toBe(4);
     expect(ofType(card, 'Action.Execute').every((action) => (action['data'] as Json)['occurrenceId'] === 'occ-1')).toBe(true);
     const texts = ofType(card, 'TextBlock').map((block) => block['text']);
     expect(texts).toEqual([sneaky, sneaky]);

@@ -97,11 +97,12 @@ describe.each(['en', 'ko'] as const)('reminder card tools and evidence (%s)', (l
     // Two sets: the buttons, then "More tools" on its own row (three buttons in one row were cut at 450 px).
     const actions = body.filter((n) => n['type'] === 'ActionSet').flatMap((set) => set['actions'] as Json[]);
     expect(actions.filter((a) => a['type'] === 'Action.OpenUrl')).toHaveLength(MAX_LINK_BUTTONS);
-    expect(actions.map((a) => a['title'])).toEqual(locale === 'ko' ? ['보안 점수', '보안 권장 사항', '다른 도구'] : ['Secure Score', 'Recommendations', 'More tools']);
+    // Then the Assign row (the people picker behind it).
+    expect(actions.map((a) => a['title'])).toEqual(locale === 'ko' ? ['보안 점수', '보안 권장 사항', '다른 도구', '담당 변경'] : ['Secure Score', 'Recommendations', 'More tools', 'Assign']);
     const more = nodes(actions[2]).filter((n) => n['type'] === 'Action.OpenUrl');
     expect(more.map((n) => n['url'])).toEqual(['https://security.microsoft.com/incidents']);
-    // The top-level actions stay the task's own five (Take it, Done, Snooze, Skip, Assign).
-    expect((card['actions'] as Json[]).map((a) => a['type'])).toEqual(['Action.Execute', 'Action.ShowCard', 'Action.ShowCard', 'Action.ShowCard', 'Action.ShowCard']);
+    // The top-level actions stay the task's own four.
+    expect((card['actions'] as Json[]).map((a) => a['type'])).toEqual(['Action.Execute', 'Action.ShowCard', 'Action.ShowCard', 'Action.ShowCard']);
   });
 
   it('asks on Done for each evidence field with the right input, in catalog order, required ones marked', () => {
