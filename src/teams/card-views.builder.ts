@@ -116,7 +116,7 @@ export class CardViews {
       case 'acknowledged':
         return t(locale, 'status.acknowledged', { name: o.acknowledgedBy?.name ?? '', time: tm(o.acknowledgedAt) });
       case 'posted':
-        return t(locale, 'status.posted');
+        return o.assignee ? t(locale, 'assign.postedAssigned', { name: o.assignee.name }) : t(locale, 'status.posted');
       case 'pending':
         return t(locale, 'status.pending');
     }

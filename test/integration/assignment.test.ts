@@ -161,7 +161,7 @@ describe('assignees and rotations (issue 14)', () => {
     const handed = await h.press('handover', { occurrenceId, assignee: CHOI.aadObjectId.toUpperCase(), handoverNote: 'Console 3 is flaky' }, { ...where, person: KIM });
     const card = cardText(handed.body.value);
     expect(card).toContain('Assigned to \nChoi Yuna');
-    expect(card).toMatch(/Open\n · \nWaiting for someone to take it/);
+    expect(card).toMatch(/Open\n · \nWaiting for Choi Yuna to take it/);
     expect(verbsOf(handed.body.value)).toContain('ack');
     const events = await assignedEvents(occurrenceId);
     expect(events.at(-1)).toMatchObject({ note: 'handover: Console 3 is flaky', actor: { name: 'Kim Minji' }, subject: { aadObjectId: CHOI.aadObjectId, name: 'Choi Yuna' } });

@@ -146,7 +146,7 @@ export function buildCardCases(): CardCase[] {
     }),
     posted: (lo) => ({
       activityId: 'service-management-sync', teamId: 'engineering', due: '2026-11-23T18:00',
-      statusText: t(lo, 'status.posted'),
+      statusText: t(lo, 'assign.postedAssigned', { name: '김민지' }),
       // The rotation's person, not on it yet: "I'm on it" is offered (pending shows Take it).
       assignee: '김민지',
     }),
