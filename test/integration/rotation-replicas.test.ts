@@ -22,6 +22,7 @@ timezone: Asia/Seoul
 teams:
   - { id: monitoring, name: Monitoring, name_ko: 모니터링, allHours: true, rotation: [${people.map((p) => `{ id: ${p.id}, name: ${p.name} }`).join(', ')}] }
   - { id: secops, name: SecOps, name_ko: SecOps, allHours: true, rotation: [{ id: ${people[2]!.id}, name: Park Sora }] }
+  - { id: engineering, name: Engineering, name_ko: 엔지니어링 }
   - { id: soc-oversight, name: SOC Oversight, name_ko: SOC 감독 }
 activities:
   - id: shift-check
@@ -29,7 +30,7 @@ activities:
     title_ko: 교대 점검
     description: Check the consoles.
     description_ko: 콘솔을 확인합니다.
-    teams: [monitoring, secops]
+    teams: [monitoring, secops, engineering]
     schedule: "*/5 * * * *"
     assign: rotation
     dueAfter: 1h
@@ -76,6 +77,13 @@ describe.each(DIALECTS)('rotation across replicas (%s)', (dialect) => {
     expect([...counts.values()].sort()).toEqual([6, 7, 7]);
     // The other team's rotation is its own.
     expect((await findRotation(store.db, TENANT, 'secops'))?.nextPosition).toBe(created);
+  });
+
+  it('leaves the task of a team without a rotation to the team: no assignee, no assigned event', async () => {
+    const [o] = await services[0].createScheduledMany([{ activity, tenantId: TENANT, teamId: 'engineering', scheduledAt: T0, trigger: 'schedule' }]);
+    expect(o).toBeDefined();
+    expect(o!.assignee).toBeUndefined();
+    expect((await listEvents(store.db, { tenantId: TENANT, occurrenceId: o!.id })).map((e) => e.type)).toEqual(['created']);
   });
 
   it('gives one batch its turns in fire-time order', async () => {
