@@ -2,9 +2,11 @@
  * Who a person named only by an Entra object id is (issue 14): the people picker of Reassign / Hand over and the
  * mentions of `rotation set` give an id, and a task must carry a name people can read. Asked in order: the team's
  * rotation (the names an admin or the catalog gave), then Teams' roster of the conversation acted from
- * (TeamsInfo.getMember takes an Entra object id as well as a Teams user id). A person neither knows is refused,
- * rather than stored as a bare GUID. Microsoft Graph (`/users/{id}`) would need User.Read.All, which the bot does
- * not ask for; not asked.
+ * (TeamsInfo.getMember takes an Entra object id as well as a Teams user id), then the roster of the Teams team
+ * that receives the task's reminders (a press from a 1:1 chat or another team's channel). A person none knows is
+ * refused, rather than stored as a bare GUID. Microsoft Graph's `/users/{id}` is not asked: it needs a
+ * tenant-wide permission (User.ReadBasic.All), and the bot's only Graph permission is the team-scoped
+ * TeamMember.Read.Group (roles/graph-client.ts).
  */
 import { TeamsInfo, type TurnContext } from 'botbuilder';
 import type { Person } from '../catalog/catalog.types';
@@ -17,18 +19,22 @@ import type { Logger } from '../logger';
  * The person with Entra object id `aadObjectId`, named from `rotation` or the roster. Throws InvalidInput:
  * `assignee-not-entra-id` for a value that is not a GUID, `assignee-unknown` for someone neither knows.
  */
-export async function resolvePerson(context: TurnContext, aadObjectId: string, rotation: readonly Person[], logger: Logger): Promise<Assignee> {
+export async function resolvePerson(context: TurnContext, aadObjectId: string, rotation: readonly Person[], logger: Logger, taskTeamsTeamId?: string): Promise<Assignee> {
   const id = aadObjectId.trim().toLowerCase();
   if (!isEntraObjectId(id)) throw new InvalidInput('assignee-not-entra-id');
   const known = rotation.find((p) => p.id === id);
   if (known) return { aadObjectId: id, name: known.name };
-  try {
-    const member = await TeamsInfo.getMember(context, id);
-    const memberAad = member.aadObjectId?.toLowerCase();
-    // The roster answered for someone else (a forged id that matched a Teams user id): not this person.
-    if (memberAad === id && member.name) return { aadObjectId: id, name: member.name.slice(0, 200) };
-  } catch (err) {
-    logger.debug({ err: err instanceof Error ? err.message : String(err), tenantId: context.activity.conversation?.tenantId }, 'the person chosen is not in the Teams roster');
+  const here = (context.activity.channelData as { team?: { id?: string } } | undefined)?.team?.id;
+  const rosters: (() => Promise<{ aadObjectId?: string; name?: string }>)[] = [() => TeamsInfo.getMember(context, id)];
+  if (taskTeamsTeamId && taskTeamsTeamId !== here) rosters.push(() => TeamsInfo.getTeamMember(context, taskTeamsTeamId, id));
+  for (const ask of rosters) {
+    try {
+      const member = await ask();
+      // The roster answered for someone else (a forged id that matched a Teams user id): not this person.
+      if (member.aadObjectId?.toLowerCase() === id && member.name) return { aadObjectId: id, name: member.name.slice(0, 200) };
+    } catch (err) {
+      logger.debug({ err: err instanceof Error ? err.message : String(err), tenantId: context.activity.conversation?.tenantId }, 'the person chosen is not in this Teams roster');
+    }
   }
   throw new InvalidInput('assignee-unknown');
 }

@@ -257,6 +257,9 @@ describe('assignees and rotations (issue 14)', () => {
 
     const press = (verb: string) => kimChat({ type: 'invoke', name: 'adaptiveCard/action', value: { action: { type: 'Action.Execute', verb, data: { occurrenceId: mine.occurrenceId } }, trigger: 'manual' } });
     expect(cardText((await press('ack')).body.value)).toMatch(/Kim Minji is on it since/);
+    // Handed over from her chat, whose roster is only her: Choi is named by the roster of the task's Teams team.
+    const handover = await kimChat({ type: 'invoke', name: 'adaptiveCard/action', value: { action: { type: 'Action.Execute', verb: 'handover', data: { occurrenceId: mine.occurrenceId, assignee: CHOI.aadObjectId } }, trigger: 'manual' } });
+    expect(cardText(handover.body.value)).toContain('Assigned to \nChoi Yuna');
     // Lee's task is not Kim's: from her chat it is refused.
     const foreign = await kimChat({ type: 'invoke', name: 'adaptiveCard/action', value: { action: { type: 'Action.Execute', verb: 'done', data: { occurrenceId: other.occurrenceId } }, trigger: 'manual' } });
     expect(foreign.body.value).toBe('This card was not posted in this conversation.');

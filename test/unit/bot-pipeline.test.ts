@@ -74,6 +74,7 @@ function setUp(options: { allowedTenants?: readonly string[]; fallbackTenantId?:
       findTeam: unused('findTeam'),
       teamsOfChannel: unused('teamsOfChannel'),
       teamsBoundInTeamsTeam: unused('teamsBoundInTeamsTeam'),
+      teamsTeamOf: unused('teamsTeamOf'),
     },
     access: { roleOf: async () => ({ role: 'soc-admin', unverified: false }) },
     workload: { forTeam: unused('forTeam'), tasksOf: unused('tasksOf'), overdue: unused('overdue') },

@@ -10,6 +10,7 @@ import type { Clock } from '../../reminders/clock';
 import type { Person } from '../../catalog/catalog.types';
 import type { Actor, Assignee, Occurrence } from '../../reminders/occurrence.types';
 import type { ActionOrigin } from '../../reminders/card-actions';
+import type { BindingService } from '../../reminders/binding.service';
 import type { ReminderService } from '../../reminders/reminder.service';
 import type { Logger } from '../../logger';
 import { EVIDENCE_INPUT_PREFIX, isCardVerb, type CardVerb } from '../cards/card-views';
@@ -72,8 +73,11 @@ export interface CardActionRequest {
   readonly assignee?: unknown;
   /** Hand over's note for the next person. */
   readonly handoverNote?: string;
-  /** Names the person with this Entra object id (rotation, then the Teams roster); throws InvalidInput. */
-  readonly lookUpPerson: (aadObjectId: string, rotation: readonly Person[]) => Promise<Assignee>;
+  /**
+   * Names the person with this Entra object id: the rotation, then the Teams roster here, then the roster of the
+   * Teams team that receives `socTeamId`'s reminders; throws InvalidInput.
+   */
+  readonly lookUpPerson: (aadObjectId: string, rotation: readonly Person[], socTeamId: string) => Promise<Assignee>;
   /** Throws NotPermitted unless the person may reassign or hand over this task (see `requireMayReassign`). */
   readonly mayReassign: (o: Occurrence) => Promise<void>;
 }
@@ -123,7 +127,7 @@ export async function reassignTask(reminders: Pick<ReminderService, 'assign' | '
   const current = await reminders.forAction(r.tenantId, r.occurrenceId, r.origin, r.actor);
   await r.mayReassign(current);
   const rotation = (await reminders.rotation(r.tenantId, current.teamId)).members;
-  const assignee = await r.lookUpPerson(typeof r.assignee === 'string' ? r.assignee.slice(0, 100) : '', rotation);
+  const assignee = await r.lookUpPerson(typeof r.assignee === 'string' ? r.assignee.slice(0, 100) : '', rotation, current.teamId);
   return reminders.assign(r.tenantId, r.occurrenceId, r.actor, { assignee, how, note: how === 'handover' ? r.handoverNote : undefined, authorize: r.mayReassign }, r.origin);
 }
 
@@ -140,6 +144,7 @@ export interface CardActionDeps {
   readonly logger: Logger;
   readonly access: AccessControl;
   readonly reminders: Pick<ReminderService, 'forAction'>;
+  readonly bindings: Pick<BindingService, 'teamsTeamOf'>;
 }
 
 /**
@@ -191,7 +196,7 @@ export async function answerCardAction(turn: RoutedTurn, verbs: CardVerbTable, d
     minutes: data.minutes,
     assignee: data.assignee,
     handoverNote: data.handoverNote,
-    lookUpPerson: (aadObjectId, rotation) => resolvePerson(turn.context, aadObjectId, rotation, deps.logger),
+    lookUpPerson: async (aadObjectId, rotation, socTeamId) => resolvePerson(turn.context, aadObjectId, rotation, deps.logger, await deps.bindings.teamsTeamOf(turn.tenantId, socTeamId)),
     mayReassign: (o) => requireMayReassign(turn, o, actorOf(activity), deps.access),
   };
   try {
