@@ -9,6 +9,7 @@ import type { Catalog, EvidenceField } from '../catalog/catalog.types';
 import { isIsoDate } from '../catalog/catalog.schema';
 import { offsetMs } from '../reminders/fire-times';
 import type { AuditEvent } from '../storage/occurrence.repository';
+import type { RotationChange } from '../storage/rotation.repository';
 
 /** The columns, in order: the CSV header and the JSON keys. */
 export const AUDIT_COLUMNS = [
@@ -31,6 +32,8 @@ export const AUDIT_COLUMNS = [
   'note',
   'reason',
   'evidence',
+  'subjectName',
+  'subjectEntraObjectId',
 ] as const;
 
 export type AuditRow = { readonly [K in (typeof AUDIT_COLUMNS)[number]]: K extends 'id' ? number : string } & {
@@ -119,6 +122,9 @@ export function auditRows(events: readonly AuditEvent[], catalog: Catalog): Audi
       note: skipped ? '' : (missedRunNote(e, time) ?? e.note ?? ''),
       reason: skipped ? (e.note ?? '') : '',
       evidence: e.evidence ? describeEvidence(e.evidence, activity?.evidence ?? []) : '',
+      // Whom the event was about: the person assigned (issue 14), the person or team escalated to.
+      subjectName: e.subject?.name ?? '',
+      subjectEntraObjectId: e.subject?.aadObjectId ?? '',
       ...(e.evidence ? { evidenceValues: e.evidence } : {}),
     };
   });
@@ -143,4 +149,30 @@ function describeEvidence(evidence: Readonly<Record<string, string | number>>, f
   return Object.entries(evidence)
     .map(([id, value]) => `${fields.find((f) => f.id === id)?.label ?? id}: ${value}`)
     .join('; ');
+}
+
+/** The columns of `audit rotations`, in order. */
+export const ROTATION_AUDIT_COLUMNS = ['id', 'at', 'tenantId', 'teamId', 'teamName', 'from', 'to', 'actorName', 'actorUserId', 'actorEntraObjectId'] as const;
+
+export type RotationAuditRow = { readonly [K in (typeof ROTATION_AUDIT_COLUMNS)[number]]: K extends 'id' ? number : string };
+
+/**
+ * Rows of the rotation changes made from chat: `from` and `to` list the people as `Name <entra id>; …`, or
+ * `(catalog)` for the catalog's rotation.
+ */
+export function rotationAuditRows(changes: readonly RotationChange[], catalog: Catalog): RotationAuditRow[] {
+  const teams = new Map(catalog.teams.map((t) => [t.id, t]));
+  const people = (list: RotationChange['from']) => (list === undefined ? '(catalog)' : list.map((p) => `${p.name} <${p.id}>`).join('; '));
+  return changes.map((c) => ({
+    id: c.id,
+    at: isoWithOffset(c.at, catalog.timezone),
+    tenantId: c.tenantId,
+    teamId: c.teamId,
+    teamName: teams.get(c.teamId)?.name ?? '',
+    from: people(c.from),
+    to: people(c.to),
+    actorName: c.actor.name,
+    actorUserId: c.actor.userId,
+    actorEntraObjectId: c.actor.aadObjectId ?? '',
+  }));
 }

@@ -14,8 +14,9 @@ import { plannedRunsBetween } from '../reminders/fire-times';
 import { movedNote } from '../reminders/occurrence-creation';
 import { openStore, parseDatabaseUrl } from '../storage/database';
 import { listAuditEvents } from '../storage/occurrence.repository';
+import { listRotationChanges } from '../storage/rotation.repository';
 import { listOutbox, requeueDead } from '../storage/outbox.repository';
-import { AUDIT_COLUMNS, auditRows, isoWithOffset, parseAuditInstant } from './audit-export';
+import { AUDIT_COLUMNS, ROTATION_AUDIT_COLUMNS, auditRows, isoWithOffset, parseAuditInstant, rotationAuditRows } from './audit-export';
 import { csvLine } from './csv';
 import { formatFindings, runDoctor } from './doctor';
 
@@ -33,6 +34,8 @@ Commands:
                                                    what would fire, when and for which team
   audit export [--since T] [--until T] [--format csv|json]
                                                    every recorded event, with what it was about
+  audit rotations [--since T] [--until T] [--format csv|json]
+                                                   who changed a team's rotation from chat, from what to what
   outbox list [--failed]                           deliveries waiting or dead-lettered
   outbox retry <id> | --all-failed                 send dead-lettered deliveries again
   package [--out FILE]                             build the Teams app package (build/appPackage.zip)
@@ -57,13 +60,20 @@ moved from and why (onHoliday: next-working-day).
 Prints every recorded event from the database in DATABASE_URL, oldest first, one row each: id, at, tenantId,
 activityId, activityTitle (English), teamId, teamName, occurrenceId, scheduledAt, dueAt, type (created, posted,
 acknowledged, snoozed, woke, overdue, escalated, done, skipped, missed), from, to, actorName, actorUserId,
-actorEntraObjectId, note, reason (of a skip) and evidence (what Done recorded: "Report link: https://…; …").
+actorEntraObjectId, note, reason (of a skip), evidence (what Done recorded: "Report link: https://…; …"),
+subjectName and subjectEntraObjectId (whom it was about: the person an "assigned" event gave the task to; its
+note says how: rotation, take, reassign, handover).
 Times are ISO 8601 in the catalog's time zone with its offset (catalog timezone, else SOC_TIMEZONE).
 --since (from, included) and --until (to, not included) take a date (2026-12-02) or a date-time
 (2026-12-02T09:00); without an offset they are read in the catalog's time zone, with one (Z, +09:00) as given.
 Default format: csv. A CSV cell that a spreadsheet would run as a formula (it starts with = + - @, a tab or a
 carriage return, also after leading spaces) is written with a leading ' so that it shows as text. JSON also
 carries evidenceValues (field id → value as recorded).`,
+  'audit rotations': `soc-reminders audit rotations [--since T] [--until T] [--format csv|json]
+
+Prints every change of a team's rotation made from chat (rotation set, rotation reset), oldest first: id, at,
+tenantId, teamId, teamName, from, to (the people in order, "Name <Entra object id>; …", or "(catalog)" for the
+catalog's rotation), actorName, actorUserId, actorEntraObjectId. --since, --until and --format as for audit export.`,
   'outbox list': `soc-reminders outbox list [--failed]
 
 Lists deliveries to Teams that are pending, being sent, or (with --failed, only) dead-lettered.`,
@@ -100,6 +110,14 @@ function config(): Config {
 
 function catalogFrom(file: string | undefined, cfg: Config): Catalog {
   return loadCatalog({ file: file ?? cfg.catalogFile, defaultTimezone: cfg.timezone });
+}
+
+/** An audit command's --since or --until, read in the catalog's time zone; undefined when not given. */
+function auditBound(name: 'since' | 'until', text: string | undefined, timeZone: string): number | undefined {
+  if (text === undefined) return undefined;
+  const at = parseAuditInstant(text, timeZone);
+  if (at === undefined) throw new UsageError(`--${name}: "${text}" is not a date (2026-12-02) or date-time (2026-12-02T09:00, optionally with an offset)`);
+  return at;
 }
 
 function out(text: string): void {
@@ -152,13 +170,7 @@ async function run(argv: string[]): Promise<void> {
       const cfg = config();
       // The catalog gives titles, team names and the time zone in which the export is read and written.
       const catalog = catalogFrom(undefined, cfg);
-      const bound = (name: 'since' | 'until') => {
-        const text = values[name];
-        if (text === undefined) return undefined;
-        const at = parseAuditInstant(text, catalog.timezone);
-        if (at === undefined) throw new UsageError(`--${name}: "${text}" is not a date (2026-12-02) or date-time (2026-12-02T09:00, optionally with an offset)`);
-        return at;
-      };
+      const bound = (name: 'since' | 'until') => auditBound(name, values[name], catalog.timezone);
       const since = bound('since');
       const until = bound('until');
       if (since !== undefined && until !== undefined && until <= since) throw new UsageError('--until must be after --since');
@@ -168,6 +180,21 @@ async function run(argv: string[]): Promise<void> {
         if (values.format === 'json') return out(JSON.stringify(rows, null, 2));
         // People open this in a spreadsheet: csvLine neutralises cells that would run as formulas.
         return out([csvLine(AUDIT_COLUMNS), ...rows.map((r) => csvLine(AUDIT_COLUMNS.map((h) => r[h])))].join('\n'));
+      } finally {
+        await store.close();
+      }
+    }
+    case 'audit rotations': {
+      const { values } = parseArgs({ args: rest, options: { since: { type: 'string' }, until: { type: 'string' }, format: { type: 'string', default: 'csv' } }, strict: true });
+      if (values.format !== 'csv' && values.format !== 'json') throw new UsageError('--format must be csv or json');
+      const cfg = config();
+      const catalog = catalogFrom(undefined, cfg);
+      const bound = (name: 'since' | 'until') => auditBound(name, values[name], catalog.timezone);
+      const store = await openStore(parseDatabaseUrl(cfg.databaseUrl));
+      try {
+        const rows = rotationAuditRows(await listRotationChanges(store.db, { since: bound('since'), until: bound('until') }), catalog);
+        if (values.format === 'json') return out(JSON.stringify(rows, null, 2));
+        return out([csvLine(ROTATION_AUDIT_COLUMNS), ...rows.map((r) => csvLine(ROTATION_AUDIT_COLUMNS.map((h) => r[h])))].join('\n'));
       } finally {
         await store.close();
       }

@@ -192,6 +192,11 @@ export class BindingService {
     return (await listBindings(this.deps.db, tenantId)).filter((b) => b.active && b.teamsTeamId === teamsTeamId).map((b) => b.socTeamId);
   }
 
+  /** The Teams team whose channel receives a SOC team's reminders (active bindings only): whose roster names its people. */
+  async teamsTeamOf(tenantId: string, socTeamId: string): Promise<string | undefined> {
+    return (await listBindings(this.deps.db, tenantId)).find((b) => b.active && b.socTeamId === socTeamId)?.teamsTeamId;
+  }
+
   /** The SOC teams bound to a channel. */
   async teamsOfChannel(tenantId: string, channelId: string): Promise<SocTeam[]> {
     const bindings = await listBindings(this.deps.db, tenantId);

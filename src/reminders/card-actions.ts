@@ -8,6 +8,7 @@ import type { Kysely } from 'kysely';
 import type { EvidenceField } from '../catalog/catalog.types';
 import { findOccurrence, updateOpenOccurrence, type Db } from '../storage/occurrence.repository';
 import type { Database } from '../storage/tables';
+import { actionConversationAllowed, type ActionOrigin } from './action-places';
 import { AlreadyAcknowledged, AlreadyClosed, InvalidInput, NotInThisConversation, OccurrenceNotFound } from './errors';
 import { checkEvidence, encodeEvidence } from './evidence';
 import { SNOOZE_MINUTES, statusOf, type Actor, type Evidence, type Occurrence, type OccurrenceEvent } from './occurrence.types';
@@ -16,15 +17,11 @@ import { cardUpdate, enqueueMessage, recordEvent, transact, type WriteDeps } fro
 /** Longest note or skip reason kept, in characters. */
 export const MAX_NOTE_LENGTH = 500;
 
-/** Where a card action came from, as `teams/` understands it. */
-export interface ActionOrigin {
-  /** True when the occurrence's card was posted in the conversation the action came from. */
-  isSameConversation(postedConversationId: string): boolean;
-}
+export type { ActionOrigin } from './action-places';
 
 /** "I'm on it": claims the task. Pressing it again is harmless; someone else's claim is refused. */
 export async function acknowledge(deps: WriteDeps, tenantId: string, id: string, actor: Actor, origin: ActionOrigin): Promise<Occurrence> {
-  const current = await getOccurrenceForAction(deps.db, tenantId, id, origin);
+  const current = await getOccurrenceForAction(deps.db, tenantId, id, origin, actor);
   if (current.acknowledgedBy?.userId === actor.userId && current.snoozedUntil === undefined) return current;
   const now = deps.clock.now();
   return transition(deps, current, 'acknowledged', actor, now, undefined, { acknowledgedBy: actor.userId }, {
@@ -57,7 +54,7 @@ export async function complete(deps: WriteDeps, tenantId: string, id: string, ac
 /** Puts the task aside for one of `SNOOZE_MINUTES`; it comes back as a nudge in its thread when the snooze ends. */
 export async function snooze(deps: WriteDeps, tenantId: string, id: string, actor: Actor, minutes: number, origin: ActionOrigin): Promise<Occurrence> {
   if (!SNOOZE_MINUTES.includes(minutes)) throw new InvalidInput('bad-snooze', { minutes });
-  const current = await getOccurrenceForAction(deps.db, tenantId, id, origin);
+  const current = await getOccurrenceForAction(deps.db, tenantId, id, origin, actor);
   const now = deps.clock.now();
   return transition(deps, current, 'snoozed', actor, now, `${minutes} min`, {}, {
     snoozed_until: now + minutes * 60_000,
@@ -77,16 +74,19 @@ export async function getOccurrence(db: Kysely<Database>, tenantId: string, id: 
   return o;
 }
 
-/** Occurrence as a card action may touch it: in this tenant, and posted in the conversation acted from. */
-export async function getOccurrenceForAction(db: Kysely<Database>, tenantId: string, id: string, origin: ActionOrigin): Promise<Occurrence> {
+/**
+ * Occurrence as a card action may touch it: in this tenant, and acted on from a place its card may be pressed in
+ * (`actionConversationAllowed`; the person's own 1:1 chat needs `actor`).
+ */
+export async function getOccurrenceForAction(db: Kysely<Database>, tenantId: string, id: string, origin: ActionOrigin, actor?: Actor): Promise<Occurrence> {
   const o = await getOccurrence(db, tenantId, id);
-  if (!o.postedConversationId || !origin.isSameConversation(o.postedConversationId)) throw new NotInThisConversation(id);
+  if (!actionConversationAllowed(o, origin, actor)) throw new NotInThisConversation(id);
   return o;
 }
 
 /** Done or skipped: final, with who, when and the note or reason. */
 async function close(deps: WriteDeps, tenantId: string, id: string, actor: Actor, state: 'done' | 'skipped', note: string | undefined, origin: ActionOrigin, evidence?: Evidence): Promise<Occurrence> {
-  const current = await getOccurrenceForAction(deps.db, tenantId, id, origin);
+  const current = await getOccurrenceForAction(deps.db, tenantId, id, origin, actor);
   const now = deps.clock.now();
   return transition(deps, current, state, actor, now, note, {}, {
     state,

@@ -1,12 +1,13 @@
 /**
  * Domain errors with stable codes. Only `teams/` and `http/` turn them into cards, replies or status codes.
  */
-import type { Actor, OccurrenceStatus } from './occurrence.types';
+import type { Actor, Assignee, OccurrenceStatus } from './occurrence.types';
 
 export type DomainErrorCode =
   | 'OCCURRENCE_NOT_FOUND'
   | 'ALREADY_CLOSED'
   | 'ALREADY_ACKNOWLEDGED'
+  | 'ALREADY_ASSIGNED'
   | 'NOT_IN_THIS_CONVERSATION'
   | 'INVALID_INPUT'
   | 'UNKNOWN_ACTIVITY'
@@ -56,6 +57,16 @@ export class AlreadyAcknowledged extends DomainError {
   }
 }
 
+/** Take it on a task someone else has, or a reassignment that lost a race: `by` has it now (undefined: nobody). */
+export class AlreadyAssigned extends DomainError {
+  constructor(
+    readonly by: Assignee | undefined,
+    readonly at: number | undefined,
+  ) {
+    super('ALREADY_ASSIGNED', by ? `already assigned to ${by.name}` : 'the assignee changed meanwhile');
+  }
+}
+
 /** A card action came from a conversation where that occurrence's card was not posted. */
 export class NotInThisConversation extends DomainError {
   constructor(readonly occurrenceId: string) {
@@ -74,7 +85,13 @@ export type InvalidInputReason =
   | 'evidence-not-number'
   | 'evidence-out-of-range'
   | 'evidence-too-long'
-  | 'evidence-invalid';
+  | 'evidence-invalid'
+  /** Reassign / Hand over / rotation set: the person chosen is not named by an Entra object id (a GUID). */
+  | 'assignee-not-entra-id'
+  /** The person chosen could not be found (not in the rotation, the team's roster or the directory). */
+  | 'assignee-unknown'
+  | 'rotation-empty'
+  | 'rotation-too-long';
 
 export class InvalidInput extends DomainError {
   constructor(
@@ -123,8 +140,11 @@ export class UntrustedServiceUrl extends DomainError {
   }
 }
 
-/** What a person may be refused (issue 13). `act` is ack, done and snooze. */
-export type GuardedAction = 'bind' | 'unbind' | 'move-binding' | 'run' | 'skip' | 'act';
+/**
+ * What a person may be refused (issue 13). `act` is ack, done, snooze and Take it; `reassign` is Reassign and Hand
+ * over of a task that is not the person's; `rotation` is `rotation set` and `rotation reset`.
+ */
+export type GuardedAction = 'bind' | 'unbind' | 'move-binding' | 'run' | 'skip' | 'act' | 'reassign' | 'rotation';
 
 /** The least a person must be to do it: a SOC admin (SOC_ADMINS), an owner of the Teams team, or a member of it. */
 export type RequiredRole = 'soc-admin' | 'team-owner' | 'member';

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { Activity, Catalog } from '../catalog/catalog.types';
 import { findActivity, findTeam } from '../catalog/catalog-lookup';
 import { appendEvents, type Db, insertOccurrenceIfAbsent, insertOccurrencesIfAbsent, listOnDemandStarts, listOpenOnDemand, lockOnDemandStarts, ON_DEMAND_NOTE, type NewEvent, type NewOccurrence } from '../storage/occurrence.repository';
+import { assignByRotation } from './assignment';
 import type { ChannelTarget } from './delivery.port';
 import { localDate, type PlannedRun } from './fire-times';
 import { NotOnDemand, NotPermitted, TeamNotAssigned, TooManyRuns, UnknownActivity, UnknownTeam } from './errors';
@@ -101,6 +102,11 @@ export async function createScheduledOccurrences(deps: CreationDeps, slots: read
       byKey.delete(key); // a slot listed twice was created once
       return o;
     });
+    // Rotation turns advance only for the rows this insert returned, in the slots' order: once per created task.
+    const toAssign = out.filter((o, i): o is Occurrence => o !== undefined && slots[i]!.activity.assign === 'rotation');
+    const rotation = await assignByRotation(trx, deps.catalog, toAssign, now);
+    const assignedEvents = new Map(rotation.events.map((e) => [e.occurrenceId, e]));
+    for (let i = 0; i < out.length; i++) out[i] = (out[i] && rotation.assigned.get(out[i]!.id)) ?? out[i];
     // Single across replicas: only the rows this insert returned get an event and a post, in this transaction.
     const events: NewEvent[] = [];
     const posts: OutboxEntry[] = [];
@@ -110,6 +116,8 @@ export async function createScheduledOccurrences(deps: CreationDeps, slots: read
       if (!o) continue;
       const notes = [slots[i].trigger === 'catch-up' ? 'catch-up' : undefined, movedNote(slots[i])].filter((n) => n !== undefined);
       events.push({ tenantId: o.tenantId, occurrenceId: o.id, type: 'created', toStatus: statusOf(o, now), actor: SYSTEM_ACTOR, note: notes.length > 0 ? notes.join('; ') : undefined, at: now });
+      const assigned = assignedEvents.get(o.id);
+      if (assigned) events.push(assigned);
       const teamKey = `${o.tenantId}|${o.teamId}`;
       if (!targets.has(teamKey)) targets.set(teamKey, await findChannelTarget(trx, o.tenantId, o.teamId));
       const target = targets.get(teamKey);
@@ -248,8 +256,14 @@ export async function runOnDemand(
       });
       if (!created) continue;
       await recordEvent(trx, created, 'created', undefined, actor, now, ON_DEMAND_NOTE);
-      await enqueueReminderPost(trx, created, now);
-      out.push(created);
+      let task = created;
+      if (activity.assign === 'rotation') {
+        const rotation = await assignByRotation(trx, deps.catalog, [created], now);
+        await appendEvents(trx, rotation.events);
+        task = rotation.assigned.get(created.id) ?? created;
+      }
+      await enqueueReminderPost(trx, task, now);
+      out.push(task);
     }
     return { occurrences: out, alreadyOpen: open };
   });

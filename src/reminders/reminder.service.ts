@@ -5,14 +5,16 @@
  *
  *   occurrence-creation.ts  fire times (on time, caught up, missed) and on-demand runs
  *   card-actions.ts         "I'm on it", "Done", "Snooze", "Skip", and what a card may read
+ *   assignment.ts           rotations, and Take it / Reassign / Hand over
  *   timers.ts               snooze ends, overdue, escalation
  *   backlog.ts              the posts of tasks recorded while their team had no channel
  *   digest.ts               the weekly digest's posts, behind its claim
  *   transaction.ts          what every change is written with (transaction, event, outbox entries)
  *   outbox-message.ts       what the outbox carries
  */
-import type { Activity, Catalog } from '../catalog/catalog.types';
-import type { Db } from '../storage/occurrence.repository';
+import type { Activity, Catalog, Person } from '../catalog/catalog.types';
+import { listOpenOccurrences, type Db } from '../storage/occurrence.repository';
+import { assignTask, changeRotation, rotationOf, type AssignRequest, type RotationView } from './assignment';
 import { postUnposted } from './backlog';
 import { acknowledge, complete, getOccurrence, getOccurrenceForAction, skip, snooze, type ActionOrigin } from './card-actions';
 import { enqueueDigests, type TenantDigest } from './digest';
@@ -73,7 +75,7 @@ export class ReminderService {
    */
   async complete(tenantId: string, id: string, actor: Actor, note: string | undefined, origin: ActionOrigin, evidence?: Readonly<Record<string, unknown>>): Promise<Occurrence> {
     // Where the press came from is checked first: a card copied elsewhere is told so, not asked for evidence.
-    const current = await getOccurrenceForAction(this.deps.db, tenantId, id, origin);
+    const current = await getOccurrenceForAction(this.deps.db, tenantId, id, origin, actor);
     // A closed task asks for nothing: the press is answered "already done by …", not "fill in the ticket".
     const fields = current.state === 'open' ? (this.activities.get(current.activityId)?.evidence ?? []) : [];
     return complete(this.deps, tenantId, id, actor, { note, evidence }, fields, origin);
@@ -87,14 +89,34 @@ export class ReminderService {
     return skip(this.deps, tenantId, id, actor, reason, origin);
   }
 
+  /** Take it, Reassign or Hand over (see `assignTask`). */
+  assign(tenantId: string, id: string, actor: Actor, request: AssignRequest, origin: ActionOrigin): Promise<Occurrence> {
+    return assignTask(this.deps, tenantId, id, actor, request, origin);
+  }
+
+  /** The rotation in force for a team (ids, English or Korean names): set from chat, else the catalog's. */
+  rotation(tenantId: string, teamRef: string): Promise<RotationView> {
+    return rotationOf(this.deps.db, this.deps.catalog, tenantId, teamRef);
+  }
+
+  /** `rotation set` (members) or `rotation reset` (undefined: the catalog's), recorded with who and when. */
+  changeRotation(tenantId: string, teamRef: string, members: readonly Person[] | undefined, actor: Actor): Promise<{ before: RotationView; after: RotationView }> {
+    return changeRotation(this.deps, tenantId, teamRef, members, actor);
+  }
+
+  /** A person's open tasks: assigned to them, or acknowledged by them; most urgent first. */
+  openTasksOf(tenantId: string, person: Pick<Actor, 'userId' | 'aadObjectId'>): Promise<Occurrence[]> {
+    return listOpenOccurrences(this.deps.db, tenantId, { person });
+  }
+
   /** Reads an occurrence for display (a card refresh); scoped by tenant. */
   get(tenantId: string, id: string): Promise<Occurrence> {
     return getOccurrence(this.deps.db, tenantId, id);
   }
 
   /** Occurrence as a card action may touch it: in this tenant, and posted in the conversation acted from. */
-  forAction(tenantId: string, id: string, origin: ActionOrigin): Promise<Occurrence> {
-    return getOccurrenceForAction(this.deps.db, tenantId, id, origin);
+  forAction(tenantId: string, id: string, origin: ActionOrigin, actor?: Actor): Promise<Occurrence> {
+    return getOccurrenceForAction(this.deps.db, tenantId, id, origin, actor);
   }
 
   /** Runs the timers due now: snooze ends, tasks newly overdue, escalations. Safe on every replica at once. */

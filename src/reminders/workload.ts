@@ -60,7 +60,7 @@ function toItem(o: Occurrence, now: number): WorkloadItem {
     dueAt: o.dueAt,
     acknowledgedBy: o.acknowledgedBy,
     snoozedUntil: o.snoozedUntil,
-    assignee: o.assignee,
+    ...(o.assignee && { assignee: o.assignee }),
     overdue: o.overdueAt !== undefined,
     ...(o.postedConversationId && o.postedActivityId ? { postedConversationId: o.postedConversationId, postedActivityId: o.postedActivityId } : {}),
   };
@@ -226,9 +226,10 @@ export class WorkloadService {
   }
 
   /** Open tasks a person has acknowledged, across teams. */
-  async tasksOf(tenantId: string, userId: string): Promise<WorkloadItem[]> {
+  /** A person's open tasks: assigned to them or acknowledged by them, most urgent first. */
+  async tasksOf(tenantId: string, person: { readonly userId: string; readonly aadObjectId?: string }): Promise<WorkloadItem[]> {
     const now = this.deps.clock.now();
-    return (await listOpenOccurrences(this.deps.db, tenantId, { acknowledgedByUserId: userId })).map((o) => toItem(o, now));
+    return (await listOpenOccurrences(this.deps.db, tenantId, { person })).map((o) => toItem(o, now));
   }
 
   /**

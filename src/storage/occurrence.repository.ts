@@ -129,7 +129,16 @@ export async function updateOpenOccurrence(
   tenantId: string,
   id: string,
   patch: OccurrenceUpdate,
-  guard: { acknowledgedBy?: string | null; overdueUnset?: boolean; escalatedUnset?: boolean; snoozedUntilAtMost?: number } = {},
+  guard: {
+    acknowledgedBy?: string | null;
+    overdueUnset?: boolean;
+    escalatedUnset?: boolean;
+    snoozedUntilAtMost?: number;
+    /** Compare-and-set on the assignee: the Entra object id read before (null: nobody). */
+    assigneeIs?: string | null;
+    /** The acknowledgement is still this Teams user's (it is about to be cleared). */
+    acknowledgedExactly?: string;
+  } = {},
 ): Promise<Occurrence | undefined> {
   let q = db.updateTable('occurrences').set(patch).where('tenant_id', '=', tenantId).where('id', '=', id).where('state', '=', 'open');
   if (guard.acknowledgedBy === null) q = q.where('ack_user_id', 'is', null);
@@ -137,6 +146,9 @@ export async function updateOpenOccurrence(
   if (guard.overdueUnset) q = q.where('overdue_at', 'is', null);
   if (guard.escalatedUnset) q = q.where('escalated_at', 'is', null);
   if (guard.snoozedUntilAtMost !== undefined) q = q.where('snoozed_until', '<=', guard.snoozedUntilAtMost);
+  if (guard.assigneeIs === null) q = q.where('assignee_aad_id', 'is', null);
+  else if (guard.assigneeIs !== undefined) q = q.where('assignee_aad_id', '=', guard.assigneeIs);
+  if (guard.acknowledgedExactly !== undefined) q = q.where('ack_user_id', '=', guard.acknowledgedExactly);
   const row = await q.returningAll().executeTakeFirst();
   return row ? toOccurrence(row) : undefined;
 }
@@ -189,10 +201,25 @@ export async function findToEscalate(db: Db, now: number, limit = 500): Promise<
   return rows.map(toOccurrence);
 }
 
-export async function listOpenOccurrences(db: Db, tenantId: string, filter: { teamId?: string; acknowledgedByUserId?: string; overdueOnly?: boolean } = {}): Promise<Occurrence[]> {
+export async function listOpenOccurrences(
+  db: Db,
+  tenantId: string,
+  filter: {
+    teamId?: string;
+    acknowledgedByUserId?: string;
+    /** A person's tasks: assigned to their Entra object id, or acknowledged by them (Teams user id or Entra id). */
+    person?: { readonly userId: string; readonly aadObjectId?: string };
+    overdueOnly?: boolean;
+  } = {},
+): Promise<Occurrence[]> {
   let q = db.selectFrom('occurrences').selectAll().where('tenant_id', '=', tenantId).where('state', '=', 'open');
   if (filter.teamId) q = q.where('team_id', '=', filter.teamId);
   if (filter.acknowledgedByUserId) q = q.where('ack_user_id', '=', filter.acknowledgedByUserId);
+  const person = filter.person;
+  if (person) {
+    const aad = person.aadObjectId?.toLowerCase();
+    q = q.where((eb) => eb.or([eb('ack_user_id', '=', person.userId), ...(aad ? [eb('assignee_aad_id', '=', aad), eb(eb.fn('lower', ['ack_aad_id']), '=', aad)] : [])]));
+  }
   if (filter.overdueOnly) q = q.where('overdue_at', 'is not', null);
   const rows = await q.orderBy('due_at').orderBy('id').execute();
   return rows.map(toOccurrence);

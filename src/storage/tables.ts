@@ -90,6 +90,19 @@ export interface TeamRotationsTable {
   updated_by_name: string | null;
 }
 
+/** One change of a team's rotation from chat (`rotation set`, `rotation reset`): members JSON before and after; null: the catalog's. */
+export interface RotationChangesTable {
+  id: Generated<number>;
+  tenant_id: string;
+  team_id: string;
+  from_members: string | null;
+  to_members: string | null;
+  actor_user_id: string;
+  actor_aad_id: string | null;
+  actor_name: string;
+  at: number;
+}
+
 export interface SchedulerStateTable {
   name: string;
   checkpoint_at: number;
@@ -159,6 +172,7 @@ export interface Database {
   bindings: BindingsTable;
   outbox: OutboxTable;
   team_rotations: TeamRotationsTable;
+  rotation_changes: RotationChangesTable;
 }
 
 export type OccurrenceRow = Selectable<OccurrencesTable>;

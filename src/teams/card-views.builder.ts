@@ -100,10 +100,16 @@ export class CardViews {
       case 'missed':
         return t(locale, 'status.missed', { time: tm(o.scheduledAt) });
       case 'snoozed':
-        return t(locale, k('snoozed'), { name: o.snoozedByName ?? '', time: tm(o.snoozedUntil) });
+        // Who is on it survives a snooze by someone else (issue 14).
+        return o.acknowledgedBy && o.acknowledgedBy.name !== o.snoozedByName
+          ? t(locale, form === 'banner' ? 'assign.bannerSnoozedAck' : 'assign.snoozedAck', { snoozer: o.snoozedByName ?? '', time: tm(o.snoozedUntil), name: o.acknowledgedBy.name })
+          : t(locale, k('snoozed'), { name: o.snoozedByName ?? '', time: tm(o.snoozedUntil) });
       case 'escalated':
-        // The team by its own name ("SOC 감독 팀에"), as the catalog spells it in the reader's language.
-        return t(locale, k('escalated'), { time: tm(o.escalatedAt), team: this.teamName(OVERSIGHT_TEAM_ID, locale) });
+        // The team by its own name ("SOC 감독 팀에"), as the catalog spells it in the reader's language; and who
+        // is on it, which an escalation does not change (issue 14).
+        return o.acknowledgedBy
+          ? t(locale, form === 'banner' ? 'assign.bannerEscalatedAck' : 'assign.escalatedAck', { time: tm(o.escalatedAt), team: this.teamName(OVERSIGHT_TEAM_ID, locale), name: o.acknowledgedBy.name })
+          : t(locale, k('escalated'), { time: tm(o.escalatedAt), team: this.teamName(OVERSIGHT_TEAM_ID, locale) });
       case 'overdue':
         return o.acknowledgedBy
           ? t(locale, k('overdueAck'), { time: tm(o.dueAt), name: o.acknowledgedBy.name })
@@ -111,7 +117,7 @@ export class CardViews {
       case 'acknowledged':
         return t(locale, 'status.acknowledged', { name: o.acknowledgedBy?.name ?? '', time: tm(o.acknowledgedAt) });
       case 'posted':
-        return t(locale, 'status.posted');
+        return o.assignee ? t(locale, 'assign.postedAssigned', { name: o.assignee.name }) : t(locale, 'status.posted');
       case 'pending':
         return t(locale, 'status.pending');
     }
@@ -146,6 +152,8 @@ export class CardViews {
       ...this.linksOf(activity, locale),
       evidenceInputs: o.state === 'open' && activity ? activity.evidence.map((f) => this.evidenceInput(f, locale)) : [],
       evidenceShown: this.evidenceShown(o, activity, locale),
+      ...(o.assignee && { assignee: { name: o.assignee.name, aadObjectId: o.assignee.aadObjectId } }),
+      acknowledged: o.acknowledgedBy !== undefined,
     };
   }
 
@@ -254,6 +262,9 @@ export class CardViews {
   private itemStatus(i: WorkloadItem, locale: Locale): string {
     const name = i.acknowledgedBy?.name;
     const statusWord = cardStrings(locale).status[i.status];
-    return name ? `${statusWord} · ${name}` : statusWord;
+    const status = name ? `${statusWord} · ${name}` : statusWord;
+    // The assignee, unless they are the one on it already.
+    if (!i.assignee || (i.acknowledgedBy && i.acknowledgedBy.aadObjectId?.toLowerCase() === i.assignee.aadObjectId)) return status;
+    return t(locale, 'assign.itemAssigned', { status, name: i.assignee.name });
   }
 }

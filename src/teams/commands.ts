@@ -1,6 +1,6 @@
 /** The chat commands, English and Korean, and how a message's text becomes one. */
 
-export type CommandName = 'help' | 'bind' | 'unbind' | 'teams' | 'workload' | 'tasks' | 'overdue' | 'run';
+export type CommandName = 'help' | 'bind' | 'unbind' | 'teams' | 'workload' | 'tasks' | 'overdue' | 'run' | 'rotation';
 
 export interface ParsedCommand {
   /** undefined: not a command we know. */
@@ -35,6 +35,9 @@ const WORDS: readonly (readonly [string, CommandName])[] = (
     ['기한 초과', 'overdue'],
     ['run', 'run'],
     ['실행', 'run'],
+    ['rotation', 'rotation'],
+    ['순번', 'rotation'],
+    ['당번', 'rotation'],
   ] as const
 )
   .slice()
@@ -79,4 +82,16 @@ export function parseRunArgs(args: string): { activity: string; team?: string; a
   const rest = againMatch ? againMatch[1] : args;
   const m = /^(.*?)\s+(?:for|대상)\s+(.+)$/i.exec(rest);
   return { ...(m ? { activity: m[1].trim(), team: m[2].trim() } : { activity: rest.trim() }), again: againMatch !== null };
+}
+
+/**
+ * `rotation [«team»]`, `rotation set «team» @person…`, `rotation reset «team»` (Korean: `순번 [«팀»]`, `순번 설정 …`,
+ * `순번 초기화 …`). The people of `set` are read from the message's mention entities, not from this text (Teams
+ * has removed their `<at>` tags from it already).
+ */
+export function parseRotationArgs(args: string): { action: 'show' | 'set' | 'reset'; team: string } {
+  const m = /^(set|설정|reset|초기화)(?:\s+(.*))?$/i.exec(args.trim());
+  if (!m) return { action: 'show', team: args.trim() };
+  const word = m[1]!.toLowerCase();
+  return { action: word === 'set' || word === '설정' ? 'set' : 'reset', team: (m[2] ?? '').trim() };
 }

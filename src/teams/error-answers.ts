@@ -14,6 +14,7 @@ import type { Catalog } from '../catalog/catalog.types';
 import type { Actor } from '../reminders/occurrence.types';
 import {
   AlreadyAcknowledged,
+  AlreadyAssigned,
   AlreadyClosed,
   DomainError,
   InvalidInput,
@@ -43,6 +44,7 @@ const DOMAIN_ERROR_TYPES = {
   OCCURRENCE_NOT_FOUND: OccurrenceNotFound,
   ALREADY_CLOSED: AlreadyClosed,
   ALREADY_ACKNOWLEDGED: AlreadyAcknowledged,
+  ALREADY_ASSIGNED: AlreadyAssigned,
   NOT_IN_THIS_CONVERSATION: NotInThisConversation,
   INVALID_INPUT: InvalidInput,
   UNKNOWN_ACTIVITY: UnknownActivity,
@@ -77,6 +79,8 @@ export function explainToCardAction(err: CodedDomainError, locale: Locale, timez
       return t(locale, 'action.otherConversation');
     case 'ALREADY_ACKNOWLEDGED':
       return t(locale, 'action.alreadyAcknowledged', { name: nameOf(err.by), time: time(err.at) });
+    case 'ALREADY_ASSIGNED':
+      return err.by ? t(locale, 'assign.alreadyAssigned', { name: inertText(err.by.name), time: time(err.at) }) : t(locale, 'assign.changedMeanwhile');
     case 'ALREADY_CLOSED':
       if (err.status === 'done') return t(locale, 'action.alreadyDone', { name: nameOf(err.by), time: time(err.at) });
       if (err.status === 'skipped') return t(locale, 'action.alreadySkipped', { name: nameOf(err.by), time: time(err.at), reason: inertText(err.note ?? '') });
@@ -105,6 +109,14 @@ function explainInvalidInput(err: InvalidInput, locale: Locale): string {
       return t(locale, 'action.badSnooze');
     case 'note-too-long':
       return t(locale, 'action.noteTooLong', { length: Number(err.detail.length), max: Number(err.detail.max) });
+    case 'assignee-not-entra-id':
+      return t(locale, 'assign.notEntraId');
+    case 'assignee-unknown':
+      return t(locale, 'assign.unknownPerson');
+    case 'rotation-empty':
+      return t(locale, 'assign.rotationNeedsPeople');
+    case 'rotation-too-long':
+      return t(locale, 'assign.rotationTooLong', { max: Number(err.detail.max) });
     case 'evidence-required':
     case 'evidence-not-https':
     case 'evidence-not-url':
@@ -168,7 +180,7 @@ export function replyToCommandError(err: CodedDomainError, command: CommandName,
   const { catalog, views } = wording;
   switch (err.code) {
     case 'UNKNOWN_TEAM':
-      if (command === 'bind') return t(locale, 'bind.unknownTeam', { input: err.input.slice(0, 100), teamList: formatTeamList(catalog, locale) });
+      if (command === 'bind' || command === 'rotation') return t(locale, 'bind.unknownTeam', { input: err.input.slice(0, 100), teamList: formatTeamList(catalog, locale) });
       if (command === 'run') return t(locale, 'run.unknownTeam', { input: err.input.slice(0, 100), teamList: formatTeamList(catalog, locale) });
       return undefined;
     case 'UNKNOWN_ACTIVITY':
@@ -185,16 +197,19 @@ export function replyToCommandError(err: CodedDomainError, command: CommandName,
       return t(locale, 'run.teamNotAssigned', { activity: views.title(err.activityId, locale), team: views.teamName(err.teamId, locale) });
     case 'NOT_PERMITTED':
       // The commands that change something (issue 13); the others only read.
-      if (command !== 'bind' && command !== 'unbind' && command !== 'run') return undefined;
+      if (command !== 'bind' && command !== 'unbind' && command !== 'run' && command !== 'rotation') return undefined;
       return explainNotPermitted(err, locale, views);
+    case 'INVALID_INPUT':
+      // `rotation set` with nobody mentioned, too many people, or a mention without an Entra id.
+      return command === 'rotation' ? explainInvalidInput(err, locale) : undefined;
     case 'TOO_MANY_RUNS':
       if (command !== 'run') return undefined;
       return explainTooManyRuns(err, locale, catalog.timezone);
     case 'OCCURRENCE_NOT_FOUND':
     case 'ALREADY_CLOSED':
     case 'ALREADY_ACKNOWLEDGED':
+    case 'ALREADY_ASSIGNED':
     case 'NOT_IN_THIS_CONVERSATION':
-    case 'INVALID_INPUT':
     case 'UNTRUSTED_SERVICE_URL':
       // Card-action errors, and a service URL the gates have already refused: no command has words for them.
       return undefined;

@@ -96,10 +96,18 @@ describe('the Agents Playground web UI (npm run playground)', () => {
     // The card comes through the outbox as a new post in the channel (the bot's delivery worker runs on its own).
     // The reminder card, not the chat reply (a card too) that names the same activity.
     const card = page.locator('.ac-adaptiveCard').filter({ hasText: 'Generate the Secure Score report' }).filter({ hasText: 'Started by 김민지.' }).first();
-    await card.getByRole('button', { name: "I'm on it" }).waitFor({ timeout: 15_000 });
+    await card.getByRole('button', { name: 'Take it' }).waitFor({ timeout: 15_000 });
     await expect(card.innerText()).resolves.toMatch(/Open\s*·\s*Waiting for someone to take it/);
     await expect(card.innerText()).resolves.toContain('Started by 김민지.');
     await shootPost(page, card, join(ARTIFACTS, 'playground-card-before.png'));
+
+    // Take it (issue 14): the card, answered in place, names her as the assignee and as the one on it.
+    await card.getByRole('button', { name: 'Take it' }).click();
+    await card.getByText(/김민지 is on it since/).waitFor({ timeout: 15_000 });
+    await expect(card.innerText()).resolves.toMatch(/Assigned to\s*김민지/);
+    await expect(card.getByRole('button', { name: 'Take it' }).count()).resolves.toBe(0);
+    await expect(card.getByRole('button', { name: "I'm on it" }).count()).resolves.toBe(0);
+    await shootPost(page, card, join(ARTIFACTS, 'playground-card-taken.png'));
 
     await card.getByRole('button', { name: 'Done', exact: true }).click();
     await card.getByLabel('Note').fill(TICKET);
@@ -112,6 +120,7 @@ describe('the Agents Playground web UI (npm run playground)', () => {
     // The banner says "Done" once; this year's date without the year, Seoul's time without the zone (the SOC's own).
     expect(after).toMatch(/Done\s*·\s*by 김민지 at \w{3} \d{1,2} \w{3}, \d{2}:\d{2}\s*— https:\/\/tickets\.contoso\.com\/SOC-42/);
     await expect(card.getByRole('button', { name: "I'm on it" }).count()).resolves.toBe(0);
+    await expect(card.innerText()).resolves.toMatch(/Assigned to\s*김민지/);
     await shootPost(page, card, join(ARTIFACTS, 'playground-card-after.png'));
     await page.screenshot({ path: join(ARTIFACTS, 'playground-channel.png') });
 

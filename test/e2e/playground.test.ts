@@ -189,20 +189,26 @@ describe('SOC Reminders in the Agents Playground', () => {
     expect(text).toContain('Started by 김민지.');
     expect(text).toContain('Wed 11 Mar, 08:51'); // due 2 days after the run, by the bot's (moved) clock
     expect(text).toMatch(/Open\n[\s\S]*Waiting for someone to take it/);
-    expect(verbsOf(card)).toEqual(expect.arrayContaining(['ack', 'done', 'snooze', 'skip']));
+    // Nobody is assigned: Take it (issue 14) rather than I'm on it, and the people picker's Reassign / Hand over.
+    expect(verbsOf(card)).toEqual(['refresh', 'reassign', 'handover', 'take', 'done', 'snooze', 'skip']);
     // A new post: its own thread, named after the message.
     expect(post.message.postConversationId).toBe(`${CHANNEL.id};messageid=${post.message.messageId}`);
     reminder = { occurrenceId: occurrenceIdOf(card), messageId: post.message.messageId, postConversationId: post.message.postConversationId! };
   });
 
-  it('answers "I\'m on it" with the updated card and updates the post for everyone', async () => {
+  it('answers "Take it" with the updated card (assigned to him, and he is on it) and updates the post for everyone', async () => {
     clock.advance(MINUTE);
     const from = client.mark();
-    const ack = await client.invoke('ack', { occurrenceId: reminder.occurrenceId }, { conversationId: reminder.postConversationId, replyToId: reminder.messageId }, ALEX.id);
+    const ack = await client.invoke('take', { occurrenceId: reminder.occurrenceId }, { conversationId: reminder.postConversationId, replyToId: reminder.messageId }, ALEX.id);
     expect(ack.status).toBe(200);
     expect(ack.body.type).toBe('application/vnd.microsoft.card.adaptive');
     expect(cardText(ack.body.value)).toContain('Alex Morgan is on it since Mon 9 Mar, 08:52');
+    expect(cardText(ack.body.value)).toContain('Assigned to \nAlex Morgan');
     expect(verbsOf(ack.body.value)).not.toContain('ack');
+    expect(verbsOf(ack.body.value)).not.toContain('take');
+    // Someone else pressing it a moment later is told who has it; nothing changes.
+    const late = await client.invoke('take', { occurrenceId: reminder.occurrenceId }, { conversationId: reminder.postConversationId, replyToId: reminder.messageId }, SEOJUN.id);
+    expect(late.body.value).toMatch(/^Alex Morgan already has this task/);
     // The invoke answer goes to the one who pressed; the playground broadcasts nothing for it. Everyone else
     // sees the change only through the bot's own update of the post.
     await new Promise((r) => setTimeout(r, 200));
@@ -218,8 +224,9 @@ describe('SOC Reminders in the Agents Playground', () => {
   it('keeps the bindings and the acknowledgement across a restart', async () => {
     await bot.restart();
     const events = await listEvents(bot.store.db, { occurrenceId: reminder.occurrenceId });
-    expect(events.map((e) => e.type)).toEqual(['created', 'posted', 'acknowledged']);
-    expect(events[2]!.actor).toEqual({ userId: ALEX.id, aadObjectId: ALEX.aadObjectId, name: 'Alex Morgan' });
+    expect(events.map((e) => e.type)).toEqual(['created', 'posted', 'assigned', 'acknowledged']);
+    expect(events[2]).toMatchObject({ note: 'take', subject: { aadObjectId: ALEX.aadObjectId, name: 'Alex Morgan' } });
+    expect(events[3]!.actor).toEqual({ userId: ALEX.id, aadObjectId: ALEX.aadObjectId, name: 'Alex Morgan' });
 
     const { replies } = await client.ask(GENERAL.id, 'teams');
     const rows = cardText(onlyCard(replies[0]!));
@@ -249,8 +256,8 @@ describe('SOC Reminders in the Agents Playground', () => {
     expect(onlyCard(update)).toEqual(done.body.value);
 
     const events = await listEvents(bot.store.db, { occurrenceId: reminder.occurrenceId });
-    expect(events.map((e) => e.type)).toEqual(['created', 'posted', 'acknowledged', 'done']);
-    expect(events[3]!.note).toBe(TICKET);
+    expect(events.map((e) => e.type)).toEqual(['created', 'posted', 'assigned', 'acknowledged', 'done']);
+    expect(events[4]!.note).toBe(TICKET);
   });
 
   it('counts the done task in "workload monitoring"', async () => {

@@ -137,7 +137,7 @@ describe('soc-reminders CLI', () => {
     const csv = runCli(['audit', 'export', '--format', 'csv'], { DATABASE_URL: dbFile });
     expect(csv.code).toBe(0);
     const lines = csv.stdout.trim().split('\n');
-    expect(lines[0]).toBe('id,at,tenantId,activityId,activityTitle,teamId,teamName,occurrenceId,scheduledAt,dueAt,type,from,to,actorName,actorUserId,actorEntraObjectId,note,reason,evidence');
+    expect(lines[0]).toBe('id,at,tenantId,activityId,activityTitle,teamId,teamName,occurrenceId,scheduledAt,dueAt,type,from,to,actorName,actorUserId,actorEntraObjectId,note,reason,evidence,subjectName,subjectEntraObjectId');
     expect(lines).toHaveLength(2);
     expect(lines[1]).toContain('"Jae, ""the lead"""');
     const json = JSON.parse(runCli(['audit', 'export', '--format', 'json', '--since', '2026-03-09'], { DATABASE_URL: dbFile }).stdout);
@@ -235,6 +235,32 @@ describe('soc-reminders audit export, as an auditor reads it', () => {
     expect(byType('skipped')).toMatchObject({ activityId: 'ir-tabletop-exercise', teamName: 'SecOps', reason: 'Postponed: the IR lead is on leave', note: '' });
     const json = JSON.parse(runCli(['audit', 'export', '--format', 'json'], { DATABASE_URL: dbFile, ...SEOUL }).stdout) as { type: string; evidenceValues?: unknown }[];
     expect(json.find((e) => e.type === 'done')!.evidenceValues).toEqual({ secureScore: 72.5, report: 'https://contoso.sharepoint.com/sites/soc/SecureScore-2026-49.pdf' });
+  });
+
+  it('names whom an assignment gave the task to, and lists rotation changes from chat with who made them (issue 14)', async () => {
+    const dbFile = join(dir, 'rotations.db');
+    const store = await openStore(parseDatabaseUrl(dbFile));
+    const catalog = loadCatalog({ defaultTimezone: 'Asia/Seoul' });
+    const reminders = new ReminderService({ db: store.db, catalog, clock: { now: () => AT } });
+    const admin = { userId: '29:sam', aadObjectId: '6b1f2c3d-aaaa-4bbb-8ccc-00000000000a', name: 'Sam Admin' };
+    const lee = { id: '6b1f2c3d-aaaa-4bbb-8ccc-00000000000b', name: 'Lee Jun' };
+    const [score] = (await reminders.runOnDemand('tenant-a', 'secure-score-report', 'monitoring', admin)).occurrences;
+    await recordPosted(store.db, score!.id, AT, { conversationId: '19:c@thread.tacv2', activityId: score!.id, serviceUrl: 'https://smba.test/' });
+    await reminders.assign('tenant-a', score!.id, admin, { assignee: { aadObjectId: lee.id, name: lee.name }, how: 'reassign' }, { isSameConversation: () => true });
+    await reminders.changeRotation('tenant-a', 'monitoring', [lee], admin);
+    await reminders.changeRotation('tenant-a', 'monitoring', undefined, admin);
+    await store.close();
+
+    const events = JSON.parse(runCli(['audit', 'export', '--format', 'json'], { DATABASE_URL: dbFile, ...SEOUL }).stdout) as Record<string, string>[];
+    expect(events.find((e) => e.type === 'assigned')).toMatchObject({ actorName: 'Sam Admin', note: 'reassign', subjectName: 'Lee Jun', subjectEntraObjectId: lee.id });
+    const r = runCli(['audit', 'rotations'], { DATABASE_URL: dbFile, ...SEOUL });
+    expect(r.code).toBe(0);
+    const [header, ...rows] = parseCsv(r.stdout);
+    expect(header).toEqual(['id', 'at', 'tenantId', 'teamId', 'teamName', 'from', 'to', 'actorName', 'actorUserId', 'actorEntraObjectId']);
+    expect(rows.map((row) => row.slice(1))).toEqual([
+      ['2026-12-02T01:30:00+09:00', 'tenant-a', 'monitoring', 'Monitoring', '(catalog)', `Lee Jun <${lee.id}>`, 'Sam Admin', '29:sam', admin.aadObjectId],
+      ['2026-12-02T01:30:00+09:00', 'tenant-a', 'monitoring', 'Monitoring', `Lee Jun <${lee.id}>`, '(catalog)', 'Sam Admin', '29:sam', admin.aadObjectId],
+    ]);
   });
 
   it('reads --since and --until without an offset in the catalog zone, and with one as given', async () => {

@@ -222,8 +222,8 @@ describe('open work', () => {
   });
 
   test('a person sees the tasks they hold, and the tenant its overdue tasks', async () => {
-    expect((await engine.workload.tasksOf(HOME_TENANT, alice.userId)).map((i) => i.occurrenceId)).toEqual([seeded.acknowledged.id]);
-    expect((await engine.workload.tasksOf(HOME_TENANT, bob.userId))).toEqual([]);
+    expect((await engine.workload.tasksOf(HOME_TENANT, { userId: alice.userId })).map((i) => i.occurrenceId)).toEqual([seeded.acknowledged.id]);
+    expect((await engine.workload.tasksOf(HOME_TENANT, { userId: bob.userId }))).toEqual([]);
     expect((await engine.workload.overdue(HOME_TENANT)).map((i) => i.occurrenceId)).toEqual([seeded.overdue.id]);
     expect(await engine.workload.overdue('tenant-other')).toEqual([]);
   });

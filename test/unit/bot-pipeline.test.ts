@@ -54,6 +54,10 @@ function setUp(options: { allowedTenants?: readonly string[]; fallbackTenantId?:
       skip: unused('skip'),
       forAction: unused('forAction'),
       runOnDemand: unused('runOnDemand'),
+      assign: unused('assign'),
+      rotation: unused('rotation'),
+      changeRotation: unused('changeRotation'),
+      openTasksOf: unused('openTasksOf'),
     },
     bindings: {
       refreshServiceUrl: async (tenantId, teamsTeamId) => {
@@ -70,6 +74,7 @@ function setUp(options: { allowedTenants?: readonly string[]; fallbackTenantId?:
       findTeam: unused('findTeam'),
       teamsOfChannel: unused('teamsOfChannel'),
       teamsBoundInTeamsTeam: unused('teamsBoundInTeamsTeam'),
+      teamsTeamOf: unused('teamsTeamOf'),
     },
     access: { roleOf: async () => ({ role: 'soc-admin', unverified: false }) },
     workload: { forTeam: unused('forTeam'), tasksOf: unused('tasksOf'), overdue: unused('overdue') },

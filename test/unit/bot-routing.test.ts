@@ -153,7 +153,7 @@ describe('SocBot through TestAdapter', () => {
   });
 
   it('shows my tasks and overdue lists, empty at first', async () => {
-    expect(await exchange(personal('tasks'))).toMatch(/You have no acknowledged tasks open/);
+    expect(await exchange(personal('tasks'))).toMatch(/You have no open tasks assigned to you or acknowledged by you/);
     expect(await exchange(personal('overdue'))).toMatch(/Nothing is overdue/);
     // The card's own word for overdue works as a command, with or without its space.
     expect(await exchange(personal('기한초과', 'ko-KR'))).toMatch(/기한이 지난 작업이 없습니다/);

@@ -51,6 +51,16 @@ const TEMPLATE_NAMES = [
 const HOSTILE = '"}, {"type": "Action.OpenUrl", "url": "https://evil.example"} ${$root.occurrenceId} {{x}} \\ \n 둘째 줄';
 const STRINGS_DIR = join(packageRoot(), 'cards', 'strings');
 
+/**
+ * What the object model says of Teams' people picker (Reassign, Hand over), which Teams documents as an extension
+ * of Input.ChoiceSet in 1.5 cards: `choices.data` (a Data.Query over graph.microsoft.com/users) with no static
+ * choices (learn.microsoft.com/microsoftteams/platform/task-modules-and-cards/cards/people-picker). Nothing else.
+ */
+const PEOPLE_PICKER_EVENTS = [
+  'parse: Property "choices.data" is supported in version 1.6, but you are using version 1.5.',
+  'validate: An Input.ChoiceSet must have at least one choice defined.',
+];
+
 /** Problems the Adaptive Cards object model reports for a card: parse events, then validation events. */
 function validationProblems(json: AdaptiveCardJson): string[] {
   const card = new AC.AdaptiveCard();
@@ -59,7 +69,7 @@ function validationProblems(json: AdaptiveCardJson): string[] {
   const problems: string[] = [];
   for (let i = 0; i < context.eventCount; i++) problems.push(`parse: ${context.getEventAt(i).message}`);
   for (const event of card.validateProperties().validationEvents) problems.push(`validate: ${event.message}`);
-  return problems;
+  return problems.filter((p) => !PEOPLE_PICKER_EVENTS.includes(p));
 }
 
 /** Every object in a JSON tree, with its path. */
@@ -75,6 +85,11 @@ function stringsOf(value: unknown): string[] {
   if (Array.isArray(value)) return value.flatMap(stringsOf);
   if (typeof value === 'object' && value !== null) return Object.values(value).flatMap(stringsOf);
   return [];
+}
+
+/** The card's TextRuns of each RichTextBlock joined, as a reader sees each line. */
+function flatText(card: unknown): string[] {
+  return ofType(card, 'RichTextBlock').map((b) => ((b['inlines'] as Json[]) ?? []).map((r) => String(r['text'] ?? '')).join(''));
 }
 
 function ofType(card: unknown, type: string): Json[] {
@@ -275,8 +290,8 @@ describe('reminder card', () => {
 
     if (open) {
       const verbs = ofType(card, 'Action.Execute').map((action) => action['verb']);
-      const expected = status === 'acknowledged' ? ['refresh', 'done', 'snooze', 'skip'] : ['refresh', 'ack', 'done', 'snooze', 'skip'];
-      expect(verbs).toEqual(expected);
+      // Nobody assigned: Take it (which is also "I'm on it"), and the people picker's Reassign / Hand over.
+      expect(verbs).toEqual(['refresh', 'reassign', 'handover', 'take', 'done', 'snooze', 'skip']);
     } else {
       expect(card).not.toHaveProperty('actions');
       expect(ofType(card, 'Action.Execute').map((action) => action['verb'])).toEqual(['refresh']);
@@ -299,6 +314,24 @@ describe('reminder card', () => {
     for (const status of ALL_STATUSES) expect(STATUS_LOOK[status].color).toBe('default');
   });
 
+  it.each(LOCALES)('%s: names the assignee, and offers "I\'m on it" until someone is on it, whatever the status shows (issue 14)', (locale) => {
+    const assignee = { name: locale === 'ko' ? '김민지' : 'Kim Minji', aadObjectId: '0b6c2d4e-1f3a-4e5b-8c7d-000000000005' };
+    const label = cardStrings(locale).assign.assignedTo;
+    for (const status of ['posted', 'overdue', 'escalated'] as const) {
+      const waiting = renderReminderCard(reminderView({ locale, status, assignee, acknowledged: false }));
+      expectSoundCard(waiting);
+      expect(ofType(waiting, 'TextRun').map((r) => r['text'])).toEqual(expect.arrayContaining([label, assignee.name]));
+      expect(flatText(waiting)).toContain(locale === 'ko' ? '담당: 김민지' : 'Assigned to Kim Minji');
+      expect(ofType(waiting, 'Action.Execute').map((a) => a['verb'])).toEqual(['refresh', 'reassign', 'handover', 'ack', 'done', 'snooze', 'skip']);
+      // Acknowledged, then overdue or escalated: "I'm on it" is not offered again (it was, once overdue).
+      const onIt = renderReminderCard(reminderView({ locale, status, assignee, acknowledged: true }));
+      expect(ofType(onIt, 'Action.Execute').map((a) => a['verb'])).toEqual(['refresh', 'reassign', 'handover', 'done', 'snooze', 'skip']);
+    }
+    // Snoozed by the person on it: "I'm on it" brings it back.
+    const snoozed = renderReminderCard(reminderView({ locale, status: 'snoozed', assignee, acknowledged: true }));
+    expect(ofType(snoozed, 'Action.Execute').map((a) => a['verb'])).toContain('ack');
+  });
+
   it('has no actions when the caller says it is not actionable, even for an open status', () => {
     const card = renderReminderCard(reminderView({ status: 'overdue', actionable: false }));
     expectSoundCard(card);
@@ -309,9 +342,20 @@ describe('reminder card', () => {
     const card = renderReminderCard(reminderView());
     const actions = card['actions'] as Json[];
     expect(actions.map((action) => action['type'])).toEqual(['Action.Execute', 'Action.ShowCard', 'Action.ShowCard', 'Action.ShowCard']);
-    expect(actions[0]).toMatchObject({ verb: 'ack', title: "I'm on it", data: { occurrenceId: 'occ-1' } });
+    expect(actions[0]).toMatchObject({ verb: 'take', title: 'Take it', data: { occurrenceId: 'occ-1' } });
 
     const [done, snooze, skip] = actions.slice(1).map((action) => action['card'] as Json);
+    // The people picker sits behind Assign, in its own row of the body: five buttons in a row were cut at 450 px.
+    const assign = ofType(card['body'], 'Action.ShowCard').find((a) => a['title'] === 'Assign')!;
+    const people = assign['card'] as Json;
+    expect(ofType(people, 'Input.ChoiceSet')).toEqual([
+      expect.objectContaining({ id: 'assignee', isRequired: true, 'choices.data': { type: 'Data.Query', dataset: 'graph.microsoft.com/users' } }),
+    ]);
+    expect(ofType(people, 'Input.Text')).toEqual([expect.objectContaining({ id: 'handoverNote', maxLength: 500 })]);
+    expect(ofType(people, 'Action.Execute')).toEqual([
+      expect.objectContaining({ verb: 'reassign', title: 'Reassign', data: { occurrenceId: 'occ-1' } }),
+      expect.objectContaining({ verb: 'handover', title: 'Hand over', data: { occurrenceId: 'occ-1' } }),
+    ]);
     expect(ofType(done, 'Input.Text')).toEqual([
       expect.objectContaining({ id: 'note', maxLength: 500, placeholder: 'Ticket link or note (optional)' }),
     ]);
@@ -337,8 +381,9 @@ describe('reminder card', () => {
   it('labels the buttons and choices in Korean', () => {
     const card = renderReminderCard(reminderView({ locale: 'ko' }));
     const titles = (card['actions'] as Json[]).map((action) => action['title']);
-    expect(titles).toEqual(['제가 맡겠습니다', '완료', '나중에 알림', '건너뛰기']);
-    expect(ofType(card, 'Input.ChoiceSet')[0]?.['choices']).toEqual([
+    expect(titles).toEqual(['내가 담당', '완료', '나중에 알림', '건너뛰기']);
+    expect(ofType(card['body'], 'Action.ShowCard').map((a) => a['title'])).toEqual(['담당 변경']);
+    expect(ofType(card, 'Input.ChoiceSet').find((i) => i['id'] === 'minutes')?.['choices']).toEqual([
       { title: '1시간 후', value: '60' },
       { title: '4시간 후', value: '240' },
       { title: '1일 후', value: '1440' },

@@ -8,6 +8,7 @@ import { loadCatalog } from '../../src/catalog/catalog.loader';
 import { createLogger } from '../../src/logger';
 import {
   AlreadyAcknowledged,
+  AlreadyAssigned,
   AlreadyClosed,
   DomainError,
   InvalidInput,
@@ -42,6 +43,7 @@ const SAMPLES: Readonly<Record<DomainErrorCode, DomainError>> = {
   OCCURRENCE_NOT_FOUND: new OccurrenceNotFound('occ-1'),
   ALREADY_CLOSED: new AlreadyClosed('skipped', minji, at, 'no <at>one</at> around'),
   ALREADY_ACKNOWLEDGED: new AlreadyAcknowledged(minji, at),
+  ALREADY_ASSIGNED: new AlreadyAssigned({ aadObjectId: '0b6c2d4e-1f3a-4e5b-8c7d-000000000005', name: 'Minji [Kim](https://evil.example)' }, at),
   NOT_IN_THIS_CONVERSATION: new NotInThisConversation('occ-1'),
   INVALID_INPUT: new InvalidInput('note-too-long', { length: 501, max: 500 }),
   UNKNOWN_ACTIVITY: new UnknownActivity('reboot-everything'),
@@ -53,12 +55,13 @@ const SAMPLES: Readonly<Record<DomainErrorCode, DomainError>> = {
   TOO_MANY_RUNS: new TooManyRuns(5, 600_000, at),
 };
 const CODES = Object.keys(SAMPLES) as DomainErrorCode[];
-const COMMANDS: readonly CommandName[] = ['help', 'bind', 'unbind', 'teams', 'workload', 'tasks', 'overdue', 'run'];
+const COMMANDS: readonly CommandName[] = ['help', 'bind', 'unbind', 'teams', 'workload', 'tasks', 'overdue', 'run', 'rotation'];
 /** The codes each command has words for; with any other, the turn fails (the adapter apologises). */
 const COMMAND_ANSWERS: Readonly<Partial<Record<CommandName, readonly DomainErrorCode[]>>> = {
   bind: ['UNKNOWN_TEAM', 'NOT_PERMITTED'],
   unbind: ['NOT_PERMITTED'],
   run: ['UNKNOWN_ACTIVITY', 'UNKNOWN_TEAM', 'NOT_ON_DEMAND', 'TEAM_NOT_ASSIGNED', 'NOT_PERMITTED', 'TOO_MANY_RUNS'],
+  rotation: ['UNKNOWN_TEAM', 'NOT_PERMITTED', 'INVALID_INPUT'],
 };
 /** What no card action meets; if one ever did, the generic sentence. */
 const NOT_CARD_ERRORS: readonly DomainErrorCode[] = ['UNKNOWN_ACTIVITY', 'UNKNOWN_TEAM', 'NOT_ON_DEMAND', 'TEAM_NOT_ASSIGNED', 'UNTRUSTED_SERVICE_URL'];

@@ -82,8 +82,17 @@ describe('the reminder card', () => {
     expect(markupProblems(card)).toEqual([]);
     const whole = literalTexts(card).filter((text) => text.includes(HOSTILE_TEXT));
     // "Started by …" on every on-demand card; the status sentence too where it names a person or a note.
-    const inStatus = ['acknowledged', 'snoozed', 'overdue', 'done', 'skipped'].includes(status);
+    // Escalated too: who is on it survives the escalation (issue 14).
+    const inStatus = ['acknowledged', 'snoozed', 'overdue', 'escalated', 'done', 'skipped'].includes(status);
     expect(whole.length).toBe(inStatus ? 2 : 1);
+  });
+
+  it.each(LOCALES)('%s: the assignee\'s name is a TextRun, shown whole', (locale) => {
+    const { o, now } = occurrenceIn('posted');
+    const card = renderReminderCard(views.reminder({ ...o, assignee: { aadObjectId: '5d1e2f3a-4b5c-4d6e-8f70-8192a3b4c501', name: HOSTILE_TEXT } }, now, locale));
+    expect(markupProblems(card)).toEqual([]);
+    // "Started by …", "Assigned to …" and "Waiting for … to take it".
+    expect(literalTexts(card).filter((text) => text.includes(HOSTILE_TEXT))).toHaveLength(3);
   });
 });
 

@@ -149,7 +149,10 @@ describe('the reminder card\'s banner', () => {
     expect(banner('snoozed')).toMatch(/^나중에 알림 · 김민지 님이 12월 3일\(목\) 오전 5:51까지 알림을 미룸$/);
     expect(banner('overdue')).toBe('기한 초과 · 12월 2일(수) 오전 4:51 마감');
     // The team by its own name: SOC 감독 팀, not "SOC Oversight".
-    expect(views.statusText(occurrenceIn('escalated'), NOW, 'ko')).toBe('12월 2일(수) 오전 5:51에 SOC 감독 팀에 에스컬레이션됨');
+    // Who is on it survives the escalation (issue 14: the name disappeared at escalation).
+    expect(views.statusText(occurrenceIn('escalated'), NOW, 'ko')).toBe('12월 2일(수) 오전 5:51에 SOC 감독 팀에 에스컬레이션됨, 김민지 님이 처리 중');
+    expect(views.statusText({ ...occurrenceIn('escalated'), acknowledgedBy: undefined }, NOW, 'ko')).toBe('12월 2일(수) 오전 5:51에 SOC 감독 팀에 에스컬레이션됨');
+    expect(views.statusText(occurrenceIn('escalated'), NOW, 'en')).toMatch(/^Escalated to SOC Oversight at .*; 김민지 is on it$/);
   });
 
   it('uses one Korean word for snoozing: the button, its submit, the status and the workload count', () => {

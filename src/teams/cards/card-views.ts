@@ -17,8 +17,17 @@ import type { OccurrenceStatus } from '../../reminders/occurrence.types';
 export type Locale = 'en' | 'ko';
 
 /** The card verbs of `Action.Execute` on the reminder card. */
-export type CardVerb = 'ack' | 'done' | 'snooze' | 'skip' | 'refresh';
-export const CARD_VERBS: readonly CardVerb[] = ['ack', 'done', 'snooze', 'skip', 'refresh'];
+export type CardVerb = 'ack' | 'done' | 'snooze' | 'skip' | 'refresh' | 'take' | 'reassign' | 'handover';
+export const CARD_VERBS: readonly CardVerb[] = ['ack', 'done', 'snooze', 'skip', 'refresh', 'take', 'reassign', 'handover'];
+
+/**
+ * The people picker's input on the reminder card (Reassign, Hand over): Teams' `Input.ChoiceSet` over the
+ * `graph.microsoft.com/users` dataset, whose value is the chosen person's Entra object id.
+ */
+export const ASSIGNEE_INPUT = 'assignee';
+
+/** Hand over's note input (not `note`: Done's note input has that id, and ids are unique in a card). */
+export const HANDOVER_NOTE_INPUT = 'handoverNote';
 
 /** True for a verb the reminder card sends (a card's `data` comes from outside: check before routing it). */
 export function isCardVerb(verb: string): verb is CardVerb {
@@ -87,6 +96,10 @@ export interface ReminderCardView {
   readonly evidenceInputs: readonly EvidenceInputView[];
   /** What Done recorded, for a done card. */
   readonly evidenceShown: readonly EvidenceShownView[];
+  /** The person the task is assigned to (issue 14): "Assigned to Kim Minji". `name` may carry people's text. */
+  readonly assignee?: { readonly name: string; readonly aadObjectId: string };
+  /** Someone acknowledged the task ("I'm on it" is then not offered again, whatever the status shows). */
+  readonly acknowledged?: boolean;
 }
 
 export interface NudgeCardView {

@@ -38,6 +38,9 @@ export function requiredRole(action: GuardedAction, skipPolicy: SkipPolicy = 'ow
       return 'team-owner';
     case 'move-binding':
       return 'soc-admin';
+    case 'reassign':
+    case 'rotation':
+      return 'team-owner';
     case 'run':
     case 'act':
       return 'member';

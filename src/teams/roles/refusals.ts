@@ -31,6 +31,12 @@ export function explainNotPermitted(err: NotPermitted, locale: Locale, views: Pi
     case 'act':
       text = t(locale, 'access.refused.act');
       break;
+    case 'reassign':
+      text = detail.guest ? t(locale, 'access.refused.act') : t(locale, 'assign.refusedReassign');
+      break;
+    case 'rotation':
+      text = t(locale, 'assign.refusedRotation', { team: detail.socTeamId ? views.teamName(detail.socTeamId, locale) : '' });
+      break;
   }
   return detail.unverified ? `${text}\n\n${t(locale, 'access.refused.ownershipUnknown')}` : text;
 }

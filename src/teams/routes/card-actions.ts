@@ -7,8 +7,10 @@
 import { z } from 'zod';
 import type { Catalog } from '../../catalog/catalog.types';
 import type { Clock } from '../../reminders/clock';
-import type { Actor, Occurrence } from '../../reminders/occurrence.types';
+import type { Person } from '../../catalog/catalog.types';
+import type { Actor, Assignee, Occurrence } from '../../reminders/occurrence.types';
 import type { ActionOrigin } from '../../reminders/card-actions';
+import type { BindingService } from '../../reminders/binding.service';
 import type { ReminderService } from '../../reminders/reminder.service';
 import type { Logger } from '../../logger';
 import { EVIDENCE_INPUT_PREFIX, isCardVerb, type CardVerb } from '../cards/card-views';
@@ -17,6 +19,7 @@ import type { CardViews } from '../card-views.builder';
 import { channelPart } from '../conversation-id';
 import { answerCardActionFailure } from '../error-answers';
 import { inertText } from '../formatting';
+import { resolvePerson } from '../people';
 import { t } from '../i18n';
 import { answerWithCard, answerWithMessage, type InvokeAnswer } from '../invoke-answers';
 import { requireRole, type AccessControl } from '../roles/access';
@@ -35,6 +38,9 @@ const actionSchema = z.object({
       note: z.string().max(MAX_INPUT).optional(),
       reason: z.string().max(MAX_INPUT).optional(),
       minutes: z.union([z.string().max(8), z.number()]).optional(),
+      // The people picker's value: an Entra object id; anything else is refused by the domain's check.
+      assignee: z.unknown().optional(),
+      handoverNote: z.string().max(MAX_INPUT).optional(),
     })
     .passthrough(),
 });
@@ -63,6 +69,17 @@ export interface CardActionRequest {
   readonly evidence?: Readonly<Record<string, unknown>>;
   readonly reason?: string;
   readonly minutes?: string | number;
+  /** Reassign / Hand over: the people picker's value, as sent (an Entra object id, if the card was not forged). */
+  readonly assignee?: unknown;
+  /** Hand over's note for the next person. */
+  readonly handoverNote?: string;
+  /**
+   * Names the person with this Entra object id: the rotation, then the Teams roster here, then the roster of the
+   * Teams team that receives `socTeamId`'s reminders; throws InvalidInput.
+   */
+  readonly lookUpPerson: (aadObjectId: string, rotation: readonly Person[], socTeamId: string) => Promise<Assignee>;
+  /** Throws NotPermitted unless the person may reassign or hand over this task (see `requireMayReassign`). */
+  readonly mayReassign: (o: Occurrence) => Promise<void>;
 }
 
 /** One verb's handler: the occurrence as the domain left it. Domain errors are answered by `answerCardAction`. */
@@ -72,7 +89,7 @@ export type CardVerbTable = { readonly [V in CardVerb]: CardVerbHandler };
 
 /** What the verb handlers ask of the domain, together. */
 export interface CardVerbDeps {
-  readonly reminders: Pick<ReminderService, 'acknowledge' | 'complete' | 'snooze' | 'skip' | 'forAction'>;
+  readonly reminders: Pick<ReminderService, 'acknowledge' | 'complete' | 'snooze' | 'skip' | 'forAction' | 'assign' | 'rotation'>;
 }
 
 /** `ack` (I'm on it). */
@@ -95,9 +112,28 @@ export function skipTask(reminders: Pick<ReminderService, 'skip'>, r: CardAction
   return reminders.skip(r.tenantId, r.occurrenceId, r.actor, r.reason, r.origin);
 }
 
+/** `take` (Take it): the task is the presser's, while nobody has it. */
+export function takeTask(reminders: Pick<ReminderService, 'assign'>, r: CardActionRequest): Promise<Occurrence> {
+  const aadObjectId = r.actor.aadObjectId ?? '';
+  return reminders.assign(r.tenantId, r.occurrenceId, r.actor, { assignee: { aadObjectId, name: r.actor.name }, how: 'take' }, r.origin);
+}
+
+/**
+ * `reassign` and `handover`: to the person chosen in the people picker. Who may is checked on the task as read,
+ * then the picker's id is named (rotation, roster) and the domain applies it only while the task still has the
+ * assignee that check saw. A value that is not an Entra object id, or a person nobody knows, records nothing.
+ */
+export async function reassignTask(reminders: Pick<ReminderService, 'assign' | 'forAction' | 'rotation'>, r: CardActionRequest, how: 'reassign' | 'handover'): Promise<Occurrence> {
+  const current = await reminders.forAction(r.tenantId, r.occurrenceId, r.origin, r.actor);
+  await r.mayReassign(current);
+  const rotation = (await reminders.rotation(r.tenantId, current.teamId)).members;
+  const assignee = await r.lookUpPerson(typeof r.assignee === 'string' ? r.assignee.slice(0, 100) : '', rotation, current.teamId);
+  return reminders.assign(r.tenantId, r.occurrenceId, r.actor, { assignee, how, note: how === 'handover' ? r.handoverNote : undefined, authorize: r.mayReassign }, r.origin);
+}
+
 /** `refresh` (Universal Actions auto-refresh, or a press on a stale card): the task as it is, unchanged. */
 export function refreshTask(reminders: Pick<ReminderService, 'forAction'>, r: CardActionRequest): Promise<Occurrence> {
-  return reminders.forAction(r.tenantId, r.occurrenceId, r.origin);
+  return reminders.forAction(r.tenantId, r.occurrenceId, r.origin, r.actor);
 }
 
 export interface CardActionDeps {
@@ -108,11 +144,24 @@ export interface CardActionDeps {
   readonly logger: Logger;
   readonly access: AccessControl;
   readonly reminders: Pick<ReminderService, 'forAction'>;
+  readonly bindings: Pick<BindingService, 'teamsTeamOf'>;
 }
 
 /**
- * Who may press (issue 13): ack, done and snooze need a member (guests read only); skip needs what the activity's
- * catalog `skip:` says (owners by default). Refresh changes nothing and needs nobody. Throws NotPermitted.
+ * Reassign and Hand over (issue 14): the person on the task (its assignee; while nobody is assigned, whoever
+ * acknowledged it) passes it on; anyone else must be an owner of this Teams team or a SOC admin. Throws NotPermitted.
+ */
+async function requireMayReassign(turn: RoutedTurn, o: Occurrence, actor: Actor, access: AccessControl): Promise<void> {
+  const aad = actor.aadObjectId?.toLowerCase();
+  const onIt = o.assignee ? aad !== undefined && o.assignee.aadObjectId === aad : o.acknowledgedBy?.userId === actor.userId;
+  if (onIt) return;
+  await requireRole(access, turn, 'reassign');
+}
+
+/**
+ * Who may press (issue 13): ack, done, snooze and Take it need a member (guests read only); skip needs what the
+ * activity's catalog `skip:` says (owners by default); Reassign and Hand over a member here, and then the person on
+ * the task or an owner (`requireMayReassign`, on the task as the domain reads it). Refresh needs nobody.
  */
 async function requireMayPress(turn: RoutedTurn, verb: CardVerb, request: CardActionRequest, deps: CardActionDeps): Promise<void> {
   if (verb === 'refresh') return;
@@ -121,7 +170,7 @@ async function requireMayPress(turn: RoutedTurn, verb: CardVerb, request: CardAc
     return;
   }
   // The task is read first (scoped by tenant and conversation) to know its activity's rule.
-  const o = await deps.reminders.forAction(request.tenantId, request.occurrenceId, request.origin);
+  const o = await deps.reminders.forAction(request.tenantId, request.occurrenceId, request.origin, request.actor);
   const skipPolicy = deps.catalog.activities.find((a) => a.id === o.activityId)?.skip ?? 'owners';
   await requireRole(deps.access, turn, 'skip', { skipPolicy, activityId: o.activityId });
 }
@@ -136,11 +185,19 @@ export async function answerCardAction(turn: RoutedTurn, verbs: CardVerbTable, d
     tenantId: turn.tenantId,
     occurrenceId: data.occurrenceId,
     actor: actorOf(activity),
-    origin: { isSameConversation: (posted: string) => channelPart(posted) === channelPart(activity.conversation.id) },
+    origin: {
+      isSameConversation: (posted: string) => channelPart(posted) === channelPart(activity.conversation.id),
+      conversationId: activity.conversation.id,
+      personal: activity.conversation.conversationType === 'personal',
+    },
     note: data.note,
     evidence: evidenceInputs(data),
     reason: data.reason,
     minutes: data.minutes,
+    assignee: data.assignee,
+    handoverNote: data.handoverNote,
+    lookUpPerson: async (aadObjectId, rotation, socTeamId) => resolvePerson(turn.context, aadObjectId, rotation, deps.logger, await deps.bindings.teamsTeamOf(turn.tenantId, socTeamId)),
+    mayReassign: (o) => requireMayReassign(turn, o, actorOf(activity), deps.access),
   };
   try {
     await requireMayPress(turn, verb, request, deps);

@@ -7,10 +7,11 @@
 import type { Activity } from 'botbuilder';
 import { botbuilder } from '../bot-framework';
 import type { InvokeAnswer } from '../invoke-answers';
-import { answerCardAction, acknowledgeTask, completeTask, refreshTask, skipTask, snoozeTask, type CardActionDeps, type CardVerbDeps, type CardVerbTable } from './card-actions';
+import { answerCardAction, acknowledgeTask, completeTask, reassignTask, refreshTask, skipTask, snoozeTask, takeTask, type CardActionDeps, type CardVerbDeps, type CardVerbTable } from './card-actions';
 import { bindChannel, type BindDeps } from './commands/bind';
 import { replyWithHelp } from './commands/help';
 import { listOverdueTasks, type OverdueDeps } from './commands/overdue';
+import { answerRotation, type RotationDeps } from './commands/rotation';
 import { startOnDemandRun, type RunDeps } from './commands/run';
 import { listMyTasks, type TasksDeps } from './commands/tasks';
 import { listTeams, type TeamsDeps } from './commands/teams';
@@ -65,6 +66,7 @@ export type RouteDeps = InstallDeps &
   TasksDeps &
   OverdueDeps &
   RunDeps &
+  RotationDeps &
   CardActionDeps &
   CardVerbDeps;
 
@@ -78,6 +80,7 @@ export function createRouteTable(deps: RouteDeps): RouteHandlers {
     tasks: (turn) => listMyTasks(turn, deps),
     overdue: (turn) => listOverdueTasks(turn, deps),
     run: (turn, args) => startOnDemandRun(turn, args, deps),
+    rotation: (turn, args) => answerRotation(turn, args, deps),
   };
   const verbs: CardVerbTable = {
     ack: (request) => acknowledgeTask(deps.reminders, request),
@@ -85,6 +88,9 @@ export function createRouteTable(deps: RouteDeps): RouteHandlers {
     snooze: (request) => snoozeTask(deps.reminders, request),
     skip: (request) => skipTask(deps.reminders, request),
     refresh: (request) => refreshTask(deps.reminders, request),
+    take: (request) => takeTask(deps.reminders, request),
+    reassign: (request) => reassignTask(deps.reminders, request, 'reassign'),
+    handover: (request) => reassignTask(deps.reminders, request, 'handover'),
   };
   return {
     message: (turn) => routeMessage(turn, commands, deps),

@@ -90,6 +90,10 @@ interface ReminderData {
   readonly triggerText?: string;
   /** What Done recorded (the activity's evidence fields), shown on a done card. */
   readonly evidence?: Evidence;
+  /** The person the task is assigned to (the rotation's, or who took it). */
+  readonly assignee?: string;
+  /** Someone is on it. */
+  readonly acknowledged?: boolean;
 }
 
 type ReminderVariant = OccurrenceStatus | 'acknowledged-people-text' | 'done-long-link' | 'done-evidence';
@@ -142,24 +146,34 @@ export function buildCardCases(): CardCase[] {
     }),
     posted: (lo) => ({
       activityId: 'service-management-sync', teamId: 'engineering', due: '2026-11-23T18:00',
-      statusText: t(lo, 'status.posted'),
+      statusText: t(lo, 'assign.postedAssigned', { name: '김민지' }),
+      // The rotation's person, not on it yet: "I'm on it" is offered (pending shows Take it).
+      assignee: '김민지',
     }),
     acknowledged: (lo) => ({
       activityId: 'tvm-remediation-tracking', teamId: 'secops', due: '2026-11-25T17:00',
       statusText: t(lo, 'status.acknowledged', { name: '박지우', time: when('2026-11-25T09:12', lo) }),
       triggerText: t(lo, 'trigger.catchUp', { time: when('2026-11-25T09:00', lo) }),
+      assignee: '박지우',
+      acknowledged: true,
     }),
     snoozed: (lo) => ({
       activityId: 'portal-license-review', teamId: 'secops', due: '2026-11-23T18:00',
       statusText: t(lo, 'banner.snoozed', { name: '이서준', time: when('2026-11-25T14:00', lo) }),
+      acknowledged: true,
     }),
     overdue: (lo) => ({
       activityId: 'secure-score-report', teamId: 'secops', due: '2026-11-23T18:00',
       statusText: t(lo, 'banner.overdueAck', { time: when('2026-11-23T18:00', lo), name: '최유나' }),
+      assignee: '최유나',
+      acknowledged: true,
     }),
     escalated: (lo) => ({
       activityId: 'escalation-ticket-update', teamId: 'secops', due: '2026-11-24T17:00',
-      statusText: t(lo, 'banner.escalated', { time: when('2026-11-24T21:00', lo), team: teamName('soc-oversight', lo) }),
+      // Assigned by the rotation, acknowledged by someone else: both survive the escalation.
+      statusText: t(lo, 'assign.bannerEscalatedAck', { time: when('2026-11-24T21:00', lo), team: teamName('soc-oversight', lo), name: '이서준' }),
+      assignee: '김민지',
+      acknowledged: true,
     }),
     done: (lo) => ({
       activityId: 'phishing-dlp-campaigns', teamId: 'secops', due: '2026-11-02T18:00',
@@ -206,6 +220,8 @@ export function buildCardCases(): CardCase[] {
       triggerText: d.triggerText,
       refreshUserIds: ['29:1a2b3c-minji', '29:4d5e6f-jiwoo'],
       ...catalogParts(d, status, locale),
+      ...(d.assignee && { assignee: { name: d.assignee, aadObjectId: '7f3c1d2e-8a4b-4c5d-9e6f-0a1b2c3d4e5f' } }),
+      acknowledged: d.acknowledged === true,
     };
   };
 
@@ -236,7 +252,7 @@ export function buildCardCases(): CardCase[] {
     add('reminder', 'acknowledged-people-text', locale, 'light', renderReminderCard, reminderView('acknowledged', locale, 'acknowledged-people-text'), { status: 'acknowledged', peopleText: PEOPLE_TEXT });
     // The forms behind Done, Snooze and Skip, opened.
     const s = cardStrings(locale);
-    for (const [button, label] of [['done', s.done], ['snooze', s.snooze], ['skip', s.skip]] as const) {
+    for (const [button, label] of [['done', s.done], ['snooze', s.snooze], ['skip', s.skip], ['assign', s.assign.people]] as const) {
       add('reminder', `posted-${button}-form`, locale, 'light', renderReminderCard, reminderView('posted', locale), {
         status: 'posted',
         expand: label,
