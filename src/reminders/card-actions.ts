@@ -11,6 +11,7 @@ import type { Database } from '../storage/tables';
 import { AlreadyAcknowledged, AlreadyClosed, InvalidInput, NotInThisConversation, OccurrenceNotFound } from './errors';
 import { checkEvidence, encodeEvidence } from './evidence';
 import { SNOOZE_MINUTES, statusOf, type Actor, type Evidence, type Occurrence, type OccurrenceEvent } from './occurrence.types';
+import { actionFromPersonalChat } from './personal';
 import { cardUpdate, enqueueMessage, recordEvent, transact, type WriteDeps } from './transaction';
 
 /** Longest note or skip reason kept, in characters. */
@@ -20,6 +21,8 @@ export const MAX_NOTE_LENGTH = 500;
 export interface ActionOrigin {
   /** True when the occurrence's card was posted in the conversation the action came from. */
   isSameConversation(postedConversationId: string): boolean;
+  /** The conversation the action came from as Teams named it: a 1:1 chat the card was posted in is allowed too. */
+  readonly conversationId?: string;
 }
 
 /** "I'm on it": claims the task. Pressing it again is harmless; someone else's claim is refused. */
@@ -80,8 +83,9 @@ export async function getOccurrence(db: Kysely<Database>, tenantId: string, id: 
 /** Occurrence as a card action may touch it: in this tenant, and posted in the conversation acted from. */
 export async function getOccurrenceForAction(db: Kysely<Database>, tenantId: string, id: string, origin: ActionOrigin): Promise<Occurrence> {
   const o = await getOccurrence(db, tenantId, id);
-  if (!o.postedConversationId || !origin.isSameConversation(o.postedConversationId)) throw new NotInThisConversation(id);
-  return o;
+  if (o.postedConversationId && origin.isSameConversation(o.postedConversationId)) return o;
+  if (origin.conversationId !== undefined && (await actionFromPersonalChat(db, o, origin.conversationId))) return o;
+  throw new NotInThisConversation(id);
 }
 
 /** Done or skipped: final, with who, when and the note or reason. */

@@ -12,6 +12,7 @@ import type { ChannelTarget } from './delivery.port';
 import { localDate, type PlannedRun } from './fire-times';
 import { NotOnDemand, NotPermitted, TeamNotAssigned, TooManyRuns, UnknownActivity, UnknownTeam } from './errors';
 import { SYSTEM_ACTOR, statusOf, type Actor, type Occurrence, type OccurrenceTrigger } from './occurrence.types';
+import { personalEntries } from './personal';
 import {
   enqueueMessages,
   enqueueReminderPost,
@@ -124,6 +125,8 @@ export async function createScheduledOccurrences(deps: CreationDeps, slots: read
       if (!targets.has(teamKey)) targets.set(teamKey, await findChannelTarget(trx, o.tenantId, o.teamId));
       const target = targets.get(teamKey);
       if (target) posts.push(reminderPost(o, target, now));
+      // The assignee also gets the card in their 1:1 chat (issue 14); the channel post stands without it.
+      if (o.assignee) posts.push(...(await personalEntries(trx, o, o.assignee, 'assigned', now)));
     }
     for (let i = 0; i < events.length; i += ROWS_PER_STATEMENT) await appendEvents(trx, events.slice(i, i + ROWS_PER_STATEMENT));
     await enqueueMessages(trx, posts);
@@ -208,6 +211,7 @@ export async function runOnDemand(
       if (!created) continue;
       await recordEvent(trx, created, 'created', undefined, actor, now, ON_DEMAND_NOTE);
       await enqueueReminderPost(trx, created, now);
+      if (created.assignee) await enqueueMessages(trx, await personalEntries(trx, created, created.assignee, 'assigned', now));
       out.push(created);
     }
     return { occurrences: out, alreadyOpen: open };

@@ -136,7 +136,7 @@ export async function answerCardAction(turn: RoutedTurn, verbs: CardVerbTable, d
     tenantId: turn.tenantId,
     occurrenceId: data.occurrenceId,
     actor: actorOf(activity),
-    origin: { isSameConversation: (posted: string) => channelPart(posted) === channelPart(activity.conversation.id) },
+    origin: { isSameConversation: (posted: string) => channelPart(posted) === channelPart(activity.conversation.id), conversationId: activity.conversation.id },
     note: data.note,
     evidence: evidenceInputs(data),
     reason: data.reason,
