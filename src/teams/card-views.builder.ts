@@ -13,6 +13,7 @@ import {
   type EvidenceInputView,
   type EvidenceShownView,
   type Locale,
+  type MentionView,
   type MessageCardView,
   type ReminderCardView,
   type TaskListCardView,
@@ -24,6 +25,23 @@ import { formatDateTime, formatElapsed } from './formatting';
 import { cardStrings, t } from './i18n';
 
 const MAX_OPEN_LINES = 15;
+/** Longest name inside a mention; the entity keeps the full name. */
+const MAX_MENTION_NAME = 64;
+
+/**
+ * A name as it may stand inside `<at>…</at>` in a TextBlock (Markdown): without the characters Markdown or the tag
+ * itself read (backtick, `* _ ~ # [ ] ( ) < > | \ { } ! & "`), control characters and repeated spaces. Empty → undefined.
+ */
+export function mentionName(name: string): string | undefined {
+  const clean = name
+    .replace(/[\u0000-\u001f\u007f*_~`#[\]()<>|\\{}!&"]/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, MAX_MENTION_NAME)
+    .trim();
+  return clean === '' ? undefined : clean;
+}
+
 /** Links shown as buttons on the card; more go behind "More tools" (two buttons fit a phone's width). */
 export const MAX_LINK_BUTTONS = 2;
 const MAX_UPCOMING_LINES = 5;
@@ -116,7 +134,20 @@ export class CardViews {
     }
   }
 
-  reminder(o: Occurrence, now: number, locale: Locale, options: { shrink?: boolean } = {}): ReminderCardView {
+  /**
+   * The mention of a card: `person` (by Entra object id) when there is one, else the tag of team `tagTeamId` when the
+   * catalog names one (Teams lets a bot mention a tag only in a channel of that tag's team), else none.
+   */
+  mention(person: { readonly aadObjectId: string; readonly name: string } | undefined, tagTeamId: string, locale: Locale): MentionView | undefined {
+    const tag = this.teams.get(tagTeamId)?.tag;
+    const who = person ? { kind: 'person' as const, id: person.aadObjectId, name: person.name } : tag ? { kind: 'tag' as const, id: tag.id, name: tag.name } : undefined;
+    if (!who) return undefined;
+    const text = `<at>${mentionName(who.name) ?? t(locale, 'reach.someone')}</at>`;
+    return { ...who, text, line: t(locale, 'reach.mentionLine', { mention: text }) };
+  }
+
+  /** `options.personal`: the card for a person's 1:1 chat, which mentions nobody. */
+  reminder(o: Occurrence, now: number, locale: Locale, options: { shrink?: boolean; personal?: boolean } = {}): ReminderCardView {
     const activity = this.activities.get(o.activityId);
     const status = statusOf(o, now);
     const refreshUserIds = [o.acknowledgedBy?.userId, o.closedBy?.userId].filter((id): id is string => !!id && id !== 'system');
@@ -145,6 +176,7 @@ export class CardViews {
       ...this.linksOf(activity, locale),
       evidenceInputs: o.state === 'open' && activity ? activity.evidence.map((f) => this.evidenceInput(f, locale)) : [],
       evidenceShown: this.evidenceShown(o, activity, locale),
+      mention: options.personal ? undefined : this.mention(o.assignee, o.teamId, locale),
     };
   }
 

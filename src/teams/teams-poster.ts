@@ -8,6 +8,8 @@ import { CardFactory, MessageFactory, type ConversationReference, type TurnConte
 import type { ConnectorClient } from 'botframework-connector';
 import { DeliveryFailure, type ChannelTarget, type Delivery, type DigestTask, type PersonalTarget, type Posted, type ReminderPoster } from '../reminders/delivery.port';
 import type { Clock } from '../reminders/clock';
+import { personOnTask } from '../reminders/personal';
+import { OVERSIGHT_TEAM_ID } from '../catalog/catalog.types';
 import type { BotAdapter } from './adapter';
 import type { Locale } from './cards/card-views';
 import { renderDigestCard, renderEscalationCard, renderMessageCard, renderNudgeCard, renderReminderCard, type AdaptiveCardJson } from './cards/card-renderer';
@@ -96,7 +98,14 @@ export class TeamsPoster implements ReminderPoster {
       case 'reminder.nudge': {
         const o = d.occurrence;
         const message = d.reason === 'overdue' ? t(locale, 'nudge.overdue', { time: views.time(o.dueAt, o.activityId, locale) }) : t(locale, 'nudge.snoozeEnded');
-        const card = renderNudgeCard({ locale, occurrenceId: o.id, title: views.title(o.activityId, locale), message, dueText: views.time(o.dueAt, o.activityId, locale) });
+        const card = renderNudgeCard({
+          locale,
+          occurrenceId: o.id,
+          title: views.title(o.activityId, locale),
+          message,
+          dueText: views.time(o.dueAt, o.activityId, locale),
+          mention: views.mention(personOnTask(o), o.teamId, locale),
+        });
         await this.inConversation(o.postedServiceUrl!, o.tenantId, o.postedConversationId!, async (ctx) => {
           await ctx.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(card)));
         });
@@ -112,6 +121,8 @@ export class TeamsPoster implements ReminderPoster {
           dueText: views.time(o.dueAt, o.activityId, locale),
           statusText: views.statusText(o, now, locale),
           link: o.postedConversationId && o.postedActivityId ? messageLink(o.postedConversationId, o.postedActivityId, o.tenantId) : undefined,
+          // Posted in SOC Oversight's channel: a tag is mentionable only in its own team, so Oversight's tag.
+          mention: views.mention(personOnTask(o), OVERSIGHT_TEAM_ID, locale),
         });
         return this.postToChannel(d.target, card);
       }
@@ -174,7 +185,7 @@ export class TeamsPoster implements ReminderPoster {
   private async deliverPersonal(d: Extract<Delivery, { kind: 'personal.post' | 'personal.update' }>, now: number): Promise<Posted | undefined> {
     const { views, locale } = this.opts;
     const { occurrence } = d;
-    const card = renderReminderCard(views.reminder({ ...occurrence, postedAt: occurrence.postedAt ?? now }, now, locale, { shrink: d.shrink }));
+    const card = renderReminderCard(views.reminder({ ...occurrence, postedAt: occurrence.postedAt ?? now }, now, locale, { shrink: d.shrink, personal: true }));
     const attachment = CardFactory.adaptiveCard(card);
     if (d.kind === 'personal.update') {
       const { personal } = d;

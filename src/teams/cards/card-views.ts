@@ -60,6 +60,22 @@ export interface EvidenceShownView {
   readonly url?: string;
 }
 
+/**
+ * An @mention on a card (issue 14): a person, by Entra object id, or a Teams tag of the team, by tag id. `text` is
+ * `<at>…</at>` exactly as both the card's text and the `msteams.entities` entry carry it (Teams ignores a mention
+ * whose text is not found in the card); the name inside is cleaned of Markdown and tag characters, because the
+ * mention must sit in a TextBlock, which Teams reads as Markdown. `line` is the sentence that shows it ("For …").
+ */
+export interface MentionView {
+  readonly kind: 'person' | 'tag';
+  /** Entra object id of the person, or the tag's id. */
+  readonly id: string;
+  /** The name as recorded (people's text: only ever in the entity, never read as Markdown). */
+  readonly name: string;
+  readonly text: string;
+  readonly line: string;
+}
+
 export interface ReminderCardView {
   readonly locale: Locale;
   readonly occurrenceId: string;
@@ -87,6 +103,8 @@ export interface ReminderCardView {
   readonly evidenceInputs: readonly EvidenceInputView[];
   /** What Done recorded, for a done card. */
   readonly evidenceShown: readonly EvidenceShownView[];
+  /** Whom the card mentions: the assignee, else the team's tag; none on a personal card. */
+  readonly mention?: MentionView;
 }
 
 export interface NudgeCardView {
@@ -96,6 +114,8 @@ export interface NudgeCardView {
   /** e.g. "Snooze ended: this task is back." or "Overdue since 17:00." */
   readonly message: string;
   readonly dueText: string;
+  /** Whom the nudge mentions: the person on the task, else the team's tag. */
+  readonly mention?: MentionView;
 }
 
 export interface EscalationCardView {
@@ -108,6 +128,8 @@ export interface EscalationCardView {
   readonly statusText: string;
   /** Deep link to the original card's message in Teams, when known. */
   readonly link?: string;
+  /** Whom the escalation mentions: the person on the task, else the escalation team's tag. */
+  readonly mention?: MentionView;
 }
 
 export interface WorkloadLine {
