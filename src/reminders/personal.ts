@@ -7,7 +7,8 @@
  * nothing is retried in a loop. Every personal card is updated with the channel card (transaction.ts enqueues a
  * `personal.update` beside each `reminder.update`).
  */
-import { findPersonalChat, findTenantEndpoint, insertPersonalPost, isPersonalPostConversation } from '../storage/personal.repository';
+import type { Catalog } from '../catalog/catalog.types';
+import { findPersonalChat, findTenantEndpoint, insertPersonalPost, isPersonalPostConversation, listUnreachablePeopleOf } from '../storage/personal.repository';
 import type { Db } from '../storage/occurrence.repository';
 import type { PersonalReason, PersonalRecipient } from './delivery.port';
 import type { Actor, Occurrence } from './occurrence.types';
@@ -63,4 +64,22 @@ function recipientOf(actor: Actor | undefined): PersonalRecipient | undefined {
  */
 export async function actionFromPersonalChat(db: Db, o: Occurrence, conversationId: string): Promise<boolean> {
   return isPersonalPostConversation(db, o.tenantId, o.id, conversationId);
+}
+
+/** Someone the bot could not reach in chat, and Teams' reason. */
+export interface UnreachablePerson extends PersonalRecipient {
+  readonly reason: string;
+  readonly since: number;
+}
+
+/** Who cannot be reached in personal chat: for `teams` (the whole tenant) and a team's workload card. */
+export class PersonalReachService {
+  constructor(private readonly deps: { readonly db: Db; readonly catalog: Catalog }) {}
+
+  /** The tenant's people the bot could not reach; with `teamId`, that team's (its rotation, its open tasks' assignees). */
+  async unreachable(tenantId: string, teamId?: string): Promise<UnreachablePerson[]> {
+    const team = teamId === undefined ? undefined : { teamId, rotationIds: (this.deps.catalog.teams.find((x) => x.id === teamId)?.rotation ?? []).map((p) => p.id) };
+    const chats = await listUnreachablePeopleOf(this.deps.db, tenantId, team);
+    return chats.map((c) => ({ aadObjectId: c.aadObjectId, name: c.name, reason: c.unreachableReason ?? '', since: c.checkedAt }));
+  }
 }

@@ -162,3 +162,30 @@ export async function findTenantEndpoint(db: Db, tenantId: string): Promise<{ se
     .executeTakeFirst();
   return installation ? { serviceUrl: installation.service_url, botId: installation.bot_id } : undefined;
 }
+
+/**
+ * The people of a tenant the bot could not reach in chat; with `team`, only those of that SOC team: its rotation's
+ * people (`rotationIds`) and the assignees of its open tasks.
+ */
+export async function listUnreachablePeopleOf(db: Db, tenantId: string, team?: { teamId: string; rotationIds: readonly string[] }): Promise<PersonalChat[]> {
+  if (!team) return listUnreachablePeople(db, tenantId);
+  const rows = await db
+    .selectFrom('personal_chats')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('reach', '=', 'unreachable')
+    .where((eb) => {
+      const assigned = eb
+        .selectFrom('occurrences')
+        .select('assignee_aad_id')
+        .where('tenant_id', '=', tenantId)
+        .where('team_id', '=', team.teamId)
+        .where('state', '=', 'open')
+        .where('assignee_aad_id', 'is not', null);
+      const inRotation = team.rotationIds.length > 0 ? [eb('aad_object_id', 'in', [...team.rotationIds])] : [];
+      return eb.or([...inRotation, eb('aad_object_id', 'in', assigned)]);
+    })
+    .orderBy('name')
+    .execute();
+  return rows.map(toChat);
+}

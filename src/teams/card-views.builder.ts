@@ -213,7 +213,8 @@ export class CardViews {
     });
   }
 
-  workload(w: TeamWorkload, locale: Locale): WorkloadCardView {
+  /** `unreachable`: the team's people the bot cannot reach in personal chat (issue 14). */
+  workload(w: TeamWorkload, locale: Locale, unreachable: readonly { readonly name: string }[] = []): WorkloadCardView {
     const lines = w.open.map((i) => ({
       title: this.title(i.activityId, locale),
       dueText: this.time(i.dueAt, i.activityId, locale),
@@ -237,6 +238,7 @@ export class CardViews {
       moreOpen: Math.max(0, lines.length - MAX_OPEN_LINES),
       upcoming: w.upcoming.slice(0, MAX_UPCOMING_LINES).map((u) => ({ title: this.title(u.activityId, locale), whenText: this.time(u.at, u.activityId, locale) })),
       warning: w.unposted > 0 ? t(locale, 'workload.unposted', { count: w.unposted, team: this.teamName(w.teamId, locale) }) : undefined,
+      unreachable: unreachable.map((p) => t(locale, 'reach.unreachable', { name: p.name })),
     };
   }
 

@@ -158,6 +158,8 @@ export interface WorkloadCardView {
   readonly upcoming: readonly { readonly title: string; readonly whenText: string }[];
   /** Set when the team has no bound channel: "3 tasks recorded but not posted: no channel is bound." */
   readonly warning?: string;
+  /** One sentence per person of the team the bot cannot reach in chat ("Kim Minji cannot be reached…"). People's text. */
+  readonly unreachable?: readonly string[];
 }
 
 export interface TaskListCardView {
@@ -179,6 +181,8 @@ export interface TeamsListCardView {
     readonly channelText: string;
     readonly bound: boolean;
   }[];
+  /** One sentence per person the bot cannot reach in chat ("Kim Minji cannot be reached…"). People's text. */
+  readonly unreachable?: readonly string[];
 }
 
 export interface DigestCardView {
