@@ -331,7 +331,8 @@ export class DeliveryWorker {
       return 'dead' as const;
     };
     if (delivery?.kind === 'personal.post' || delivery?.kind === 'personal.update') {
-      if (failure.kind === 'forbidden' || failure.kind === 'gone') {
+      // UserNotFound: the Agents Playground's answer for a person it has no 1:1 chat with (a 500, else retried).
+      if (failure.kind === 'forbidden' || failure.kind === 'gone' || failure.code === 'UserNotFound') {
         // Teams would not open (or no longer has) the 1:1 chat: the app is not installed for the person, or they
         // removed it. Their channel mention stands; the person is marked unreachable, so `teams` and the workload
         // say so and no card is tried for them again until UNREACHABLE_RETRY_MS has passed. No binding is touched.

@@ -6,7 +6,7 @@
  */
 import { CardFactory, MessageFactory, type ConversationReference, type TurnContext } from 'botbuilder';
 import type { ConnectorClient } from 'botframework-connector';
-import { DeliveryFailure, type ChannelTarget, type Delivery, type DigestTask, type PersonalTarget, type Posted, type ReminderPoster } from '../reminders/delivery.port';
+import { DeliveryFailure, type ChannelTarget, type Delivery, type DigestTask, type PersonalRecipient, type PersonalTarget, type Posted, type ReminderPoster } from '../reminders/delivery.port';
 import type { Clock } from '../reminders/clock';
 import { personOnTask } from '../reminders/personal';
 import { OVERSIGHT_TEAM_ID } from '../catalog/catalog.types';
@@ -191,7 +191,7 @@ export class TeamsPoster implements ReminderPoster {
       const { personal } = d;
       await this.inConversation(personal.serviceUrl, personal.tenantId, personal.conversationId, async (ctx) => {
         await ctx.updateActivity({ type: 'message', id: d.activityId, attachments: [attachment] });
-      }, 'personal');
+      }, personal.person);
       return undefined;
     }
     const { personal } = d;
@@ -199,7 +199,7 @@ export class TeamsPoster implements ReminderPoster {
     let activityId: string | undefined;
     await this.inConversation(personal.serviceUrl, personal.tenantId, conversationId, async (ctx) => {
       activityId = (await ctx.sendActivity(MessageFactory.attachment(attachment)))?.id;
-    }, 'personal');
+    }, personal.person);
     if (!activityId) throw new DeliveryFailure('permanent', 'Teams did not return the personal post\'s id');
     return { conversationId, activityId };
   }
@@ -213,12 +213,14 @@ export class TeamsPoster implements ReminderPoster {
       const result = await client.conversations.createConversation({
         isGroup: false,
         bot: { id: personal.botId, name: 'SOC Reminders' },
-        members: [{ id: personal.person.aadObjectId, name: personal.person.name }],
+        // The Entra object id both as the id and as `aadObjectId`: the Agents Playground finds the person by the
+        // latter (a bare id that is not a 29: id answers 500 UserNotFound there); Teams was not asked.
+        members: [{ id: personal.person.aadObjectId, aadObjectId: personal.person.aadObjectId, name: personal.person.name }],
         tenantId: personal.tenantId,
         channelData: { tenant: { id: personal.tenantId } },
       } as never);
       id = result.id;
-    }, 'personal');
+    }, personal.person);
     if (!id) throw new DeliveryFailure('permanent', 'Teams did not return the 1:1 chat\'s id');
     return id;
   }
@@ -253,14 +255,17 @@ export class TeamsPoster implements ReminderPoster {
     tenantId: string,
     conversationId: string,
     logic: (ctx: TurnContext) => Promise<void>,
-    scope: 'channel' | 'personal' = 'channel',
+    /** A channel (the default), or a person's 1:1 chat: then the activity is addressed to them. */
+    personal?: PersonalRecipient,
   ): Promise<void> {
+    const scope = personal ? 'personal' : 'channel';
     const verdict = this.opts.serviceUrls.check(serviceUrl);
     if (!verdict.trusted) throw new DeliveryFailure('untrusted-service-url', `not sent: ${verdict.reason}`, undefined, 'UntrustedServiceUrl');
     const reference: Partial<ConversationReference> = {
       channelId: 'msteams',
       serviceUrl,
       conversation: { id: conversationId, isGroup: scope === 'channel', conversationType: scope, tenantId, name: '' },
+      ...(personal ? { user: { id: personal.aadObjectId, aadObjectId: personal.aadObjectId, name: personal.name } } : {}),
     };
     let failure: unknown;
     try {
