@@ -8,7 +8,7 @@
  * Until rotation assignment lands (the assign part of issue 14) the tests give a task its assignee in the database
  * and enqueue its personal card with `personalEntries`, as creation does for an assigned task.
  */
-import { personalEntries } from '../../src/reminders/personal';
+import { personalEntries, UNREACHABLE_RETRY_MS } from '../../src/reminders/personal';
 import { enqueueMessages } from '../../src/reminders/transaction';
 import { findOccurrence } from '../../src/storage/occurrence.repository';
 import { BotHarness, CHANNELS, MINJI, TENANT, cardText } from '../support/bot-harness';
@@ -231,5 +231,22 @@ describe('mentions and personal reminders', () => {
     // The channel's binding is untouched by the refused chat.
     const channels = await h.say('teams');
     expect(BotHarness.textOf(channels.replies[0]!)).not.toMatch(/inactive/i);
+  });
+
+  it('tries an unreachable person again after a day, and reaches them once the app is installed for them', async () => {
+    const closeAll = () => h.store.db.updateTable('occurrences').set({ state: 'done', closed_at: h.clock.now() }).where('state', '=', 'open').execute();
+    h.connector.setNotInstalled(LEE.aadObjectId, false);
+    await closeAll();
+    // Within the day: a new task for Lee asks Teams nothing, although the app is now installed for him.
+    await startAssigned('tag-check', LEE);
+    expect(chatWith(LEE.aadObjectId)).toBeUndefined();
+    await closeAll();
+    h.clock.advance(UNREACHABLE_RETRY_MS);
+    await startAssigned('tag-check', LEE);
+    const chat = chatWith(LEE.aadObjectId);
+    expect(chat).toBeDefined();
+    expect(postsIn(chat!.conversationId)).toHaveLength(1);
+    const teams = await h.say('teams');
+    expect(BotHarness.textOf(teams.replies[0]!)).not.toContain('Lee Jun cannot be reached');
   });
 });
