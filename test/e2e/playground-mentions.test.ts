@@ -14,6 +14,7 @@
  */
 import { FakeClock } from '../support/fake-clock';
 import { InProcessBot, PlaygroundClient, PlaygroundProcess, cardsOf, freePort, readPlaygroundTenant, tempDir, type PlaygroundUser } from '../support/playground';
+import { mentionsOf, textBlocksOf } from '../support/mentions';
 
 jest.setTimeout(60_000);
 
@@ -47,28 +48,6 @@ activities:
     teams: [monitoring]
     dueAfter: 1h
 `;
-
-interface Mention {
-  readonly type: string;
-  readonly text: string;
-  readonly mentioned: { readonly id: string; readonly name: string; readonly type?: string };
-}
-
-const mentionsOf = (card: unknown): Mention[] => (card as { msteams?: { entities?: Mention[] } }).msteams?.entities ?? [];
-
-function textBlocksOf(card: unknown): string[] {
-  const out: string[] = [];
-  const walk = (node: unknown) => {
-    if (Array.isArray(node)) node.forEach(walk);
-    else if (node && typeof node === 'object') {
-      const o = node as Record<string, unknown>;
-      if (o.type === 'TextBlock' && typeof o.text === 'string') out.push(o.text);
-      Object.values(o).forEach(walk);
-    }
-  };
-  walk((card as { body?: unknown }).body);
-  return out;
-}
 
 describe('mentions in the Agents Playground', () => {
   const tmp = tempDir('soc-playground-mentions-');

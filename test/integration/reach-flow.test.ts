@@ -13,6 +13,7 @@ import { enqueueMessages } from '../../src/reminders/transaction';
 import { findOccurrence } from '../../src/storage/occurrence.repository';
 import { BotHarness, CHANNELS, MINJI, TENANT, cardText } from '../support/bot-harness';
 import type { RecordedPost } from '../support/fake-bot-connector';
+import { mentionsOf, textBlocksOf } from '../support/mentions';
 
 const KIM = { aadObjectId: '7f3c1d2e-8a4b-4c5d-9e6f-0a1b2c3d4e5f', name: 'Kim Minji' };
 const LEE = { aadObjectId: '2b9e4f10-3c2d-4e1f-8a7b-6c5d4e3f2a1b', name: 'Lee Jun' };
@@ -54,31 +55,6 @@ activities:
 `;
 
 const HOUR = 3_600_000;
-
-interface Mention {
-  readonly type: string;
-  readonly text: string;
-  readonly mentioned: { readonly id: string; readonly name: string; readonly type?: string };
-}
-
-function mentionsOf(card: unknown): Mention[] {
-  return ((card as { msteams?: { entities?: Mention[] } }).msteams?.entities ?? []).filter((e) => e.type === 'mention');
-}
-
-/** The card's TextBlock texts: where Teams looks for a mention's `<at>` text (a TextRun is never read for it). */
-function textBlocksOf(card: unknown): string[] {
-  const out: string[] = [];
-  const walk = (node: unknown) => {
-    if (Array.isArray(node)) node.forEach(walk);
-    else if (node && typeof node === 'object') {
-      const o = node as Record<string, unknown>;
-      if (o.type === 'TextBlock' && typeof o.text === 'string') out.push(o.text);
-      Object.values(o).forEach(walk);
-    }
-  };
-  walk((card as { body?: unknown }).body);
-  return out;
-}
 
 function verbsOf(card: unknown): string[] {
   return [...JSON.stringify(card).matchAll(/"verb":"(\w+)"/g)].map((m) => m[1]!);

@@ -4,8 +4,9 @@
  */
 import { parseCatalog } from '../../src/catalog/catalog.loader';
 import type { Occurrence } from '../../src/reminders/occurrence.types';
-import { renderEscalationCard, renderNudgeCard, renderReminderCard, type AdaptiveCardJson } from '../../src/teams/cards/card-renderer';
+import { renderEscalationCard, renderNudgeCard, renderReminderCard } from '../../src/teams/cards/card-renderer';
 import { CardViews, mentionName } from '../../src/teams/card-views.builder';
+import { mentionsOf, textBlocksOf } from '../support/mentions';
 
 const CATALOG = parseCatalog(
   `
@@ -44,24 +45,6 @@ function task(fields: Partial<Occurrence> = {}): Occurrence {
   };
 }
 
-function entities(card: AdaptiveCardJson): unknown[] {
-  return ((card.msteams as { entities?: unknown[] } | undefined)?.entities ?? []) as unknown[];
-}
-
-function textBlocks(card: AdaptiveCardJson): string[] {
-  const out: string[] = [];
-  const walk = (node: unknown) => {
-    if (Array.isArray(node)) node.forEach(walk);
-    else if (node && typeof node === 'object') {
-      const o = node as Record<string, unknown>;
-      if (o.type === 'TextBlock' && typeof o.text === 'string') out.push(o.text);
-      Object.values(o).forEach(walk);
-    }
-  };
-  walk(card.body);
-  return out;
-}
-
 describe('mentions on cards', () => {
   it('mentions the assignee on the reminder card by Entra object id, with the <at> text in a TextBlock, in English and Korean', () => {
     const o = task({ assignee: { aadObjectId: 'aad-kim', name: '김민지' } });
@@ -70,15 +53,15 @@ describe('mentions on cards', () => {
       ['ko', '담당: <at>김민지</at>'],
     ] as const) {
       const card = renderReminderCard(views.reminder(o, NOW, locale));
-      expect(entities(card)).toEqual([{ type: 'mention', text: '<at>김민지</at>', mentioned: { id: 'aad-kim', name: '김민지' } }]);
-      expect(textBlocks(card)).toContain(line);
+      expect(mentionsOf(card)).toEqual([{ type: 'mention', text: '<at>김민지</at>', mentioned: { id: 'aad-kim', name: '김민지' } }]);
+      expect(textBlocksOf(card)).toContain(line);
     }
   });
 
   it('mentions the team tag when nobody is on the task, and nobody when the team has no tag', () => {
     const tagged = renderReminderCard(views.reminder(task(), NOW, 'ko'));
-    expect(entities(tagged)).toEqual([{ type: 'mention', text: '<at>Monitoring on call</at>', mentioned: { id: 'tag-oncall', name: 'Monitoring on call', type: 'tag' } }]);
-    expect(textBlocks(tagged)).toContain('담당: <at>Monitoring on call</at>');
+    expect(mentionsOf(tagged)).toEqual([{ type: 'mention', text: '<at>Monitoring on call</at>', mentioned: { id: 'tag-oncall', name: 'Monitoring on call', type: 'tag' } }]);
+    expect(textBlocksOf(tagged)).toContain('담당: <at>Monitoring on call</at>');
     const untagged = renderReminderCard(views.reminder(task({ teamId: 'secops' }), NOW, 'en'));
     expect(untagged.msteams).toEqual({ width: 'Full' });
     expect(JSON.stringify(untagged)).not.toContain('<at>');
@@ -86,18 +69,18 @@ describe('mentions on cards', () => {
 
   it('mentions nobody on the personal card', () => {
     const card = renderReminderCard(views.reminder(task({ assignee: { aadObjectId: 'aad-kim', name: 'Kim Minji' } }), NOW, 'en', { personal: true }));
-    expect(entities(card)).toEqual([]);
+    expect(mentionsOf(card)).toEqual([]);
     expect(JSON.stringify(card)).not.toContain('<at>');
   });
 
   it('keeps a name typed as Markdown out of the TextBlock: the tag holds it cleaned, the entity as recorded', () => {
     const name = '[Kim](https://evil.example) **Minji** <b>';
     const card = renderNudgeCard({ locale: 'en', occurrenceId: 'o1', title: 'T', message: 'm', dueText: 'd', mention: views.mention({ aadObjectId: 'aad-kim', name }, 'monitoring', 'en') });
-    const [entity] = entities(card) as { text: string; mentioned: { name: string } }[];
+    const [entity] = mentionsOf(card) as { text: string; mentioned: { name: string } }[];
     expect(entity!.mentioned.name).toBe(name);
     expect(entity!.text).toBe('<at>Kim https://evil.example Minji b</at>');
-    expect(textBlocks(card)).toContain(`For ${entity!.text}`);
-    expect(textBlocks(card).join('\n')).not.toMatch(/[[\]*]/);
+    expect(textBlocksOf(card)).toContain(`For ${entity!.text}`);
+    expect(textBlocksOf(card).join('\n')).not.toMatch(/[[\]*]/);
   });
 
   it('cleans names for the tag and falls back to a word when nothing is left', () => {
@@ -118,7 +101,7 @@ describe('mentions on cards', () => {
       statusText: 's',
       mention: views.mention({ aadObjectId: 'aad-lee', name: 'Lee Jun' }, 'soc-oversight', 'en'),
     });
-    expect(entities(card)).toEqual([{ type: 'mention', text: '<at>Lee Jun</at>', mentioned: { id: 'aad-lee', name: 'Lee Jun' } }]);
+    expect(mentionsOf(card)).toEqual([{ type: 'mention', text: '<at>Lee Jun</at>', mentioned: { id: 'aad-lee', name: 'Lee Jun' } }]);
     // The catalog gives SOC Oversight no tag: an escalation of a task nobody is on mentions nobody.
     expect(views.mention(undefined, 'soc-oversight', 'en')).toBeUndefined();
   });
