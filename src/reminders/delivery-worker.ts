@@ -2,7 +2,8 @@
  * Sends outbox items through the `ReminderPoster` port. Items of one conversation key go out in order (only
  * heads are claimed); a claim is a lease, so if this process dies another replica takes the item over when
  * the lease ends. Failures follow Teams' semantics: 429 waits Retry-After, transient errors back off with
- * jitter, 403 deactivates the binding, 404 forgets the conversation, 413 shrinks the card once, a service URL
+ * jitter, 403 deactivates the binding, 404 forgets the conversation (for a card in a person's 1:1 chat, either
+ * marks the person unreachable instead), 413 shrinks the card once, a service URL
  * off the allow-list is dead-lettered at once (nothing was sent); after the last attempt an item is
  * dead-lettered, never dropped. Rows are read through `decodeOutboxMessage`: one that does not decode (written by
  * another version, or edited by hand) is dead-lettered at once with the reason, and holds up nothing else.
@@ -282,7 +283,7 @@ export class DeliveryWorker {
           const { personal, occurrence, reason } = delivery!;
           const now = clock.now();
           await recordReachable(trx, { tenantId: occurrence.tenantId, aadObjectId: personal.person.aadObjectId, name: personal.person.name, conversationId: posted.conversationId, serviceUrl: personal.serviceUrl }, now);
-          await recordPersonalPosted(trx, { occurrenceId: occurrence.id, aadObjectId: personal.person.aadObjectId, reason }, { ...posted, serviceUrl: personal.serviceUrl }, now);
+          await recordPersonalPosted(trx, { tenantId: occurrence.tenantId, occurrenceId: occurrence.id, aadObjectId: personal.person.aadObjectId, reason }, { ...posted, serviceUrl: personal.serviceUrl }, now);
         }
         await markSent(trx, item.id, this.owner, clock.now());
       });
@@ -427,7 +428,7 @@ export class DeliveryWorker {
       case 'personal.post': {
         // A closed task pings nobody; a person found unreachable since this was enqueued is not tried again.
         if (occurrence.state !== 'open') return undefined;
-        const post = await findPersonalPost(this.opts.db, occurrence.id, m.person.aadObjectId, m.reason);
+        const post = await findPersonalPost(this.opts.db, occurrence.tenantId, occurrence.id, m.person.aadObjectId, m.reason);
         if (post?.activityId) return undefined;
         const chat = await findPersonalChat(this.opts.db, occurrence.tenantId, m.person.aadObjectId);
         if (chat?.reach === 'unreachable' && chat.checkedAt >= enqueuedAt) return undefined;
@@ -436,11 +437,11 @@ export class DeliveryWorker {
         return { kind: 'personal.post', occurrence, personal, reason: m.reason, shrink };
       }
       case 'personal.update': {
-        const post = await findPersonalPost(this.opts.db, occurrence.id, m.aadObjectId, m.reason);
+        const post = await findPersonalPost(this.opts.db, occurrence.tenantId, occurrence.id, m.aadObjectId, m.reason);
         if (!post?.activityId || !post.conversationId || !post.serviceUrl) return undefined;
         const chat = await findPersonalChat(this.opts.db, occurrence.tenantId, m.aadObjectId);
         const person = { aadObjectId: m.aadObjectId, name: chat?.name ?? m.aadObjectId };
-        return { kind: 'personal.update', occurrence, personal: { tenantId: occurrence.tenantId, serviceUrl: post.serviceUrl, botId: '', person, conversationId: post.conversationId }, activityId: post.activityId, shrink };
+        return { kind: 'personal.update', occurrence, personal: { tenantId: occurrence.tenantId, serviceUrl: post.serviceUrl, person, conversationId: post.conversationId }, activityId: post.activityId, shrink };
       }
       default:
         return unhandled(m);

@@ -71,7 +71,7 @@ export type Delivery =
   | { readonly kind: 'escalation.post'; readonly occurrence: Occurrence; readonly target: ChannelTarget }
   | { readonly kind: 'digest.post'; readonly target: ChannelTarget; readonly periodStart: number; readonly rows: readonly DigestRow[] }
   | { readonly kind: 'personal.post'; readonly occurrence: Occurrence; readonly personal: PersonalTarget; readonly reason: PersonalReason; readonly shrink: boolean }
-  | { readonly kind: 'personal.update'; readonly occurrence: Occurrence; readonly personal: PersonalTarget & { readonly conversationId: string }; readonly activityId: string; readonly shrink: boolean }
+  | { readonly kind: 'personal.update'; readonly occurrence: Occurrence; readonly personal: Omit<PersonalTarget, 'botId'> & { readonly conversationId: string }; readonly activityId: string; readonly shrink: boolean }
   | { readonly kind: 'binding.moved'; readonly target: ChannelTarget; readonly socTeamId: string; readonly movedByName: string; readonly toChannelName: string; readonly toTeamsTeamName: string };
 
 export type DeliveryKind = Delivery['kind'];

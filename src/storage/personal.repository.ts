@@ -100,10 +100,11 @@ export async function listPersonalPosts(db: Db, tenantId: string, occurrenceId: 
   return rows.map(toPost);
 }
 
-export async function findPersonalPost(db: Db, occurrenceId: string, aadObjectId: string, reason: PersonalPostReason): Promise<PersonalPost | undefined> {
+export async function findPersonalPost(db: Db, tenantId: string, occurrenceId: string, aadObjectId: string, reason: PersonalPostReason): Promise<PersonalPost | undefined> {
   const row = await db
     .selectFrom('personal_posts')
     .selectAll()
+    .where('tenant_id', '=', tenantId)
     .where('occurrence_id', '=', occurrenceId)
     .where('aad_object_id', '=', aadObjectId)
     .where('reason', '=', reason)
@@ -114,13 +115,14 @@ export async function findPersonalPost(db: Db, occurrenceId: string, aadObjectId
 /** Where Teams put a personal post. */
 export async function recordPersonalPosted(
   db: Db,
-  post: { occurrenceId: string; aadObjectId: string; reason: PersonalPostReason },
+  post: { tenantId: string; occurrenceId: string; aadObjectId: string; reason: PersonalPostReason },
   where: { conversationId: string; activityId: string; serviceUrl: string },
   at: number,
 ): Promise<void> {
   await db
     .updateTable('personal_posts')
     .set({ conversation_id: where.conversationId, activity_id: where.activityId, service_url: where.serviceUrl, posted_at: at })
+    .where('tenant_id', '=', post.tenantId)
     .where('occurrence_id', '=', post.occurrenceId)
     .where('aad_object_id', '=', post.aadObjectId)
     .where('reason', '=', post.reason)
