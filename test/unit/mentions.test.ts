@@ -5,6 +5,7 @@
 import { parseCatalog } from '../../src/catalog/catalog.loader';
 import type { Occurrence } from '../../src/reminders/occurrence.types';
 import { renderEscalationCard, renderNudgeCard, renderReminderCard } from '../../src/teams/cards/card-renderer';
+import { personOnTask } from '../../src/reminders/personal';
 import { CardViews, mentionName } from '../../src/teams/card-views.builder';
 import { mentionsOf, textBlocksOf } from '../support/mentions';
 
@@ -104,5 +105,13 @@ describe('mentions on cards', () => {
     expect(mentionsOf(card)).toEqual([{ type: 'mention', text: '<at>Lee Jun</at>', mentioned: { id: 'aad-lee', name: 'Lee Jun' } }]);
     // The catalog gives SOC Oversight no tag: an escalation of a task nobody is on mentions nobody.
     expect(views.mention(undefined, 'soc-oversight', 'en')).toBeUndefined();
+  });
+
+  it('nudges and escalations mention the assignee, else whoever acknowledged (when Teams named their object id)', () => {
+    const lee = { userId: '29:lee', aadObjectId: 'aad-lee', name: 'Lee Jun' };
+    expect(personOnTask(task({ acknowledgedBy: lee }))).toEqual({ aadObjectId: 'aad-lee', name: 'Lee Jun' });
+    expect(personOnTask(task({ acknowledgedBy: lee, assignee: { aadObjectId: 'aad-kim', name: 'Kim Minji' } }))).toEqual({ aadObjectId: 'aad-kim', name: 'Kim Minji' });
+    expect(personOnTask(task({ acknowledgedBy: { userId: '29:x', name: 'No Id' } }))).toBeUndefined();
+    expect(views.mention(personOnTask(task({ acknowledgedBy: lee })), 'monitoring', 'ko')?.line).toBe('담당: <at>Lee Jun</at>');
   });
 });
