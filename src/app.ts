@@ -23,6 +23,7 @@ import { Pacer } from './reminders/pacer';
 import { ReminderService } from './reminders/reminder.service';
 import { Scheduler } from './reminders/scheduler';
 import { WorkloadService } from './reminders/workload';
+import { PersonalReachService } from './reminders/personal';
 import type { Store } from './storage/database';
 import { createAdapter, type BotAdapter } from './teams/adapter';
 import { SocBot } from './teams/bot';
@@ -83,6 +84,7 @@ export function createApp(options: AppOptions): App {
   const serviceUrls = new ServiceUrlPolicy(config.serviceUrlAllowlist, { allowLoopback: config.localMode });
   const bindings = new BindingService({ db: store.db, catalog, clock, reminders, trustServiceUrl: serviceUrls.check });
   const workload = new WorkloadService({ db: store.db, catalog, clock });
+  const reach = new PersonalReachService({ db: store.db, catalog });
   const views = new CardViews(catalog, () => clock.now());
   const adapter = createAdapter(config, logger, serviceUrls);
   const poster = options.poster ?? new TeamsPoster({ adapter, appId: config.microsoftAppId ?? '', views, clock, locale: config.locale, timezone: catalog.timezone, serviceUrls });
@@ -120,6 +122,7 @@ export function createApp(options: AppOptions): App {
     reminders,
     bindings,
     workload,
+    reach,
     views,
     logger,
     defaultLocale: config.locale,

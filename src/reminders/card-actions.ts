@@ -12,6 +12,7 @@ import { actionConversationAllowed, type ActionOrigin } from './action-places';
 import { AlreadyAcknowledged, AlreadyClosed, InvalidInput, NotInThisConversation, OccurrenceNotFound } from './errors';
 import { checkEvidence, encodeEvidence } from './evidence';
 import { SNOOZE_MINUTES, statusOf, type Actor, type Evidence, type Occurrence, type OccurrenceEvent } from './occurrence.types';
+import { actionFromPersonalChat } from './personal';
 import { cardUpdate, enqueueMessage, recordEvent, transact, type WriteDeps } from './transaction';
 
 /** Longest note or skip reason kept, in characters. */
@@ -80,8 +81,10 @@ export async function getOccurrence(db: Kysely<Database>, tenantId: string, id: 
  */
 export async function getOccurrenceForAction(db: Kysely<Database>, tenantId: string, id: string, origin: ActionOrigin, actor?: Actor): Promise<Occurrence> {
   const o = await getOccurrence(db, tenantId, id);
-  if (!actionConversationAllowed(o, origin, actor)) throw new NotInThisConversation(id);
-  return o;
+  if (actionConversationAllowed(o, origin, actor)) return o;
+  // A reminder card the bot posted in a person's 1:1 chat (personal_posts) counts as pressed on the channel card.
+  if (origin.conversationId !== undefined && (await actionFromPersonalChat(db, o, origin.conversationId))) return o;
+  throw new NotInThisConversation(id);
 }
 
 /** Done or skipped: final, with who, when and the note or reason. */

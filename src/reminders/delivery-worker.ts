@@ -2,7 +2,8 @@
  * Sends outbox items through the `ReminderPoster` port. Items of one conversation key go out in order (only
  * heads are claimed); a claim is a lease, so if this process dies another replica takes the item over when
  * the lease ends. Failures follow Teams' semantics: 429 waits Retry-After, transient errors back off with
- * jitter, 403 deactivates the binding, 404 forgets the conversation, 413 shrinks the card once, a service URL
+ * jitter, 403 deactivates the binding, 404 forgets the conversation (for a card in a person's 1:1 chat, either
+ * marks the person unreachable instead), 413 shrinks the card once, a service URL
  * off the allow-list is dead-lettered at once (nothing was sent); after the last attempt an item is
  * dead-lettered, never dropped. Rows are read through `decodeOutboxMessage`: one that does not decode (written by
  * another version, or edited by hand) is dead-lettered at once with the reason, and holds up nothing else.
@@ -12,6 +13,7 @@ import type { Kysely } from 'kysely';
 import { deactivateBindings, deactivateBindingsWithServiceUrl, findBinding } from '../storage/binding.repository';
 import type { Database } from '../storage/tables';
 import { findOccurrenceById, recordPosted } from '../storage/occurrence.repository';
+import { findPersonalChat, findPersonalPost, recordPersonalPosted, recordReachable, recordUnreachable } from '../storage/personal.repository';
 import { claimDue, lastSendActivity, markDead, markRetry, markSent, releaseClaim, type OutboxItem } from '../storage/outbox.repository';
 import type { Clock } from './clock';
 import type { Pacer, Reservation } from './pacer';
@@ -259,7 +261,7 @@ export class DeliveryWorker {
     let delivery: Delivery | undefined;
     try {
       message = decode(item);
-      delivery = await this.toDelivery(message);
+      delivery = await this.toDelivery(message, item.createdAt);
       if (!delivery) {
         // Nothing to do any more (an update of a card that was never posted): done, not failed.
         await markSent(db, item.id, this.owner, clock.now());
@@ -275,6 +277,13 @@ export class DeliveryWorker {
           // "Posted" is an event of the audit trail, written with the commit that Teams accepted the post: only
           // the first post of an occurrence records it (a retried post finds `posted_activity_id` set and no row).
           if (row) await recordEvent(trx, row, 'posted', statusOf(delivery!.occurrence, now), SYSTEM_ACTOR, now);
+        }
+        if (posted && delivery!.kind === 'personal.post') {
+          // The chat as Teams created (or returned) it: later cards to this person go straight to it.
+          const { personal, occurrence, reason } = delivery!;
+          const now = clock.now();
+          await recordReachable(trx, { tenantId: occurrence.tenantId, aadObjectId: personal.person.aadObjectId, name: personal.person.name, conversationId: posted.conversationId, serviceUrl: personal.serviceUrl }, now);
+          await recordPersonalPosted(trx, { tenantId: occurrence.tenantId, occurrenceId: occurrence.id, aadObjectId: personal.person.aadObjectId, reason }, { ...posted, serviceUrl: personal.serviceUrl }, now);
         }
         await markSent(trx, item.id, this.owner, clock.now());
       });
@@ -322,6 +331,19 @@ export class DeliveryWorker {
       logger.error({ outboxId: item.id, kind: item.kind, tenantId: item.tenantId, error: why }, 'delivery dead-lettered');
       return 'dead' as const;
     };
+    if (delivery?.kind === 'personal.post' || delivery?.kind === 'personal.update') {
+      // UserNotFound: the Agents Playground's answer for a person it has no 1:1 chat with (a 500, else retried).
+      if (failure.kind === 'forbidden' || failure.kind === 'gone' || failure.code === 'UserNotFound') {
+        // Teams would not open (or no longer has) the 1:1 chat: the app is not installed for the person, or they
+        // removed it. Their channel mention stands; the person is marked unreachable, so `teams` and the workload
+        // say so and no card is tried for them again until UNREACHABLE_RETRY_MS has passed. No binding is touched.
+        const { person } = delivery.personal;
+        const reason = failure.code ?? (failure.kind === 'gone' ? 'ConversationNotFound' : 'Forbidden');
+        await recordUnreachable(db, { tenantId: item.tenantId, aadObjectId: person.aadObjectId, name: person.name }, reason, now);
+        logger.warn({ outboxId: item.id, tenantId: item.tenantId, aadObjectId: person.aadObjectId, code: failure.code }, 'Teams refused a 1:1 chat; person marked unreachable');
+        return dead(errorText);
+      }
+    }
     switch (failure.kind) {
       case 'throttled': {
         observer?.throttled?.();
@@ -383,7 +405,7 @@ export class DeliveryWorker {
   }
 
   /** What to hand the poster for a message, with its occurrence as it is now; undefined when nothing is left to do. */
-  private async toDelivery(m: OutboxMessage): Promise<Delivery | undefined> {
+  private async toDelivery(m: OutboxMessage, enqueuedAt: number): Promise<Delivery | undefined> {
     if (m.kind === 'digest.post') return { kind: 'digest.post', target: m.target, periodStart: m.periodStart, rows: m.rows };
     if (m.kind === 'binding.moved') {
       const { kind, target, socTeamId, movedByName, toChannelName, toTeamsTeamName } = m;
@@ -403,6 +425,24 @@ export class DeliveryWorker {
         return occurrence.postedActivityId ? { kind: 'reminder.nudge', occurrence, reason: m.reason } : undefined;
       case 'escalation.post':
         return { kind: 'escalation.post', occurrence, target: m.target };
+      case 'personal.post': {
+        // A closed task pings nobody; a person found unreachable since this was enqueued is not tried again.
+        if (occurrence.state !== 'open') return undefined;
+        const post = await findPersonalPost(this.opts.db, occurrence.tenantId, occurrence.id, m.person.aadObjectId, m.reason);
+        if (post?.activityId) return undefined;
+        const chat = await findPersonalChat(this.opts.db, occurrence.tenantId, m.person.aadObjectId);
+        if (chat?.reach === 'unreachable' && chat.checkedAt >= enqueuedAt) return undefined;
+        const known = chat?.reach === 'reachable' ? chat : undefined;
+        const personal = { tenantId: occurrence.tenantId, serviceUrl: known?.serviceUrl ?? m.serviceUrl, botId: m.botId, person: m.person, conversationId: known?.conversationId };
+        return { kind: 'personal.post', occurrence, personal, reason: m.reason, shrink };
+      }
+      case 'personal.update': {
+        const post = await findPersonalPost(this.opts.db, occurrence.tenantId, occurrence.id, m.aadObjectId, m.reason);
+        if (!post?.activityId || !post.conversationId || !post.serviceUrl) return undefined;
+        const chat = await findPersonalChat(this.opts.db, occurrence.tenantId, m.aadObjectId);
+        const person = { aadObjectId: m.aadObjectId, name: chat?.name ?? m.aadObjectId };
+        return { kind: 'personal.update', occurrence, personal: { tenantId: occurrence.tenantId, serviceUrl: post.serviceUrl, person, conversationId: post.conversationId }, activityId: post.activityId, shrink };
+      }
       default:
         return unhandled(m);
     }
@@ -424,5 +464,6 @@ function unhandled(m: never): never {
 /** The service URL a delivery is sent to: its target's (new posts), or where its card was posted (updates, nudges). */
 function serviceUrlOf(d: Delivery): string | undefined {
   if ('target' in d) return d.target.serviceUrl;
+  if ('personal' in d) return d.personal.serviceUrl;
   return d.occurrence.postedServiceUrl;
 }

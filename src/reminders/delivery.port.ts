@@ -54,12 +54,35 @@ export const MAX_DIGEST_TASKS = 5;
 /** Why a nudge is posted in a card's thread. */
 export type NudgeReason = 'snooze-ended' | 'overdue';
 
+/** Why a reminder card goes to a person's 1:1 chat: the task was assigned to them, it is overdue, or escalated to them. */
+export type PersonalReason = 'assigned' | 'overdue' | 'escalation';
+
+/** The person a personal card is for: Entra object id (what a 1:1 chat is created with) and name. */
+export interface PersonalRecipient {
+  readonly aadObjectId: string;
+  readonly name: string;
+}
+
+/**
+ * Where a personal card goes. `conversationId` is the 1:1 chat when one is known; without it the poster asks Teams to
+ * create it (which Teams refuses while the app is not installed for the person). `serviceUrl`: the tenant's.
+ */
+export interface PersonalTarget {
+  readonly tenantId: string;
+  readonly serviceUrl: string;
+  readonly botId: string;
+  readonly person: PersonalRecipient;
+  readonly conversationId?: string;
+}
+
 export type Delivery =
   | { readonly kind: 'reminder.post'; readonly occurrence: Occurrence; readonly target: ChannelTarget; readonly shrink: boolean }
   | { readonly kind: 'reminder.update'; readonly occurrence: Occurrence; readonly shrink: boolean }
   | { readonly kind: 'reminder.nudge'; readonly occurrence: Occurrence; readonly reason: NudgeReason }
   | { readonly kind: 'escalation.post'; readonly occurrence: Occurrence; readonly target: ChannelTarget }
   | { readonly kind: 'digest.post'; readonly target: ChannelTarget; readonly periodStart: number; readonly rows: readonly DigestRow[] }
+  | { readonly kind: 'personal.post'; readonly occurrence: Occurrence; readonly personal: PersonalTarget; readonly reason: PersonalReason; readonly shrink: boolean }
+  | { readonly kind: 'personal.update'; readonly occurrence: Occurrence; readonly personal: Omit<PersonalTarget, 'botId'> & { readonly conversationId: string }; readonly activityId: string; readonly shrink: boolean }
   | { readonly kind: 'binding.moved'; readonly target: ChannelTarget; readonly socTeamId: string; readonly movedByName: string; readonly toChannelName: string; readonly toTeamsTeamName: string };
 
 export type DeliveryKind = Delivery['kind'];

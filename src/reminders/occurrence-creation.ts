@@ -14,6 +14,7 @@ import type { ChannelTarget } from './delivery.port';
 import { localDate, type PlannedRun } from './fire-times';
 import { NotOnDemand, NotPermitted, TeamNotAssigned, TooManyRuns, UnknownActivity, UnknownTeam } from './errors';
 import { SYSTEM_ACTOR, statusOf, type Actor, type Occurrence, type OccurrenceTrigger } from './occurrence.types';
+import { personalEntries } from './personal';
 import {
   enqueueMessages,
   enqueueReminderPost,
@@ -122,6 +123,8 @@ export async function createScheduledOccurrences(deps: CreationDeps, slots: read
       if (!targets.has(teamKey)) targets.set(teamKey, await findChannelTarget(trx, o.tenantId, o.teamId));
       const target = targets.get(teamKey);
       if (target) posts.push(reminderPost(o, target, now));
+      // The assignee also gets the card in their 1:1 chat (issue 14); the channel post stands without it.
+      if (o.assignee) posts.push(...(await personalEntries(trx, o, o.assignee, 'assigned', now)));
     }
     for (let i = 0; i < events.length; i += ROWS_PER_STATEMENT) await appendEvents(trx, events.slice(i, i + ROWS_PER_STATEMENT));
     await enqueueMessages(trx, posts);
@@ -263,6 +266,7 @@ export async function runOnDemand(
         task = rotation.assigned.get(created.id) ?? created;
       }
       await enqueueReminderPost(trx, task, now);
+      if (task.assignee) await enqueueMessages(trx, await personalEntries(trx, task, task.assignee, 'assigned', now));
       out.push(task);
     }
     return { occurrences: out, alreadyOpen: open };

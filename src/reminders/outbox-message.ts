@@ -13,7 +13,7 @@
  * (`payloadOf`), its decoder (`DECODERS`), its conversation key (`conversationKeyOf`) and the worker's
  * `toDelivery`, which needs a `Delivery` of that kind in delivery.port.ts, which the Teams poster must send.
  */
-import type { ChannelTarget, DigestMissedRun, DigestRow, DigestTask, NudgeReason } from './delivery.port';
+import type { ChannelTarget, DigestMissedRun, DigestRow, DigestTask, NudgeReason, PersonalReason, PersonalRecipient } from './delivery.port';
 
 interface Shrinkable {
   /** Set by the delivery worker after Teams answered 413: the card goes out shrunk, and a second 413 is final. */
@@ -69,7 +69,36 @@ export interface BindingMovedMessage extends Shrinkable {
   readonly toTeamsTeamName: string;
 }
 
-export type OutboxMessage = ReminderPostMessage | ReminderUpdateMessage | ReminderNudgeMessage | EscalationPostMessage | DigestPostMessage | BindingMovedMessage;
+/**
+ * The reminder card in a person's 1:1 chat (issue 14): created when the bot has none with them yet. `serviceUrl` and
+ * `botId` are the tenant's, as a binding recorded them; the card is rendered as the occurrence is when it is sent.
+ */
+export interface PersonalPostMessage extends Shrinkable {
+  readonly kind: 'personal.post';
+  readonly occurrenceId: string;
+  readonly person: PersonalRecipient;
+  readonly reason: PersonalReason;
+  readonly serviceUrl: string;
+  readonly botId: string;
+}
+
+/** A personal card redrawn with the channel card: enqueued beside every `reminder.update` of its occurrence. */
+export interface PersonalUpdateMessage extends Shrinkable {
+  readonly kind: 'personal.update';
+  readonly occurrenceId: string;
+  readonly aadObjectId: string;
+  readonly reason: PersonalReason;
+}
+
+export type OutboxMessage =
+  | ReminderPostMessage
+  | ReminderUpdateMessage
+  | ReminderNudgeMessage
+  | EscalationPostMessage
+  | DigestPostMessage
+  | BindingMovedMessage
+  | PersonalPostMessage
+  | PersonalUpdateMessage;
 
 export type OutboxKind = OutboxMessage['kind'];
 
@@ -89,6 +118,14 @@ export function channelKey(target: ChannelTarget): string {
 }
 
 /**
+ * Conversation key of one person's cards of one occurrence: their post comes before its updates, and a person
+ * Teams is slow to reach holds up neither the channel card nor anyone else's.
+ */
+export function personalKey(occurrenceId: string, aadObjectId: string): string {
+  return `pers:${occurrenceId}|${aadObjectId}`;
+}
+
+/**
  * Singleton keys of messages that must exist once at most. The unique index on `singleton_key` turns a second
  * insert of a key into nothing, whoever makes it, so even two callers that both believe they won a claim (a bug, a
  * checkpoint moved back by hand) leave one row, as pg-boss's singleton keys do.
@@ -102,6 +139,8 @@ export const singletonKey = {
   overdueNudge: (occurrenceId: string): string => `nudge:overdue|${occurrenceId}`,
   /** The nudge of one snooze's end: a task may be snoozed again, and each snooze ends at its own time. */
   snoozeEndNudge: (occurrenceId: string, snoozedUntil: number): string => `nudge:snooze-ended|${occurrenceId}|${snoozedUntil}`,
+  /** The personal card of one occurrence for one person and reason: posted once. */
+  personalPost: (occurrenceId: string, aadObjectId: string, reason: PersonalReason): string => `personal|${occurrenceId}|${aadObjectId}|${reason}`,
 } as const;
 
 /** Rows with the same key are delivered in id order: an update never overtakes the post it updates. */
@@ -115,6 +154,10 @@ function conversationKeyOf(m: OutboxMessage): string {
     case 'digest.post':
     case 'binding.moved':
       return channelKey(m.target);
+    case 'personal.post':
+      return personalKey(m.occurrenceId, m.person.aadObjectId);
+    case 'personal.update':
+      return personalKey(m.occurrenceId, m.aadObjectId);
     default:
       return unhandled(m);
   }
@@ -156,6 +199,10 @@ function payloadOf(m: OutboxMessage): Record<string, unknown> {
       return { target: m.target, periodStart: m.periodStart, rows: m.rows };
     case 'binding.moved':
       return { target: m.target, socTeamId: m.socTeamId, movedByName: m.movedByName, toChannelName: m.toChannelName, toTeamsTeamName: m.toTeamsTeamName };
+    case 'personal.post':
+      return { person: m.person, reason: m.reason, serviceUrl: m.serviceUrl, botId: m.botId };
+    case 'personal.update':
+      return { aadObjectId: m.aadObjectId, reason: m.reason };
     default:
       return unhandled(m);
   }
@@ -193,6 +240,20 @@ const DECODERS: { readonly [K in OutboxKind]: (row: RowParts) => MessageOf<K> } 
     movedByName: readString(row.payload.movedByName, 'movedByName'),
     toChannelName: readString(row.payload.toChannelName, 'toChannelName'),
     toTeamsTeamName: readString(row.payload.toTeamsTeamName, 'toTeamsTeamName'),
+  }),
+  'personal.post': (row) => ({
+    kind: 'personal.post',
+    occurrenceId: requireOccurrence(row),
+    person: readPerson(row.payload.person),
+    reason: readPersonalReason(row.payload.reason),
+    serviceUrl: readString(row.payload.serviceUrl, 'serviceUrl'),
+    botId: readString(row.payload.botId, 'botId'),
+  }),
+  'personal.update': (row) => ({
+    kind: 'personal.update',
+    occurrenceId: requireOccurrence(row),
+    aadObjectId: readString(row.payload.aadObjectId, 'aadObjectId'),
+    reason: readPersonalReason(row.payload.reason),
   }),
 };
 
@@ -235,6 +296,19 @@ function readNudgeReason(value: unknown): NudgeReason {
   const reason = NUDGE_REASONS.find((r) => r === value);
   if (reason === undefined) throw new Undecodable(`reason ${JSON.stringify(value)} is not one of ${NUDGE_REASONS.join(', ')}`);
   return reason;
+}
+
+const PERSONAL_REASONS: readonly PersonalReason[] = ['assigned', 'overdue', 'escalation'];
+
+function readPersonalReason(value: unknown): PersonalReason {
+  const reason = PERSONAL_REASONS.find((r) => r === value);
+  if (reason === undefined) throw new Undecodable(`reason ${JSON.stringify(value)} is not one of ${PERSONAL_REASONS.join(', ')}`);
+  return reason;
+}
+
+function readPerson(value: unknown): PersonalRecipient {
+  if (!isRecord(value)) throw new Undecodable('person is missing');
+  return { aadObjectId: readString(value.aadObjectId, 'person.aadObjectId'), name: readString(value.name, 'person.name') };
 }
 
 function readTarget(value: unknown): ChannelTarget {

@@ -10,6 +10,7 @@ import { OVERSIGHT_TEAM_ID } from '../catalog/catalog.types';
 import { findNewlyOverdue, findSnoozesEnded, findToEscalate, updateOpenOccurrence, type Db } from '../storage/occurrence.repository';
 import { SYSTEM_ACTOR, statusOf, type Occurrence, type OccurrenceEvent } from './occurrence.types';
 import { singletonKey } from './outbox-message';
+import { personalEntries, personOnTask } from './personal';
 import { cardUpdate, enqueueMessages, findChannelTarget, recordEvent, transact, type OutboxEntry, type WriteDeps } from './transaction';
 
 export interface TimerResult {
@@ -37,10 +38,15 @@ export async function processTimers(deps: WriteDeps): Promise<TimerResult> {
   }
   for (const o of await findNewlyOverdue(deps.db, now)) {
     // Single: overdue_at is set once and never cleared; the UPDATE matches only while it is still unset.
-    const done = await claimTimer(deps, o, now, 'overdue', { overdue_at: now }, { overdueUnset: true }, async (_trx, row) => [
-      cardUpdate(row, now),
-      { tenantId: row.tenantId, message: { kind: 'reminder.nudge', occurrenceId: row.id, reason: 'overdue' }, at: now, singletonKey: singletonKey.overdueNudge(o.id) },
-    ]);
+    const done = await claimTimer(deps, o, now, 'overdue', { overdue_at: now }, { overdueUnset: true }, async (trx, row) => {
+      // The person on the task (assignee, else who acknowledged) also gets the overdue card in their 1:1 chat.
+      const person = personOnTask(row);
+      return [
+        cardUpdate(row, now),
+        { tenantId: row.tenantId, message: { kind: 'reminder.nudge', occurrenceId: row.id, reason: 'overdue' }, at: now, singletonKey: singletonKey.overdueNudge(o.id) },
+        ...(person ? await personalEntries(trx, row, person, 'overdue', now) : []),
+      ];
+    });
     if (done) overdue++;
   }
   for (const o of await findToEscalate(deps.db, now)) {

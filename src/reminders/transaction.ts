@@ -7,6 +7,7 @@ import type { Kysely } from 'kysely';
 import { findBinding } from '../storage/binding.repository';
 import { appendEvent, type Db } from '../storage/occurrence.repository';
 import { enqueueMany } from '../storage/outbox.repository';
+import { listPersonalPosts } from '../storage/personal.repository';
 import type { Database } from '../storage/tables';
 import type { Clock } from './clock';
 import type { ChannelTarget } from './delivery.port';
@@ -66,6 +67,27 @@ export const ROWS_PER_STATEMENT = 500;
  * hundred rows per statement. A message whose singleton key is taken is left out. Returns how many were added.
  */
 export async function enqueueMessages(db: Db, entries: readonly OutboxEntry[]): Promise<number> {
+  const added = await enqueueRows(db, entries);
+  await enqueueRows(db, await personalUpdatesOf(db, entries));
+  return added;
+}
+
+/**
+ * A personal card is updated with the channel card: for each `reminder.update`, a `personal.update` of every personal
+ * post of its occurrence (one SELECT per update), in the same transaction. Not counted in what `enqueueMessages` returns.
+ */
+async function personalUpdatesOf(db: Db, entries: readonly OutboxEntry[]): Promise<OutboxEntry[]> {
+  const out: OutboxEntry[] = [];
+  for (const { tenantId, message, at } of entries) {
+    if (message.kind !== 'reminder.update') continue;
+    for (const post of await listPersonalPosts(db, tenantId, message.occurrenceId)) {
+      out.push({ tenantId, message: { kind: 'personal.update', occurrenceId: message.occurrenceId, aadObjectId: post.aadObjectId, reason: post.reason }, at });
+    }
+  }
+  return out;
+}
+
+async function enqueueRows(db: Db, entries: readonly OutboxEntry[]): Promise<number> {
   let added = 0;
   for (let i = 0; i < entries.length; i += ROWS_PER_STATEMENT) {
     added += await enqueueMany(

@@ -9,6 +9,7 @@ import { migration20261202Assignees } from './migrations/2026-12-02T00-00-assign
 import { migration20261202RotationChanges } from './migrations/2026-12-02T00-10-rotation-changes';
 import { migration20261202MyTasksIndex } from './migrations/2026-12-02T00-40-my-tasks-index';
 import { migration20261202MissedRuns } from './migrations/2026-12-02T01-00-missed-runs';
+import { migration20261202PersonalChats } from './migrations/2026-12-02T00-30-personal-chats';
 
 /** Migrations in order. A migration gets the dialect because id columns differ (see `dialect.ts`). */
 const MIGRATIONS: Record<string, (dialect: DialectName) => Migration> = {
@@ -19,6 +20,7 @@ const MIGRATIONS: Record<string, (dialect: DialectName) => Migration> = {
   '2026-12-01T22-30-event-evidence': migration20261201EventEvidence,
   '2026-12-02T00-00-assignees': migration20261202Assignees,
   '2026-12-02T00-10-rotation-changes': migration20261202RotationChanges,
+  '2026-12-02T00-30-personal-chats': migration20261202PersonalChats,
   '2026-12-02T00-40-my-tasks-index': migration20261202MyTasksIndex,
   '2026-12-02T01-00-missed-runs': migration20261202MissedRuns,
 };

@@ -7,6 +7,7 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { OccurrenceEventType, OccurrenceState, OccurrenceStatus, OccurrenceTrigger } from '../reminders/occurrence.types';
 import type { OutboxKind } from '../reminders/outbox-message';
+import type { PersonalReason } from '../reminders/delivery.port';
 
 /** Where an outbox row is: waiting, leased to a worker, delivered, or given up on (dead-lettered). */
 export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'dead';
@@ -103,6 +104,39 @@ export interface RotationChangesTable {
   at: number;
 }
 
+/** Whether the bot can chat with a person 1:1: not tried yet is no row; a row is either state. */
+export type PersonalReach = 'reachable' | 'unreachable';
+
+/** Per tenant and person: the bot's 1:1 chat with them, or why Teams would not create it. */
+export interface PersonalChatsTable {
+  tenant_id: string;
+  /** Entra object id, lower case. */
+  aad_object_id: string;
+  name: string;
+  reach: ColumnType<PersonalReach, PersonalReach, PersonalReach>;
+  conversation_id: string | null;
+  service_url: string | null;
+  /** Teams' error code (or status) when the chat could not be created. */
+  unreachable_reason: string | null;
+  checked_at: number;
+}
+
+/** Why a reminder card went to a person's 1:1 chat (the domain's union). */
+export type PersonalPostReason = PersonalReason;
+
+/** A reminder card in a person's 1:1 chat, updated with the channel card; `activity_id` null until Teams accepted it. */
+export interface PersonalPostsTable {
+  tenant_id: string;
+  occurrence_id: string;
+  aad_object_id: string;
+  reason: ColumnType<PersonalPostReason, PersonalPostReason, PersonalPostReason>;
+  conversation_id: string | null;
+  activity_id: string | null;
+  service_url: string | null;
+  created_at: number;
+  posted_at: number | null;
+}
+
 export interface SchedulerStateTable {
   name: string;
   checkpoint_at: number;
@@ -173,6 +207,8 @@ export interface Database {
   outbox: OutboxTable;
   team_rotations: TeamRotationsTable;
   rotation_changes: RotationChangesTable;
+  personal_chats: PersonalChatsTable;
+  personal_posts: PersonalPostsTable;
 }
 
 export type OccurrenceRow = Selectable<OccurrencesTable>;
@@ -183,3 +219,5 @@ export type BindingRow = Selectable<BindingsTable>;
 export type InstallationRow = Selectable<InstallationsTable>;
 export type OutboxRow = Selectable<OutboxTable>;
 export type TeamRotationRow = Selectable<TeamRotationsTable>;
+export type PersonalChatRow = Selectable<PersonalChatsTable>;
+export type PersonalPostRow = Selectable<PersonalPostsTable>;

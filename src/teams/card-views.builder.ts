@@ -13,6 +13,7 @@ import {
   type EvidenceInputView,
   type EvidenceShownView,
   type Locale,
+  type MentionView,
   type MessageCardView,
   type ReminderCardView,
   type TaskListCardView,
@@ -25,6 +26,23 @@ import { cardStrings, t } from './i18n';
 
 const MAX_OPEN_LINES = 15;
 const MAX_PEOPLE_LINES = 10;
+/** Longest name inside a mention; the entity keeps the full name. */
+const MAX_MENTION_NAME = 64;
+
+/**
+ * A name as it may stand inside `<at>…</at>` in a TextBlock (Markdown): without the characters Markdown or the tag
+ * itself read (backtick, `* _ ~ # [ ] ( ) < > | \ { } ! & "`), control characters and repeated spaces. Empty → undefined.
+ */
+export function mentionName(name: string): string | undefined {
+  const clean = name
+    .replace(/[\u0000-\u001f\u007f*_~`#[\]()<>|\\{}!&"]/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, MAX_MENTION_NAME)
+    .trim();
+  return clean === '' ? undefined : clean;
+}
+
 /** Links shown as buttons on the card; more go behind "More tools" (two buttons fit a phone's width). */
 export const MAX_LINK_BUTTONS = 2;
 const MAX_UPCOMING_LINES = 5;
@@ -123,7 +141,20 @@ export class CardViews {
     }
   }
 
-  reminder(o: Occurrence, now: number, locale: Locale, options: { shrink?: boolean } = {}): ReminderCardView {
+  /**
+   * The mention of a card: `person` (by Entra object id) when there is one, else the tag of team `tagTeamId` when the
+   * catalog names one (Teams lets a bot mention a tag only in a channel of that tag's team), else none.
+   */
+  mention(person: { readonly aadObjectId: string; readonly name: string } | undefined, tagTeamId: string, locale: Locale): MentionView | undefined {
+    const tag = this.teams.get(tagTeamId)?.tag;
+    const who = person ? { kind: 'person' as const, id: person.aadObjectId, name: person.name } : tag ? { kind: 'tag' as const, id: tag.id, name: tag.name } : undefined;
+    if (!who) return undefined;
+    const text = `<at>${mentionName(who.name) ?? t(locale, 'reach.someone')}</at>`;
+    return { ...who, text, line: t(locale, 'reach.mentionLine', { mention: text }) };
+  }
+
+  /** `options.personal`: the card for a person's 1:1 chat, which mentions nobody. */
+  reminder(o: Occurrence, now: number, locale: Locale, options: { shrink?: boolean; personal?: boolean } = {}): ReminderCardView {
     const activity = this.activities.get(o.activityId);
     const status = statusOf(o, now);
     const refreshUserIds = [o.acknowledgedBy?.userId, o.closedBy?.userId].filter((id): id is string => !!id && id !== 'system');
@@ -154,6 +185,7 @@ export class CardViews {
       evidenceShown: this.evidenceShown(o, activity, locale),
       ...(o.assignee && { assignee: { name: o.assignee.name, aadObjectId: o.assignee.aadObjectId } }),
       acknowledged: o.acknowledgedBy !== undefined,
+      mention: options.personal ? undefined : this.mention(o.assignee, o.teamId, locale),
     };
   }
 
@@ -190,7 +222,8 @@ export class CardViews {
     });
   }
 
-  workload(w: TeamWorkload, locale: Locale): WorkloadCardView {
+  /** `unreachable`: the team's people the bot cannot reach in personal chat (issue 14). */
+  workload(w: TeamWorkload, locale: Locale, unreachable: readonly { readonly name: string }[] = []): WorkloadCardView {
     const lines = w.open.map((i) => ({
       title: this.title(i.activityId, locale),
       dueText: this.time(i.dueAt, i.activityId, locale),
@@ -228,6 +261,7 @@ export class CardViews {
         title: this.title(r.activityId, locale),
         text: t(locale, 'workload.missedRun', { count: r.count, first: this.time(r.firstAt, r.activityId, locale), last: this.time(r.lastAt, r.activityId, locale) }),
       })),
+      unreachable: unreachable.map((p) => t(locale, 'reach.unreachable', { name: p.name })),
     };
   }
 

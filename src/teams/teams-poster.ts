@@ -6,8 +6,10 @@
  */
 import type { ConversationReference, TurnContext } from 'botbuilder';
 import type { ConnectorClient } from 'botframework-connector';
-import { DeliveryFailure, type ChannelTarget, type Delivery, type DigestTask, type Posted, type ReminderPoster } from '../reminders/delivery.port';
+import { DeliveryFailure, type ChannelTarget, type Delivery, type DigestTask, type PersonalRecipient, type PersonalTarget, type Posted, type ReminderPoster } from '../reminders/delivery.port';
 import type { Clock } from '../reminders/clock';
+import { personOnTask } from '../reminders/personal';
+import { OVERSIGHT_TEAM_ID } from '../catalog/catalog.types';
 import type { BotAdapter } from './adapter';
 import { botbuilder } from './bot-framework';
 import type { Locale } from './cards/card-views';
@@ -76,6 +78,8 @@ export class TeamsPoster implements ReminderPoster {
   /** Teams limits a bot per thread: a channel (new posts and replies in its threads alike) or a chat. */
   threadOf(d: Delivery): string {
     if ('target' in d) return d.target.channelId;
+    // A 1:1 chat not created yet has no id: the person stands for it (one chat per person).
+    if ('personal' in d) return d.personal.conversationId ?? `personal:${d.personal.person.aadObjectId}`;
     return channelPart(d.occurrence.postedConversationId ?? d.occurrence.id);
   }
 
@@ -95,7 +99,14 @@ export class TeamsPoster implements ReminderPoster {
       case 'reminder.nudge': {
         const o = d.occurrence;
         const message = d.reason === 'overdue' ? t(locale, 'nudge.overdue', { time: views.time(o.dueAt, o.activityId, locale) }) : t(locale, 'nudge.snoozeEnded');
-        const card = renderNudgeCard({ locale, occurrenceId: o.id, title: views.title(o.activityId, locale), message, dueText: views.time(o.dueAt, o.activityId, locale) });
+        const card = renderNudgeCard({
+          locale,
+          occurrenceId: o.id,
+          title: views.title(o.activityId, locale),
+          message,
+          dueText: views.time(o.dueAt, o.activityId, locale),
+          mention: views.mention(personOnTask(o), o.teamId, locale),
+        });
         await this.inConversation(o.postedServiceUrl!, o.tenantId, o.postedConversationId!, async (ctx) => {
           const { CardFactory, MessageFactory } = botbuilder();
           await ctx.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(card)));
@@ -112,6 +123,8 @@ export class TeamsPoster implements ReminderPoster {
           dueText: views.time(o.dueAt, o.activityId, locale),
           statusText: views.statusText(o, now, locale),
           link: o.postedConversationId && o.postedActivityId ? messageLink(o.postedConversationId, o.postedActivityId, o.tenantId) : undefined,
+          // Posted in SOC Oversight's channel: a tag is mentionable only in its own team, so Oversight's tag.
+          mention: views.mention(personOnTask(o), OVERSIGHT_TEAM_ID, locale),
         });
         return this.postToChannel(d.target, card);
       }
@@ -161,6 +174,9 @@ export class TeamsPoster implements ReminderPoster {
         });
         return this.postToChannel(d.target, card);
       }
+      case 'personal.post':
+      case 'personal.update':
+        return this.deliverPersonal(d, now);
       case 'binding.moved': {
         const text = [
           t(locale, 'access.bindingMovedTitle'),
@@ -170,6 +186,56 @@ export class TeamsPoster implements ReminderPoster {
         return this.postToChannel(d.target, renderMessageCard({ locale, text }));
       }
     }
+  }
+
+  /**
+   * The reminder card in a person's 1:1 chat: the same card and actions as in the channel, without the mention (the
+   * chat is theirs). The chat is created first when none is known: Teams answers with the existing chat when there
+   * is one, and refuses (403, or 404 for an unknown user) while the app is not installed for the person; the worker
+   * records either answer.
+   */
+  private async deliverPersonal(d: Extract<Delivery, { kind: 'personal.post' | 'personal.update' }>, now: number): Promise<Posted | undefined> {
+    const { views, locale } = this.opts;
+    const { occurrence } = d;
+    const card = renderReminderCard(views.reminder({ ...occurrence, postedAt: occurrence.postedAt ?? now }, now, locale, { shrink: d.shrink, personal: true }));
+    const { CardFactory, MessageFactory } = botbuilder();
+    const attachment = CardFactory.adaptiveCard(card);
+    if (d.kind === 'personal.update') {
+      const { personal } = d;
+      await this.inConversation(personal.serviceUrl, personal.tenantId, personal.conversationId, async (ctx) => {
+        await ctx.updateActivity({ type: 'message', id: d.activityId, attachments: [attachment] });
+      }, personal.person);
+      return undefined;
+    }
+    const { personal } = d;
+    const conversationId = personal.conversationId ?? (await this.createPersonalChat(personal));
+    let activityId: string | undefined;
+    await this.inConversation(personal.serviceUrl, personal.tenantId, conversationId, async (ctx) => {
+      activityId = (await ctx.sendActivity(MessageFactory.attachment(attachment)))?.id;
+    }, personal.person);
+    if (!activityId) throw new DeliveryFailure('permanent', 'Teams did not return the personal post\'s id');
+    return { conversationId, activityId };
+  }
+
+  /** Asks Teams for the bot's 1:1 chat with a person, by Entra object id, in their tenant. */
+  private async createPersonalChat(personal: PersonalTarget): Promise<string> {
+    let id: string | undefined;
+    // Any conversation id will do for the proactive turn: createConversation addresses the service, not a chat.
+    await this.inConversation(personal.serviceUrl, personal.tenantId, `personal:${personal.person.aadObjectId}`, async (ctx) => {
+      const client = ctx.turnState.get<ConnectorClient>(ctx.adapter.ConnectorClientKey);
+      const result = await client.conversations.createConversation({
+        isGroup: false,
+        bot: { id: personal.botId, name: 'SOC Reminders' },
+        // The Entra object id both as the id and as `aadObjectId`: the Agents Playground finds the person by the
+        // latter (a bare id that is not a 29: id answers 500 UserNotFound there); Teams was not asked.
+        members: [{ id: personal.person.aadObjectId, aadObjectId: personal.person.aadObjectId, name: personal.person.name }],
+        tenantId: personal.tenantId,
+        channelData: { tenant: { id: personal.tenantId } },
+      } as never);
+      id = result.id;
+    }, personal.person);
+    if (!id) throw new DeliveryFailure('permanent', 'Teams did not return the 1:1 chat\'s id');
+    return id;
   }
 
   /** A new post (a new conversation) in a channel; Teams answers with the thread id and the message id. */
@@ -198,13 +264,22 @@ export class TeamsPoster implements ReminderPoster {
    * caller; delivery must know, so they are caught here and rethrown as DeliveryFailure. Every send goes through
    * here, so this is where an untrusted service URL is refused: before botbuilder asks for a token or connects.
    */
-  private async inConversation(serviceUrl: string, tenantId: string, conversationId: string, logic: (ctx: TurnContext) => Promise<void>): Promise<void> {
+  private async inConversation(
+    serviceUrl: string,
+    tenantId: string,
+    conversationId: string,
+    logic: (ctx: TurnContext) => Promise<void>,
+    /** A channel (the default), or a person's 1:1 chat: then the activity is addressed to them. */
+    personal?: PersonalRecipient,
+  ): Promise<void> {
+    const scope = personal ? 'personal' : 'channel';
     const verdict = this.opts.serviceUrls.check(serviceUrl);
     if (!verdict.trusted) throw new DeliveryFailure('untrusted-service-url', `not sent: ${verdict.reason}`, undefined, 'UntrustedServiceUrl');
     const reference: Partial<ConversationReference> = {
       channelId: 'msteams',
       serviceUrl,
-      conversation: { id: conversationId, isGroup: true, conversationType: 'channel', tenantId, name: '' },
+      conversation: { id: conversationId, isGroup: scope === 'channel', conversationType: scope, tenantId, name: '' },
+      ...(personal ? { user: { id: personal.aadObjectId, aadObjectId: personal.aadObjectId, name: personal.name } } : {}),
     };
     let failure: unknown;
     try {

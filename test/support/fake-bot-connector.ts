@@ -18,7 +18,12 @@
  *    lists send and create separately and says nothing of updates: sharing is the stricter reading); roster reads
  *    have their own, higher limits; and 50 requests per second per app per tenant across all conversations;
  *  - Teams' message size limit (about 100 KB of activity JSON → 413 RequestEntityTooLarge), configurable;
- *  - rosters, team details and channel lists, as configured by the test.
+ *  - rosters, team details and channel lists, as configured by the test;
+ *  - 1:1 chats (issue 14): POST /v3/conversations with `members: [{ id }]` and no channel answers `{ id }` of a stable
+ *    chat per member (Teams returns the existing chat) and records it (`personalChats()`); for a member configured in
+ *    `notInstalledFor` it answers 403 Forbidden "Bot is not installed in user's personal scope", which is what the
+ *    bot must expect when the app is not installed for that person (Microsoft's proactive-messaging docs: the app
+ *    must be installed for the user first). The exact code and wording Teams uses were not verified against Teams.
  *
  *  - optionally (`requireBearer`), the Bot Connector's check of the bot's bearer token: RS256, signed by the token
  *    issuer's key (a stand-in Entra ID's), for the channel's audience, not expired — else 401 Unauthorized.
@@ -129,6 +134,14 @@ export interface RecordedUpdate {
   readonly time: number;
 }
 
+/** A 1:1 chat the bot asked for: the member it is with, the tenant, and the id answered. */
+export interface RecordedPersonalChat {
+  readonly conversationId: string;
+  readonly memberId: string;
+  readonly tenantId: string;
+  readonly time: number;
+}
+
 export interface RecordedDelete {
   readonly conversationId: string;
   readonly threadId: string;
@@ -206,6 +219,8 @@ export interface FakeBotConnectorOptions {
   conversationTenants?: Record<string, string>;
   /** Delay before each answer, ms (real time). */
   latencyMs?: number;
+  /** Member ids (Entra object ids or 29: ids) the app is not installed for: creating their 1:1 chat answers 403. */
+  notInstalledFor?: readonly string[];
   /**
    * Check every request's `Authorization: Bearer` token as the Bot Connector does: RS256 signed by `publicKey`,
    * `aud` = `audience` (the bot's ToChannelFromBotOAuthScope), `iss` = `issuer` when given, `exp` present and in the
@@ -315,6 +330,8 @@ export class FakeBotConnector {
   private readonly postsLog: RecordedPost[] = [];
   private readonly updatesLog: RecordedUpdate[] = [];
   private readonly deletesLog: RecordedDelete[] = [];
+  private readonly personalChatsLog: RecordedPersonalChat[] = [];
+  private readonly notInstalledFor = new Set<string>();
   /** Current content of each message: `${threadId}\n${activityId}` → activity. */
   private readonly messages = new Map<string, WireActivity>();
   private failures: FailureRule[] = [];
@@ -342,6 +359,13 @@ export class FakeBotConnector {
     for (const [id, members] of Object.entries(options.members ?? {})) this.setMembers(id, members);
     for (const [id, team] of Object.entries(options.teams ?? {})) this.setTeam(id, team);
     for (const [id, tenant] of Object.entries(options.conversationTenants ?? {})) this.setConversationTenant(id, tenant);
+    for (const id of options.notInstalledFor ?? []) this.notInstalledFor.add(id.toLowerCase());
+  }
+
+  /** The app becomes installed (false) or uninstalled (true) for a member: their next 1:1 creation follows. */
+  setNotInstalled(memberId: string, notInstalled: boolean): void {
+    if (notInstalled) this.notInstalledFor.add(memberId.toLowerCase());
+    else this.notInstalledFor.delete(memberId.toLowerCase());
   }
 
   // ----- lifecycle ------------------------------------------------------------------------------------------------
@@ -445,6 +469,7 @@ export class FakeBotConnector {
     this.postsLog.length = 0;
     this.updatesLog.length = 0;
     this.deletesLog.length = 0;
+    this.personalChatsLog.length = 0;
     this.messages.clear();
     this.windows.clear();
     this.learnedTenants.clear();
@@ -462,6 +487,11 @@ export class FakeBotConnector {
   /** Successful updates (PUT), in order. */
   updates(): RecordedUpdate[] {
     return [...this.updatesLog];
+  }
+
+  /** 1:1 chats created (or returned again) by POST /v3/conversations, in order. Refused ones are not listed. */
+  personalChats(): RecordedPersonalChat[] {
+    return [...this.personalChatsLog];
   }
 
   /** Successful deletes, in order. */
@@ -764,6 +794,10 @@ export class FakeBotConnector {
     }
     const conversationId = this.personalChatId(params);
     if (!conversationId) return errorAnswer(400, 'BadArgument', 'Conversation parameters need channelData.channel.id or members.');
+    const member = (params.members as Array<Record<string, unknown>>).find((m) => isObject(m) && typeof m.id === 'string')!;
+    const memberIds = [member.id, member.aadObjectId].filter((id): id is string => typeof id === 'string').map((id) => id.toLowerCase());
+    if (memberIds.some((id) => this.notInstalledFor.has(id))) return errorAnswer(403, 'Forbidden', "Bot is not installed in user's personal scope");
+    this.personalChatsLog.push({ conversationId, memberId: member.id as string, tenantId: info.tenantId, time: this.now() });
     if (activity) {
       const activityId = this.nextActivityId();
       this.storePost('create', info, conversationId, activityId, activity, undefined, params);

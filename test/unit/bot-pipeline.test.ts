@@ -38,6 +38,7 @@ function setUp(options: { allowedTenants?: readonly string[]; fallbackTenantId?:
     catalog,
     clock: { now: () => Date.parse('2026-03-09T01:00:00Z') },
     views: new CardViews(catalog),
+    reach: { unreachable: async () => [] },
     logger: createLogger('warn', sink),
     defaultLocale: 'en',
     allowedTenants: options.allowedTenants ?? [ALLOWED],

@@ -11,6 +11,7 @@ import { createLogger } from '../../src/logger';
 import { BindingService } from '../../src/reminders/binding.service';
 import { ReminderService } from '../../src/reminders/reminder.service';
 import { WorkloadService } from '../../src/reminders/workload';
+import { PersonalReachService } from '../../src/reminders/personal';
 import { openStore, parseDatabaseUrl, type Store } from '../../src/storage/database';
 import { SocBot, routeOf } from '../../src/teams/bot';
 import { CardViews } from '../../src/teams/card-views.builder';
@@ -84,6 +85,7 @@ describe('SocBot through TestAdapter', () => {
       reminders,
       bindings: new BindingService({ db: store.db, catalog, clock, reminders, trustServiceUrl }),
       workload: new WorkloadService({ db: store.db, catalog, clock }),
+      reach: new PersonalReachService({ db: store.db, catalog }),
       views: new CardViews(catalog),
       logger: createLogger('silent'),
       defaultLocale: 'en',

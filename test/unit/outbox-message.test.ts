@@ -27,6 +27,13 @@ const MESSAGES: readonly { message: OutboxMessage; conversationKey: string; occu
     conversationKey: 'chan:tenant-a|19:soc@thread.tacv2',
     json: JSON.stringify({ target, socTeamId: 'monitoring', movedByName: 'Sora Admin', toChannelName: 'Rogue', toTeamsTeamName: 'Alex private' }),
   },
+  {
+    message: { kind: 'personal.post', occurrenceId: 'o1', person: { aadObjectId: 'aad-kim', name: 'Kim Minji' }, reason: 'assigned', serviceUrl: target.serviceUrl, botId: target.botId },
+    conversationKey: 'pers:o1|aad-kim',
+    occurrenceId: 'o1',
+    json: JSON.stringify({ person: { aadObjectId: 'aad-kim', name: 'Kim Minji' }, reason: 'assigned', serviceUrl: target.serviceUrl, botId: target.botId }),
+  },
+  { message: { kind: 'personal.update', occurrenceId: 'o1', aadObjectId: 'aad-kim', reason: 'overdue' }, conversationKey: 'pers:o1|aad-kim', occurrenceId: 'o1', json: '{"aadObjectId":"aad-kim","reason":"overdue"}' },
 ];
 
 describe('outbox messages', () => {
@@ -80,6 +87,8 @@ describe('outbox messages', () => {
     ['reminder.nudge: reason undefined is not one of snooze-ended, overdue', { kind: 'reminder.nudge', occurrenceId: 'o1', payload: '{}' }],
     ['digest.post: periodStart is not a number', { kind: 'digest.post', payload: JSON.stringify({ target, periodStart: '2026-03-02', rows }) }],
     ['digest.post: rows is not a list', { kind: 'digest.post', payload: JSON.stringify({ target, periodStart: 1, rows: {} }) }],
+    ['personal.post: person is missing', { kind: 'personal.post', occurrenceId: 'o1', payload: JSON.stringify({ reason: 'assigned', serviceUrl: 'https://x', botId: 'b' }) }],
+    ['personal.update: reason "later" is not one of assigned, overdue, escalation', { kind: 'personal.update', occurrenceId: 'o1', payload: '{"aadObjectId":"a","reason":"later"}' }],
     ['digest.post: rows[0].skipped is not a number', { kind: 'digest.post', payload: JSON.stringify({ target, periodStart: 1, rows: [{ ...rows[0], skipped: null }] }) }],
   ])('refuses the row: %s', (reason, row) => {
     expect(decodeOutboxMessage(row)).toEqual({ ok: false, reason });

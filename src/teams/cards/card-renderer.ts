@@ -248,7 +248,8 @@ function prune(value: unknown): unknown {
   for (const [key, child] of Object.entries(value)) {
     if (child === null || child === undefined) continue;
     const pruned = prune(child);
-    if (key === 'actions' && Array.isArray(pruned) && pruned.length === 0) continue;
+    // `msteams.entities` too: a card without a mention carries none rather than an empty list.
+    if ((key === 'actions' || key === 'entities') && Array.isArray(pruned) && pruned.length === 0) continue;
     result[key] = pruned;
   }
   return result;

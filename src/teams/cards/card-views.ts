@@ -69,6 +69,22 @@ export interface EvidenceShownView {
   readonly url?: string;
 }
 
+/**
+ * An @mention on a card (issue 14): a person, by Entra object id, or a Teams tag of the team, by tag id. `text` is
+ * `<at>…</at>` exactly as both the card's text and the `msteams.entities` entry carry it (Teams ignores a mention
+ * whose text is not found in the card); the name inside is cleaned of Markdown and tag characters, because the
+ * mention must sit in a TextBlock, which Teams reads as Markdown. `line` is the sentence that shows it ("For …").
+ */
+export interface MentionView {
+  readonly kind: 'person' | 'tag';
+  /** Entra object id of the person, or the tag's id. */
+  readonly id: string;
+  /** The name as recorded (people's text: only ever in the entity, never read as Markdown). */
+  readonly name: string;
+  readonly text: string;
+  readonly line: string;
+}
+
 export interface ReminderCardView {
   readonly locale: Locale;
   readonly occurrenceId: string;
@@ -100,6 +116,8 @@ export interface ReminderCardView {
   readonly assignee?: { readonly name: string; readonly aadObjectId: string };
   /** Someone acknowledged the task ("I'm on it" is then not offered again, whatever the status shows). */
   readonly acknowledged?: boolean;
+  /** Whom the card mentions: the assignee, else the team's tag; none on a personal card. */
+  readonly mention?: MentionView;
 }
 
 export interface NudgeCardView {
@@ -109,6 +127,8 @@ export interface NudgeCardView {
   /** e.g. "Snooze ended: this task is back." or "Overdue since 17:00." */
   readonly message: string;
   readonly dueText: string;
+  /** Whom the nudge mentions: the person on the task, else the team's tag. */
+  readonly mention?: MentionView;
 }
 
 export interface EscalationCardView {
@@ -121,6 +141,8 @@ export interface EscalationCardView {
   readonly statusText: string;
   /** Deep link to the original card's message in Teams, when known. */
   readonly link?: string;
+  /** Whom the escalation mentions: the person on the task, else the escalation team's tag. */
+  readonly mention?: MentionView;
 }
 
 export interface WorkloadLine {
@@ -165,6 +187,8 @@ export interface WorkloadCardView {
   readonly warning?: string;
   /** Runs of fire times missed while the bot was down: "missed 96 times between … and …", the latest first. */
   readonly missedRuns: readonly { readonly title: string; readonly text: string }[];
+  /** One sentence per person of the team the bot cannot reach in chat ("Kim Minji cannot be reached…"). People's text. */
+  readonly unreachable?: readonly string[];
 }
 
 export interface TaskListCardView {
@@ -186,6 +210,8 @@ export interface TeamsListCardView {
     readonly channelText: string;
     readonly bound: boolean;
   }[];
+  /** One sentence per person the bot cannot reach in chat ("Kim Minji cannot be reached…"). People's text. */
+  readonly unreachable?: readonly string[];
 }
 
 export interface DigestCardView {

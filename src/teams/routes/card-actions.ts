@@ -202,7 +202,9 @@ export async function answerCardAction(turn: RoutedTurn, verbs: CardVerbTable, d
   try {
     await requireMayPress(turn, verb, request, deps);
     const o = await verbs[verb](request);
-    return answerWithCard(renderReminderCard(deps.views.reminder(o, deps.clock.now(), locale)));
+    // Pressed in a 1:1 chat (a personal card): the redrawn card mentions nobody there.
+    const personal = activity.conversation.conversationType === 'personal';
+    return answerWithCard(renderReminderCard(deps.views.reminder(o, deps.clock.now(), locale, { personal })));
   } catch (err) {
     if (err instanceof NotPermitted) deps.logger.warn({ aadObjectId: request.actor.aadObjectId, userId: request.actor.userId, tenantId: turn.tenantId, verb, need: err.need }, 'card action refused: not permitted');
     return answerCardActionFailure(err, { locale, timezone: deps.catalog.timezone, logger: deps.logger, activityId: activity.id, verb, views: deps.views });

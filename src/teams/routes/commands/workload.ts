@@ -1,6 +1,7 @@
 /** `workload [team]`: a SOC team's workload card; without a team, the one bound to this channel. */
 import type { Catalog } from '../../../catalog/catalog.types';
 import type { BindingService } from '../../../reminders/binding.service';
+import type { PersonalReachService } from '../../../reminders/personal';
 import type { WorkloadService } from '../../../reminders/workload';
 import { renderWorkloadCard } from '../../cards/card-renderer';
 import type { CardViews } from '../../card-views.builder';
@@ -14,6 +15,7 @@ export interface WorkloadDeps {
   readonly workload: Pick<WorkloadService, 'forTeam'>;
   readonly catalog: Pick<Catalog, 'teams'>;
   readonly views: Pick<CardViews, 'workload'>;
+  readonly reach: Pick<PersonalReachService, 'unreachable'>;
 }
 
 export async function showWorkload(turn: RoutedTurn, args: string, deps: WorkloadDeps): Promise<void> {
@@ -28,5 +30,6 @@ export async function showWorkload(turn: RoutedTurn, args: string, deps: Workloa
     if (!teamId) return replyWithText(turn, t(locale, 'workload.noTeam', { teamList: formatTeamList(deps.catalog, locale) }));
   }
   const workload = await deps.workload.forTeam(tenantId, teamId);
-  return replyWithCard(turn, renderWorkloadCard(deps.views.workload(workload, locale)));
+  const unreachable = await deps.reach.unreachable(tenantId, teamId);
+  return replyWithCard(turn, renderWorkloadCard(deps.views.workload(workload, locale, unreachable)));
 }
