@@ -9,6 +9,7 @@ import type { EvidenceField } from '../catalog/catalog.types';
 import { findOccurrence, updateOpenOccurrence, type Db } from '../storage/occurrence.repository';
 import type { Database } from '../storage/tables';
 import { AlreadyAcknowledged, AlreadyClosed, InvalidInput, NotInThisConversation, OccurrenceNotFound } from './errors';
+import { isActionFromEscalationCard } from './escalation';
 import { checkEvidence, encodeEvidence } from './evidence';
 import { SNOOZE_MINUTES, statusOf, type Actor, type Evidence, type Occurrence, type OccurrenceEvent } from './occurrence.types';
 import { cardUpdate, enqueueMessage, recordEvent, transact, type WriteDeps } from './transaction';
@@ -77,11 +78,15 @@ export async function getOccurrence(db: Kysely<Database>, tenantId: string, id: 
   return o;
 }
 
-/** Occurrence as a card action may touch it: in this tenant, and posted in the conversation acted from. */
+/**
+ * Occurrence as a card action may touch it: in this tenant, and posted in the conversation acted from, or acted
+ * on from the task's escalation card (Acknowledge, Assign in the escalation team's channel).
+ */
 export async function getOccurrenceForAction(db: Kysely<Database>, tenantId: string, id: string, origin: ActionOrigin): Promise<Occurrence> {
   const o = await getOccurrence(db, tenantId, id);
-  if (!o.postedConversationId || !origin.isSameConversation(o.postedConversationId)) throw new NotInThisConversation(id);
-  return o;
+  if (o.postedConversationId && origin.isSameConversation(o.postedConversationId)) return o;
+  if (await isActionFromEscalationCard(db, o, origin)) return o;
+  throw new NotInThisConversation(id);
 }
 
 /** Done or skipped: final, with who, when and the note or reason. */

@@ -6,6 +6,7 @@ import { migration20261201OutboxSingletonKey } from './migrations/2026-12-01T21-
 import { migration20261201OccurrenceMovedFrom } from './migrations/2026-12-01T22-00-occurrence-moved-from';
 import { migration20261201EventEvidence } from './migrations/2026-12-01T22-30-event-evidence';
 import { migration20261202Assignees } from './migrations/2026-12-02T00-00-assignees';
+import { migration20261202Timers } from './migrations/2026-12-02T00-20-timers';
 
 /** Migrations in order. A migration gets the dialect because id columns differ (see `dialect.ts`). */
 const MIGRATIONS: Record<string, (dialect: DialectName) => Migration> = {
@@ -15,6 +16,7 @@ const MIGRATIONS: Record<string, (dialect: DialectName) => Migration> = {
   '2026-12-01T22-00-occurrence-moved-from': migration20261201OccurrenceMovedFrom,
   '2026-12-01T22-30-event-evidence': migration20261201EventEvidence,
   '2026-12-02T00-00-assignees': migration20261202Assignees,
+  '2026-12-02T00-20-timers': migration20261202Timers,
 };
 
 /** The migrations' names, oldest first: what `kysely_migration` lists on an up-to-date database. */

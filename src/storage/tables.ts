@@ -54,6 +54,12 @@ export interface OccurrencesTable {
   assignee_aad_id: ColumnType<string | null, string | null | undefined, string | null>;
   assignee_name: ColumnType<string | null, string | null | undefined, string | null>;
   assigned_at: ColumnType<number | null, number | null | undefined, number | null>;
+  /** Nudge times of the activity behind the task (sent, or passed over in a snooze or quiet hours). */
+  nudges_sent: ColumnType<number, number | undefined, number>;
+  /** When the next nudge is due; null: none left, or the task is not overdue yet. */
+  next_nudge_at: ColumnType<number | null, number | null | undefined, number | null>;
+  /** Steps of the escalation chain taken; `escalate_at` is the next one's time. */
+  escalation_step: ColumnType<number, number | undefined, number>;
 }
 
 export interface OccurrenceEventsTable {
@@ -84,6 +90,21 @@ export interface TeamRotationsTable {
   next_position: number;
   updated_at: number;
   updated_by_name: string | null;
+}
+
+/** The escalation card of one task (every team's occurrence of one run) in one escalation team's channel. */
+export interface EscalationCardsTable {
+  tenant_id: string;
+  activity_id: string;
+  scheduled_at: number;
+  /** The SOC team whose channel shows the card. */
+  team_id: string;
+  created_at: number;
+  /** 1: the step found no bound channel: nothing was posted, the team was never told. */
+  no_channel: ColumnType<number, number | undefined, number>;
+  posted_conversation_id: string | null;
+  posted_activity_id: string | null;
+  posted_service_url: string | null;
 }
 
 export interface SchedulerStateTable {
@@ -155,6 +176,7 @@ export interface Database {
   bindings: BindingsTable;
   outbox: OutboxTable;
   team_rotations: TeamRotationsTable;
+  escalation_cards: EscalationCardsTable;
 }
 
 export type OccurrenceRow = Selectable<OccurrencesTable>;
@@ -165,3 +187,4 @@ export type BindingRow = Selectable<BindingsTable>;
 export type InstallationRow = Selectable<InstallationsTable>;
 export type OutboxRow = Selectable<OutboxTable>;
 export type TeamRotationRow = Selectable<TeamRotationsTable>;
+export type EscalationCardRow = Selectable<EscalationCardsTable>;

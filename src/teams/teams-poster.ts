@@ -93,25 +93,31 @@ export class TeamsPoster implements ReminderPoster {
         return undefined;
       case 'reminder.nudge': {
         const o = d.occurrence;
-        const message = d.reason === 'overdue' ? t(locale, 'nudge.overdue', { time: views.time(o.dueAt, o.activityId, locale) }) : t(locale, 'nudge.snoozeEnded');
-        const card = renderNudgeCard({ locale, occurrenceId: o.id, title: views.title(o.activityId, locale), message, dueText: views.time(o.dueAt, o.activityId, locale) });
+        const time = views.time(o.dueAt, o.activityId, locale);
+        const message =
+          d.reason === 'overdue'
+            ? t(locale, 'nudge.overdue', { time })
+            : d.reason === 'repeat'
+              ? t(locale, 'timers.nudgeRepeat', { time })
+              : d.reason === 'escalation'
+                ? t(locale, 'timers.nudgeEscalation', { time, name: d.person?.name ?? '' })
+                : t(locale, 'nudge.snoozeEnded');
+        const card = renderNudgeCard({ locale, occurrenceId: o.id, title: views.title(o.activityId, locale), message, dueText: time });
         await this.inConversation(o.postedServiceUrl!, o.tenantId, o.postedConversationId!, async (ctx) => {
           await ctx.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(card)));
         });
         return undefined;
       }
-      case 'escalation.post': {
-        const o = d.occurrence;
-        const card = renderEscalationCard({
-          locale,
-          occurrenceId: o.id,
-          title: t(locale, 'escalation.title', { activity: views.title(o.activityId, locale) }),
-          teamName: views.teamName(o.teamId, locale),
-          dueText: views.time(o.dueAt, o.activityId, locale),
-          statusText: views.statusText(o, now, locale),
-          link: o.postedConversationId && o.postedActivityId ? messageLink(o.postedConversationId, o.postedActivityId, o.tenantId) : undefined,
+      case 'escalation.post':
+        return this.postToChannel(d.target, renderEscalationCard(views.escalation(d.card, now, locale, messageLink)));
+      case 'escalation.update': {
+        const { card } = d;
+        // Replaces the posted card in its own thread, as a reminder card's update does.
+        await this.inConversation(d.target.serviceUrl, d.target.tenantId, card.postedConversationId!, async (ctx) => {
+          const json = renderEscalationCard(views.escalation(card, now, locale, messageLink));
+          await ctx.updateActivity({ type: 'message', id: card.postedActivityId!, attachments: [CardFactory.adaptiveCard(json)] });
         });
-        return this.postToChannel(d.target, card);
+        return undefined;
       }
       case 'digest.post': {
         const dates = { now, readerTimeZone: this.opts.timezone };

@@ -61,7 +61,7 @@ function expectedText(c: CardCase): string[] {
     case 'nudge':
       return [c.view.title, c.view.message, c.view.dueText];
     case 'escalation':
-      return [s(c).escalationHeading, c.view.title, c.view.teamName, c.view.statusText];
+      return [s(c).escalationHeading, c.view.title, ...c.view.tasks.flatMap((x) => [x.teamName, x.stateText]), ...(c.view.neverToldText ? [c.view.neverToldText] : [])];
     case 'workload': {
       const v = c.view;
       return [
@@ -104,7 +104,10 @@ function expectedButtons(c: CardCase): string[] {
     if (!OPEN.includes(c.status!)) return links;
     return [...links, ...(c.status === 'acknowledged' ? [b.done, b.snooze, b.skip] : [b.ack, b.done, b.snooze, b.skip])];
   }
-  if (c.kind === 'escalation' && c.view.link) return [s(c).openTask];
+  if (c.kind === 'escalation') {
+    const opens = c.view.tasks.filter((x) => x.link).map(() => s(c).escalation.openTeamTask);
+    return c.view.taskChoices.length > 0 ? [...opens, s(c).escalation.ack, s(c).escalation.assign] : opens;
+  }
   return [];
 }
 

@@ -116,6 +116,7 @@ describe.each(CASES.filter((c) => DIALECTS.includes(c.dialect)))('periodic jobs 
       created: sum.created + x.created,
       woke: sum.woke + x.woke,
       overdue: sum.overdue + x.overdue,
+      nudged: sum.nudged + x.nudged,
       escalated: sum.escalated + x.escalated,
       digests: sum.digests + x.digests,
     }));
@@ -140,7 +141,7 @@ describe.each(CASES.filter((c) => DIALECTS.includes(c.dialect)))('periodic jobs 
       previous = at;
       rounds++;
       expected.digests += digests;
-      const full = { created: 0, woke: 0, overdue: 0, escalated: 0, digests, ...want };
+      const full = { created: 0, woke: 0, overdue: 0, nudged: 0, escalated: 0, digests, ...want };
       const got = await heartbeatAll(at);
       if (JSON.stringify(got) !== JSON.stringify(full)) wrongRounds.push(`${label}: got ${JSON.stringify(got)}, want ${JSON.stringify(full)}`);
     };
