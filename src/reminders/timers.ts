@@ -106,8 +106,8 @@ async function nudge(deps: TimerDeps, plan: TimerPlan, o: Occurrence, now: numbe
   // Every time reached by now is behind the task after this one message (a quiet night is one nudge, not a pile).
   const sent = Math.max(k + 1, times.filter((t) => t <= now).length);
   const patch: OccurrenceUpdate = { nudges_sent: sent, next_nudge_at: times[sent] ?? null };
-  // k = 0 here is the overdue nudge that waited for quiet hours to end (its `overdue` event was written at due).
-  const note = k === 0 ? `nudge 1 of ${times.length}, after quiet hours` : `nudge ${k + 1} of ${times.length}`;
+  // k = 0 is the first nudge: it came after the due time (nudges: [30m, …]) or waited for quiet hours to end.
+  const note = `nudge ${k + 1} of ${times.length}`;
   return claimTimer(deps, o, now, 'nudged', patch, { nudgesSent: k, acknowledgedBy: null, notSnoozed: true }, async (_trx, row) => [
     k === 0
       ? overdueNudge(row, now)

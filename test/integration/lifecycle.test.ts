@@ -429,7 +429,8 @@ describe('timers, as the clock moves', () => {
 
     const posts = (await listOutbox(temp.store.db)).filter((i) => i.kind === 'escalation.post');
     expect(posts).toHaveLength(1);
-    expect(posts[0]).toMatchObject({ occurrenceId: task.id, conversationKey: `chan:${HOME_TENANT}|19:soc-oversight@thread.tacv2` });
+    // One card per task in Oversight's channel: its post and updates share the card's key.
+    expect(posts[0]).toMatchObject({ occurrenceId: task.id, conversationKey: `esc:${HOME_TENANT}|${task.activityId}|${task.scheduledAt}|soc-oversight` });
     expect(JSON.parse(posts[0]!.payload)).toMatchObject({ target: { channelId: '19:soc-oversight@thread.tacv2' } });
   });
 
