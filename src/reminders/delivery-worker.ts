@@ -391,11 +391,9 @@ export class DeliveryWorker {
   /** An escalation card as it is now: every team's occurrence of the run, and whom the chain could not tell. */
   private async escalationCard(key: EscalationCardKey): Promise<EscalationCardDelivery> {
     const { db } = this.opts;
-    const [row, tasks, cards] = [
-      await findEscalationCard(db, key),
-      await listRunOccurrences(db, key.tenantId, key.activityId, key.scheduledAt),
-      await listEscalationCards(db, key.tenantId, key.activityId, key.scheduledAt),
-    ];
+    const cards = await listEscalationCards(db, key.tenantId, key.activityId, key.scheduledAt);
+    const row = cards.find((c) => c.teamId === key.teamId);
+    const tasks = await listRunOccurrences(db, key.tenantId, key.activityId, key.scheduledAt);
     return {
       activityId: key.activityId,
       scheduledAt: key.scheduledAt,
