@@ -46,6 +46,23 @@ activities:
   env: { SOC_TIMEZONE: 'UTC', SOC_DIGEST_CRON: '0 * * * *', SOC_CATCHUP: '24h' },
 };
 
+/**
+ * Every replica's heartbeat at `at`, concurrently. Each round another replica's clock is ahead by a few ms and
+ * another one starts first, so over the rounds each gets to lead. Returns the sums over the replicas.
+ */
+async function heartbeatRound(replicas: readonly HeartbeatReplica[], at: number, round: number): Promise<HeartbeatResult> {
+  const count = replicas.length;
+  const results = await Promise.all(replicas.map((replica, i) => replica.heartbeat(at + ((i + round) % count) * 7, ((i + round) % count) * (round % 3))));
+  return results.reduce((sum, x) => ({
+    created: sum.created + x.created,
+    woke: sum.woke + x.woke,
+    overdue: sum.overdue + x.overdue,
+    nudged: sum.nudged + x.nudged,
+    escalated: sum.escalated + x.escalated,
+    digests: sum.digests + x.digests,
+  }));
+}
+
 interface Case {
   readonly title: string;
   readonly dialect: DialectName;
@@ -107,21 +124,8 @@ describe.each(CASES.filter((c) => DIALECTS.includes(c.dialect)))('periodic jobs 
   });
 
   let round = 0;
-  /**
-   * Every replica's heartbeat at `at`, concurrently. Each round another replica's clock is ahead by a few ms and
-   * another one starts first, so over the rounds each gets to lead. Returns the sums over the replicas.
-   */
-  async function heartbeatAll(at: number): Promise<HeartbeatResult> {
-    const r = round++;
-    const results = await Promise.all(replicas.map((replica, i) => replica.heartbeat(at + ((i + r) % count) * 7, ((i + r) % count) * (r % 3))));
-    return results.reduce((sum, x) => ({
-      created: sum.created + x.created,
-      woke: sum.woke + x.woke,
-      overdue: sum.overdue + x.overdue,
-      nudged: sum.nudged + x.nudged,
-      escalated: sum.escalated + x.escalated,
-      digests: sum.digests + x.digests,
-    }));
+  function heartbeatAll(at: number): Promise<HeartbeatResult> {
+    return heartbeatRound(replicas, at, round++);
   }
 
   async function occurrencesScheduledAt(at: number): Promise<{ id: string; tenantId: string }[]> {
@@ -342,16 +346,7 @@ describe.each(CHAIN_CASES)('repeat nudges and the escalation chain across replic
     let round = 0;
     /** Every replica's heartbeat at `at`, then the harness delivers what they enqueued. */
     const roundAt = async (label: string, at: number, want: Partial<HeartbeatResult> = {}) => {
-      const r = round++;
-      const results = await Promise.all(replicas.map((replica, i) => replica.heartbeat(at + ((i + r) % count) * 7, ((i + r) % count) * (r % 3))));
-      const got = results.reduce((sum, x) => ({
-        created: sum.created + x.created,
-        woke: sum.woke + x.woke,
-        overdue: sum.overdue + x.overdue,
-        nudged: sum.nudged + x.nudged,
-        escalated: sum.escalated + x.escalated,
-        digests: sum.digests + x.digests,
-      }));
+      const got = await heartbeatRound(replicas, at, round++);
       const full = { created: 0, woke: 0, overdue: 0, nudged: 0, escalated: 0, digests: 0, ...want };
       if (JSON.stringify(got) !== JSON.stringify(full)) wrongRounds.push(`${label}: got ${JSON.stringify(got)}, want ${JSON.stringify(full)}`);
       h.clock.set(at + count * 7);
