@@ -236,3 +236,46 @@ describe('quiet hours (Korean)', () => {
     expect(replies()).toHaveLength(2);
   });
 });
+
+describe('a nudge that falls inside a snooze', () => {
+  let h: BotHarness;
+  const START = Date.parse('2026-03-09T00:00:00Z');
+
+  beforeAll(async () => {
+    h = await new BotHarness({ start: START, catalogYaml: CATALOG }).start();
+    await h.install();
+    await h.say('bind monitoring');
+    await h.say('bind soc-oversight', { channel: CHANNELS.oversight });
+    await h.say('run log-review for monitoring');
+    await h.deliver();
+  });
+  afterAll(() => h.stop());
+
+  it('is dropped: the snooze end brings the task back with one nudge, and the next nudge time counts on', async () => {
+    const post = h.connector.posts().find((p) => p.kind === 'create' && p.threadId === CHANNELS.monitoring.id)!;
+    const id = occurrenceOf(post);
+    const replies = () => h.connector.posts().filter((p) => p.conversationId === post.conversationId && p.kind !== 'create').map((p) => cardText(h.connector.attachmentsOf(p)));
+    const timersAt = async (offset: number) => {
+      h.clock.set(START + offset);
+      const result = await h.app.reminders.processTimers();
+      await h.deliver();
+      return result;
+    };
+    // Due 11:00; snoozed at 11:25 for an hour, over the 11:30 nudge and the 12:00 step.
+    await timersAt(2 * HOUR + 30_000);
+    h.clock.set(START + 2 * HOUR + 25 * MINUTE);
+    await h.press('snooze', { occurrenceId: id, minutes: '60' }, { conversationId: post.conversationId });
+    expect(await timersAt(2 * HOUR + 30 * MINUTE + 30_000)).toMatchObject({ nudged: 0 });
+    expect(await timersAt(3 * HOUR + 30_000)).toMatchObject({ nudged: 0, escalated: 0 });
+    expect(replies()).toEqual([]);
+    // 12:25: the snooze ends: one nudge, and the step that waited for it.
+    expect(await timersAt(3 * HOUR + 25 * MINUTE + 30_000)).toEqual({ woke: 1, overdue: 0, nudged: 0, escalated: 1 });
+    expect(replies()).toHaveLength(1);
+    expect(replies()[0]).toMatch(/^Snooze ended: this task is back\./);
+    // 13:00: nudge 2 of 3, as planned.
+    expect(await timersAt(4 * HOUR + 30_000)).toMatchObject({ nudged: 1 });
+    expect(replies()[1]).toMatch(/^Still nobody on this task/);
+    const nudged = (await listEvents(h.store.db, { occurrenceId: id })).filter((e) => e.type === 'nudged');
+    expect(nudged.map((e) => e.note)).toEqual(['nudge 2 of 3']);
+  });
+});
