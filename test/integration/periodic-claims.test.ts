@@ -105,14 +105,15 @@ describe.each(CASES.filter((c) => DIALECTS.includes(c.dialect)))('periodic jobs 
     } else {
       database = await createTestDatabase(dialect);
       store = await openStore(database.location);
-      replicas = await startProcessReplicas(count, database.location.target, SETUP);
+      // A minute to start (20 s timed out with the machine shared by other builds): the children build and migrate.
+      replicas = await startProcessReplicas(count, database.location.target, SETUP, 60_000);
     }
     for (const tenantId of TENANTS) {
       await rememberTenant(store.db, tenantId, DAY0);
       await bindTeam(store.db, tenantId, 'monitoring', DAY0);
       await bindTeam(store.db, tenantId, 'soc-oversight', DAY0);
     }
-  }, 60_000);
+  }, 120_000);
 
   afterAll(async () => {
     await Promise.all(replicas.map((r) => r.close()));

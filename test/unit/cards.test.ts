@@ -29,6 +29,7 @@ import {
 import { LOCALES, cardStrings, isLocale, localeOf, t, type MessageKey } from '../../src/teams/i18n';
 import { CardViews } from '../../src/teams/card-views.builder';
 import { loadCatalog } from '../../src/catalog/catalog.loader';
+import { withoutPeoplePickerNotes } from '../support/people-picker';
 
 // The package's main entry needs a DOM; the bundled build parses and validates without one (see STACK.md).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -431,10 +432,8 @@ describe('other cards', () => {
       taskChoices: [{ title: 'Blue Team', value: 'occ-1' }],
     };
     const card = renderEscalationCard(base);
-    // Teams' people picker (learn.microsoft.com/microsoftteams/platform/task-modules-and-cards/cards/people-picker)
-    // is a Teams extension its docs show on 1.2 cards: the SDK's validator files it under 1.6, with no static choices.
-    const PEOPLE_PICKER = ['parse: Property "choices.data" is supported in version 1.6, but you are using version 1.5.', 'validate: An Input.ChoiceSet must have at least one choice defined.'];
-    expect(validationProblems(card).filter((p) => !PEOPLE_PICKER.includes(p))).toEqual([]);
+    // Teams' people picker: see people-picker.ts for what the SDK says about it and why that is left out.
+    expect(withoutPeoplePickerNotes(validationProblems(card))).toEqual([]);
     expect(ofType(card, 'TextRun')[0]?.['text']).toBe(HOSTILE);
     const s = cardStrings(locale).escalation;
     expect(ofType(card, 'Action.OpenUrl')).toEqual([{ type: 'Action.OpenUrl', title: s.openTeamTask, url: 'https://teams.microsoft.com/l/message/19:abc/123' }]);
