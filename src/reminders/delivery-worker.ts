@@ -12,12 +12,14 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { deactivateBindings, deactivateBindingsWithServiceUrl, findBinding } from '../storage/binding.repository';
 import type { Database } from '../storage/tables';
-import { findOccurrenceById, recordPosted } from '../storage/occurrence.repository';
+import { OVERSIGHT_TEAM_ID } from '../catalog/catalog.types';
+import { claimEscalationCard, findEscalationCard, listEscalationCards, recordEscalationCardPosted, type EscalationCardKey } from '../storage/escalation-card.repository';
+import { findOccurrenceById, listRunOccurrences, recordPosted } from '../storage/occurrence.repository';
 import { findPersonalChat, findPersonalPost, recordPersonalPosted, recordReachable, recordUnreachable } from '../storage/personal.repository';
 import { claimDue, lastSendActivity, markDead, markRetry, markSent, releaseClaim, type OutboxItem } from '../storage/outbox.repository';
 import type { Clock } from './clock';
 import type { Pacer, Reservation } from './pacer';
-import { DeliveryFailure, type Delivery, type ReminderPoster } from './delivery.port';
+import { DeliveryFailure, type Delivery, type EscalationCardDelivery, type ReminderPoster } from './delivery.port';
 import { statusOf, SYSTEM_ACTOR } from './occurrence.types';
 import { decodeOutboxMessage, encodeOutboxMessage, type OutboxMessage } from './outbox-message';
 import { recordEvent } from './transaction';
@@ -271,6 +273,10 @@ export class DeliveryWorker {
       if (!reservation) return 'released';
       const posted = await this.opts.poster.deliver(delivery).finally(() => reservation.complete());
       await db.transaction().execute(async (trx) => {
+        if (posted && delivery!.kind === 'escalation.post') {
+          const { card } = delivery!;
+          await recordEscalationCardPosted(trx, { tenantId: item.tenantId, activityId: card.activityId, scheduledAt: card.scheduledAt, teamId: card.teamId }, { ...posted, serviceUrl: delivery!.target.serviceUrl });
+        }
         if (posted && delivery!.kind === 'reminder.post') {
           const now = clock.now();
           const row = await recordPosted(trx, delivery!.occurrence.id, now, { ...posted, serviceUrl: delivery!.target.serviceUrl });
@@ -404,6 +410,22 @@ export class DeliveryWorker {
     return Math.round(exp / 2 + random() * (exp / 2));
   }
 
+  /** An escalation card as it is now: every team's occurrence of the run, and whom the chain could not tell. */
+  private async escalationCard(key: EscalationCardKey): Promise<EscalationCardDelivery> {
+    const { db } = this.opts;
+    const cards = await listEscalationCards(db, key.tenantId, key.activityId, key.scheduledAt);
+    const row = cards.find((c) => c.teamId === key.teamId);
+    const tasks = await listRunOccurrences(db, key.tenantId, key.activityId, key.scheduledAt);
+    return {
+      activityId: key.activityId,
+      scheduledAt: key.scheduledAt,
+      teamId: key.teamId,
+      tasks,
+      neverToldTeamIds: cards.filter((c) => c.noChannel).map((c) => c.teamId),
+      ...(row?.postedConversationId && row.postedActivityId && { postedConversationId: row.postedConversationId, postedActivityId: row.postedActivityId }),
+    };
+  }
+
   /** What to hand the poster for a message, with its occurrence as it is now; undefined when nothing is left to do. */
   private async toDelivery(m: OutboxMessage, enqueuedAt: number): Promise<Delivery | undefined> {
     if (m.kind === 'digest.post') return { kind: 'digest.post', target: m.target, periodStart: m.periodStart, rows: m.rows };
@@ -422,9 +444,22 @@ export class DeliveryWorker {
       case 'reminder.update':
         return occurrence.postedActivityId ? { kind: 'reminder.update', occurrence, shrink } : undefined;
       case 'reminder.nudge':
-        return occurrence.postedActivityId ? { kind: 'reminder.nudge', occurrence, reason: m.reason } : undefined;
-      case 'escalation.post':
-        return { kind: 'escalation.post', occurrence, target: m.target };
+        return occurrence.postedActivityId ? { kind: 'reminder.nudge', occurrence, reason: m.reason, ...(m.person && { person: m.person }) } : undefined;
+      case 'escalation.post': {
+        // A row written before cards were per task names no card: it is SOC Oversight's card of this run.
+        const ref = m.card ?? { activityId: occurrence.activityId, scheduledAt: occurrence.scheduledAt, teamId: OVERSIGHT_TEAM_ID };
+        const key = { tenantId: occurrence.tenantId, ...ref };
+        if (!m.card) await claimEscalationCard(this.opts.db, key, this.opts.clock.now());
+        const card = await findEscalationCard(this.opts.db, key);
+        // Posted already (a lease ran out after Teams accepted the post): don't post twice.
+        if (!card || card.postedActivityId) return undefined;
+        return { kind: 'escalation.post', occurrence, target: m.target, card: await this.escalationCard(key) };
+      }
+      case 'escalation.update': {
+        const card = await this.escalationCard({ tenantId: occurrence.tenantId, ...m.card });
+        // A card whose post has not gone out (or never will): the post shows the latest state anyway.
+        return card.postedActivityId ? { kind: 'escalation.update', occurrence, target: m.target, card } : undefined;
+      }
       case 'personal.post': {
         // A closed task pings nobody; a person found unreachable since this was enqueued is not tried again.
         if (occurrence.state !== 'open') return undefined;

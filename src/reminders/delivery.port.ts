@@ -3,6 +3,7 @@
  * botbuilder. Items come from the outbox and carry only references; the implementation renders the card
  * from the occurrence as it is at send time, so a late update always shows the current state.
  */
+import type { Person } from '../catalog/catalog.types';
 import type { Occurrence } from './occurrence.types';
 
 /** Where a new post goes: a bound channel, as recorded when it was bound. */
@@ -51,8 +52,28 @@ export interface DigestMissedRun {
 /** Tasks named per team and kind in the digest: enough to act on, and the card stays far below Teams' 28 KB. */
 export const MAX_DIGEST_TASKS = 5;
 
-/** Why a nudge is posted in a card's thread. */
-export type NudgeReason = 'snooze-ended' | 'overdue';
+/**
+ * Why a nudge is posted in a card's thread: a snooze ended, the task became overdue, a repeat nudge while nobody
+ * acknowledged (`nudges`), or an escalation step to a person (who is named).
+ */
+export type NudgeReason = 'snooze-ended' | 'overdue' | 'repeat' | 'escalation';
+
+/**
+ * An escalation card as it is sent: every team's occurrence of the task (one run of an activity), the steps that
+ * reached nobody, and where the card was posted (for an update).
+ */
+export interface EscalationCardDelivery {
+  readonly activityId: string;
+  readonly scheduledAt: number;
+  /** The escalation team whose channel shows the card. */
+  readonly teamId: string;
+  /** Every team's occurrence of the run, in team order. */
+  readonly tasks: readonly Occurrence[];
+  /** Whom a step of the chain could not tell (a team with no bound channel): team ids, once each. */
+  readonly neverToldTeamIds: readonly string[];
+  readonly postedConversationId?: string;
+  readonly postedActivityId?: string;
+}
 
 /** Why a reminder card goes to a person's 1:1 chat: the task was assigned to them, it is overdue, or escalated to them. */
 export type PersonalReason = 'assigned' | 'overdue' | 'escalation';
@@ -78,8 +99,9 @@ export interface PersonalTarget {
 export type Delivery =
   | { readonly kind: 'reminder.post'; readonly occurrence: Occurrence; readonly target: ChannelTarget; readonly shrink: boolean }
   | { readonly kind: 'reminder.update'; readonly occurrence: Occurrence; readonly shrink: boolean }
-  | { readonly kind: 'reminder.nudge'; readonly occurrence: Occurrence; readonly reason: NudgeReason }
-  | { readonly kind: 'escalation.post'; readonly occurrence: Occurrence; readonly target: ChannelTarget }
+  | { readonly kind: 'reminder.nudge'; readonly occurrence: Occurrence; readonly reason: NudgeReason; readonly person?: Person }
+  | { readonly kind: 'escalation.post'; readonly occurrence: Occurrence; readonly target: ChannelTarget; readonly card: EscalationCardDelivery }
+  | { readonly kind: 'escalation.update'; readonly occurrence: Occurrence; readonly target: ChannelTarget; readonly card: EscalationCardDelivery }
   | { readonly kind: 'digest.post'; readonly target: ChannelTarget; readonly periodStart: number; readonly rows: readonly DigestRow[] }
   | { readonly kind: 'personal.post'; readonly occurrence: Occurrence; readonly personal: PersonalTarget; readonly reason: PersonalReason; readonly shrink: boolean }
   | { readonly kind: 'personal.update'; readonly occurrence: Occurrence; readonly personal: Omit<PersonalTarget, 'botId'> & { readonly conversationId: string }; readonly activityId: string; readonly shrink: boolean }

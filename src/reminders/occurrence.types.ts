@@ -130,6 +130,12 @@ export interface Occurrence {
   /** The person on the task by assignment; undefined: the team as a whole. Who acknowledged is `acknowledgedBy`. */
   readonly assignee?: Assignee;
   readonly assignedAt?: number;
+  /** Nudge times of the activity behind the task: sent, or passed over in a snooze or quiet hours. @default 0 */
+  readonly nudgesSent?: number;
+  /** When the next nudge is due; undefined: none left, or not overdue yet. */
+  readonly nextNudgeAt?: number;
+  /** Steps of the escalation chain taken (`escalateAt` is the next one's time). @default 0 */
+  readonly escalationStep?: number;
 }
 
 /** One append-only record of something that happened to an occurrence. */

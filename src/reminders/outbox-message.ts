@@ -13,6 +13,7 @@
  * (`payloadOf`), its decoder (`DECODERS`), its conversation key (`conversationKeyOf`) and the worker's
  * `toDelivery`, which needs a `Delivery` of that kind in delivery.port.ts, which the Teams poster must send.
  */
+import type { Person } from '../catalog/catalog.types';
 import type { ChannelTarget, DigestMissedRun, DigestRow, DigestTask, NudgeReason, PersonalReason, PersonalRecipient } from './delivery.port';
 
 interface Shrinkable {
@@ -33,18 +34,42 @@ export interface ReminderUpdateMessage extends Shrinkable {
   readonly occurrenceId: string;
 }
 
-/** A reply in the card's thread: the snooze ended, or the task became overdue. */
+/** A reply in the card's thread: the snooze ended, the task became overdue, a repeat nudge, an escalation step to a person. */
 export interface ReminderNudgeMessage extends Shrinkable {
   readonly kind: 'reminder.nudge';
   readonly occurrenceId: string;
   readonly reason: NudgeReason;
+  /** The person an escalation step named (reason `escalation`). */
+  readonly person?: Person;
 }
 
-/** An escalation card in SOC Oversight's channel, linking to the task. */
+/** Which escalation card: one task (a run of an activity: every team's occurrence of it) in one team's channel. */
+export interface EscalationCardRef {
+  readonly activityId: string;
+  readonly scheduledAt: number;
+  /** The escalation team whose channel shows the card. */
+  readonly teamId: string;
+}
+
+/**
+ * The escalation card of a task in an escalation team's channel, posted by the first step that reaches that
+ * channel; `occurrenceId` is the occurrence whose step posted it. Rows written before cards were per task carry no
+ * `card`: the worker reads it as SOC Oversight's card of that occurrence's run.
+ */
 export interface EscalationPostMessage extends Shrinkable {
   readonly kind: 'escalation.post';
   readonly occurrenceId: string;
   readonly target: ChannelTarget;
+  readonly card?: EscalationCardRef;
+}
+
+/** The posted escalation card, redrawn as the task's occurrences are when it is sent (one of its tasks changed). */
+export interface EscalationUpdateMessage extends Shrinkable {
+  readonly kind: 'escalation.update';
+  readonly occurrenceId: string;
+  /** The escalation team's channel, for pacing and for a 403 to make the right binding inactive. */
+  readonly target: ChannelTarget;
+  readonly card: EscalationCardRef;
 }
 
 /** The weekly digest in SOC Oversight's channel: the figures as computed when it was enqueued. */
@@ -95,6 +120,7 @@ export type OutboxMessage =
   | ReminderUpdateMessage
   | ReminderNudgeMessage
   | EscalationPostMessage
+  | EscalationUpdateMessage
   | DigestPostMessage
   | BindingMovedMessage
   | PersonalPostMessage
@@ -105,6 +131,14 @@ export type OutboxKind = OutboxMessage['kind'];
 /** The message of one kind. */
 type MessageOf<K extends OutboxKind> = Extract<OutboxMessage, { readonly kind: K }>;
 
+/** A message to enqueue, for a tenant, at a time; with a singleton key when it must exist once at most. */
+export interface OutboxEntry {
+  readonly tenantId: string;
+  readonly message: OutboxMessage;
+  readonly at: number;
+  readonly singletonKey?: string;
+}
+
 // ---- keys -------------------------------------------------------------------------------------------------------
 
 /** Conversation key of everything about one occurrence: its post, updates and nudges go out in that order. */
@@ -112,7 +146,12 @@ export function occurrenceKey(occurrenceId: string): string {
   return `occ:${occurrenceId}`;
 }
 
-/** Conversation key of new posts to a channel that belong to no occurrence's thread (escalations, digests). */
+/** Conversation key of one escalation card: its post, then its updates, in that order. */
+export function escalationCardKey(tenantId: string, card: EscalationCardRef): string {
+  return `esc:${tenantId}|${card.activityId}|${card.scheduledAt}|${card.teamId}`;
+}
+
+/** Conversation key of new posts to a channel that belong to no occurrence's thread (digests, notes). */
 export function channelKey(target: ChannelTarget): string {
   return `chan:${target.tenantId}|${target.channelId}`;
 }
@@ -133,10 +172,16 @@ export function personalKey(occurrenceId: string, aadObjectId: string): string {
 export const singletonKey = {
   /** The digest of the digest time `digestAt` to one tenant. */
   digest: (tenantId: string, digestAt: number): string => `digest|${tenantId}|${digestAt}`,
-  /** The escalation of an occurrence: it escalates once. */
+  /** The escalation of an occurrence, as it was before chains: it escalated once. */
   escalation: (occurrenceId: string): string => `escalation|${occurrenceId}`,
+  /** The post of a task's escalation card in one team's channel: once, whichever team's step gets there first. */
+  escalationCard: (tenantId: string, card: EscalationCardRef): string => `escalation-card|${tenantId}|${card.activityId}|${card.scheduledAt}|${card.teamId}`,
+  /** Step `step` (0-based) of an occurrence's escalation chain: each step once. */
+  escalationStep: (occurrenceId: string, step: number): string => `escalation-step|${occurrenceId}|${step}`,
   /** The "overdue" nudge of an occurrence: it becomes overdue once. */
   overdueNudge: (occurrenceId: string): string => `nudge:overdue|${occurrenceId}`,
+  /** Repeat nudge `k` (the index in the activity's nudge times, 1 and up): each once. */
+  repeatNudge: (occurrenceId: string, k: number): string => `nudge:repeat|${occurrenceId}|${k}`,
   /** The nudge of one snooze's end: a task may be snoozed again, and each snooze ends at its own time. */
   snoozeEndNudge: (occurrenceId: string, snoozedUntil: number): string => `nudge:snooze-ended|${occurrenceId}|${snoozedUntil}`,
   /** The personal card of one occurrence for one person and reason: posted once. */
@@ -151,6 +196,10 @@ function conversationKeyOf(m: OutboxMessage): string {
     case 'reminder.nudge':
       return occurrenceKey(m.occurrenceId);
     case 'escalation.post':
+      // A legacy row (no card) keeps the channel key it was written with.
+      return m.card ? escalationCardKey(m.target.tenantId, m.card) : channelKey(m.target);
+    case 'escalation.update':
+      return escalationCardKey(m.target.tenantId, m.card);
     case 'digest.post':
     case 'binding.moved':
       return channelKey(m.target);
@@ -189,12 +238,15 @@ export function encodeOutboxMessage(m: OutboxMessage): EncodedOutboxMessage {
 function payloadOf(m: OutboxMessage): Record<string, unknown> {
   switch (m.kind) {
     case 'reminder.post':
-    case 'escalation.post':
       return { target: m.target };
+    case 'escalation.post':
+      return m.card ? { target: m.target, card: m.card } : { target: m.target };
+    case 'escalation.update':
+      return { target: m.target, card: m.card };
     case 'reminder.update':
       return {};
     case 'reminder.nudge':
-      return { reason: m.reason };
+      return m.person ? { reason: m.reason, person: m.person } : { reason: m.reason };
     case 'digest.post':
       return { target: m.target, periodStart: m.periodStart, rows: m.rows };
     case 'binding.moved':
@@ -225,8 +277,19 @@ class Undecodable extends Error {}
 const DECODERS: { readonly [K in OutboxKind]: (row: RowParts) => MessageOf<K> } = {
   'reminder.post': (row) => ({ kind: 'reminder.post', occurrenceId: requireOccurrence(row), target: readTarget(row.payload.target) }),
   'reminder.update': (row) => ({ kind: 'reminder.update', occurrenceId: requireOccurrence(row) }),
-  'reminder.nudge': (row) => ({ kind: 'reminder.nudge', occurrenceId: requireOccurrence(row), reason: readNudgeReason(row.payload.reason) }),
-  'escalation.post': (row) => ({ kind: 'escalation.post', occurrenceId: requireOccurrence(row), target: readTarget(row.payload.target) }),
+  'reminder.nudge': (row) => ({
+    kind: 'reminder.nudge',
+    occurrenceId: requireOccurrence(row),
+    reason: readNudgeReason(row.payload.reason),
+    ...(row.payload.person !== undefined && { person: readCatalogPerson(row.payload.person) }),
+  }),
+  'escalation.post': (row) => ({
+    kind: 'escalation.post',
+    occurrenceId: requireOccurrence(row),
+    target: readTarget(row.payload.target),
+    ...(row.payload.card !== undefined && { card: readCardRef(row.payload.card) }),
+  }),
+  'escalation.update': (row) => ({ kind: 'escalation.update', occurrenceId: requireOccurrence(row), target: readTarget(row.payload.target), card: readCardRef(row.payload.card) }),
   'digest.post': (row) => ({
     kind: 'digest.post',
     target: readTarget(row.payload.target),
@@ -244,7 +307,7 @@ const DECODERS: { readonly [K in OutboxKind]: (row: RowParts) => MessageOf<K> } 
   'personal.post': (row) => ({
     kind: 'personal.post',
     occurrenceId: requireOccurrence(row),
-    person: readPerson(row.payload.person),
+    person: readRecipient(row.payload.person),
     reason: readPersonalReason(row.payload.reason),
     serviceUrl: readString(row.payload.serviceUrl, 'serviceUrl'),
     botId: readString(row.payload.botId, 'botId'),
@@ -290,7 +353,17 @@ function requireOccurrence(row: RowParts): string {
   return row.occurrenceId;
 }
 
-const NUDGE_REASONS: readonly NudgeReason[] = ['snooze-ended', 'overdue'];
+const NUDGE_REASONS: readonly NudgeReason[] = ['snooze-ended', 'overdue', 'repeat', 'escalation'];
+
+function readCatalogPerson(value: unknown): Person {
+  if (!isRecord(value)) throw new Undecodable('person is not an object');
+  return { id: readString(value.id, 'person.id'), name: readString(value.name, 'person.name') };
+}
+
+function readCardRef(value: unknown): EscalationCardRef {
+  if (!isRecord(value)) throw new Undecodable('card is missing');
+  return { activityId: readString(value.activityId, 'card.activityId'), scheduledAt: readNumber(value.scheduledAt, 'card.scheduledAt'), teamId: readString(value.teamId, 'card.teamId') };
+}
 
 function readNudgeReason(value: unknown): NudgeReason {
   const reason = NUDGE_REASONS.find((r) => r === value);
@@ -306,7 +379,7 @@ function readPersonalReason(value: unknown): PersonalReason {
   return reason;
 }
 
-function readPerson(value: unknown): PersonalRecipient {
+function readRecipient(value: unknown): PersonalRecipient {
   if (!isRecord(value)) throw new Undecodable('person is missing');
   return { aadObjectId: readString(value.aadObjectId, 'person.aadObjectId'), name: readString(value.name, 'person.name') };
 }

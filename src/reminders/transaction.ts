@@ -4,7 +4,6 @@
  * must be told enqueued, in the same transaction, so that a change and its messages commit together or not at all.
  */
 import type { Kysely } from 'kysely';
-import { findBinding } from '../storage/binding.repository';
 import { appendEvent, type Db } from '../storage/occurrence.repository';
 import { enqueueMany } from '../storage/outbox.repository';
 import { listPersonalPosts } from '../storage/personal.repository';
@@ -12,7 +11,9 @@ import type { Database } from '../storage/tables';
 import type { Clock } from './clock';
 import type { ChannelTarget } from './delivery.port';
 import { statusOf, type Actor, type Evidence, type Occurrence, type OccurrenceEvent } from './occurrence.types';
-import { encodeOutboxMessage, type OutboxMessage } from './outbox-message';
+import { escalationUpdatesFor } from './escalation';
+import { encodeOutboxMessage, type OutboxEntry } from './outbox-message';
+import { findChannelTarget } from './channel-target';
 
 /** What a part of the domain that writes changes is given. */
 export interface WriteDeps {
@@ -44,20 +45,9 @@ export async function recordEvent(
   await appendEvent(trx, { tenantId: o.tenantId, occurrenceId: o.id, type, fromStatus, toStatus: statusOf(o, at), actor, note, evidence, subject, at });
 }
 
-/** Where a team's new posts go: its channel as recorded when it was bound, unless that binding is inactive. */
-export async function findChannelTarget(trx: Db, tenantId: string, teamId: string): Promise<ChannelTarget | undefined> {
-  const b = await findBinding(trx, tenantId, teamId);
-  if (!b?.active) return undefined;
-  return { tenantId, serviceUrl: b.serviceUrl, botId: b.botId, teamsTeamId: b.teamsTeamId, channelId: b.channelId };
-}
+export { findChannelTarget } from './channel-target';
 
-/** A message to enqueue, for a tenant, at a time; with a singleton key when it must exist once at most. */
-export interface OutboxEntry {
-  readonly tenantId: string;
-  readonly message: OutboxMessage;
-  readonly at: number;
-  readonly singletonKey?: string;
-}
+export type { OutboxEntry } from './outbox-message';
 
 /** Rows per multi-row INSERT (about a dozen values each, well under SQLite's and PostgreSQL's limits). */
 export const ROWS_PER_STATEMENT = 500;
@@ -65,10 +55,13 @@ export const ROWS_PER_STATEMENT = 500;
 /**
  * Enqueues messages in the order given (their ids, and so their order within a conversation, follow it), a few
  * hundred rows per statement. A message whose singleton key is taken is left out. Returns how many were added.
+ * A reminder card update also updates the task's escalation cards, after the rest (`escalationUpdatesFor`).
  */
 export async function enqueueMessages(db: Db, entries: readonly OutboxEntry[]): Promise<number> {
   const added = await enqueueRows(db, entries);
-  await enqueueRows(db, await personalUpdatesOf(db, entries));
+  // What follows from the given messages, not counted: the escalation cards and the personal cards of each task whose
+  // channel card is updated.
+  await enqueueRows(db, [...(await escalationUpdatesFor(db, entries)), ...(await personalUpdatesOf(db, entries))]);
   return added;
 }
 

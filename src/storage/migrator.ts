@@ -2,14 +2,15 @@ import { type Kysely, Migrator, type Migration, type MigrationProvider } from 'k
 import type { DialectName } from './dialect';
 import { migration20261123Initial } from './migrations/2026-11-23T10-00-initial';
 import { migration20261123TeamTimeIndexes } from './migrations/2026-11-23T13-00-team-time-indexes';
-import { migration20261201OutboxSingletonKey } from './migrations/2026-12-01T21-00-outbox-singleton-key';
-import { migration20261201OccurrenceMovedFrom } from './migrations/2026-12-01T22-00-occurrence-moved-from';
 import { migration20261201EventEvidence } from './migrations/2026-12-01T22-30-event-evidence';
+import { migration20261201OccurrenceMovedFrom } from './migrations/2026-12-01T22-00-occurrence-moved-from';
+import { migration20261201OutboxSingletonKey } from './migrations/2026-12-01T21-00-outbox-singleton-key';
 import { migration20261202Assignees } from './migrations/2026-12-02T00-00-assignees';
-import { migration20261202RotationChanges } from './migrations/2026-12-02T00-10-rotation-changes';
-import { migration20261202MyTasksIndex } from './migrations/2026-12-02T00-40-my-tasks-index';
 import { migration20261202MissedRuns } from './migrations/2026-12-02T01-00-missed-runs';
+import { migration20261202MyTasksIndex } from './migrations/2026-12-02T00-40-my-tasks-index';
 import { migration20261202PersonalChats } from './migrations/2026-12-02T00-30-personal-chats';
+import { migration20261202RotationChanges } from './migrations/2026-12-02T00-10-rotation-changes';
+import { migration20261202Timers } from './migrations/2026-12-02T00-20-timers';
 
 /** Migrations in order. A migration gets the dialect because id columns differ (see `dialect.ts`). */
 const MIGRATIONS: Record<string, (dialect: DialectName) => Migration> = {
@@ -20,6 +21,7 @@ const MIGRATIONS: Record<string, (dialect: DialectName) => Migration> = {
   '2026-12-01T22-30-event-evidence': migration20261201EventEvidence,
   '2026-12-02T00-00-assignees': migration20261202Assignees,
   '2026-12-02T00-10-rotation-changes': migration20261202RotationChanges,
+  '2026-12-02T00-20-timers': migration20261202Timers,
   '2026-12-02T00-30-personal-chats': migration20261202PersonalChats,
   '2026-12-02T00-40-my-tasks-index': migration20261202MyTasksIndex,
   '2026-12-02T01-00-missed-runs': migration20261202MissedRuns,

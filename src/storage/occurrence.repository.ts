@@ -48,6 +48,9 @@ export function toOccurrence(r: OccurrenceRow): Occurrence {
     postedServiceUrl: n(r.posted_service_url),
     ...(r.assignee_aad_id !== null && { assignee: { aadObjectId: r.assignee_aad_id, name: r.assignee_name ?? r.assignee_aad_id } }),
     ...(r.assigned_at !== null && { assignedAt: Number(r.assigned_at) }),
+    nudgesSent: Number(r.nudges_sent ?? 0),
+    ...(r.next_nudge_at !== null && r.next_nudge_at !== undefined && { nextNudgeAt: Number(r.next_nudge_at) }),
+    escalationStep: Number(r.escalation_step ?? 0),
   };
 }
 
@@ -138,6 +141,11 @@ export async function updateOpenOccurrence(
     assigneeIs?: string | null;
     /** The acknowledgement is still this Teams user's (it is about to be cleared). */
     acknowledgedExactly?: string;
+    /** Only while this many nudges are behind it: of replicas claiming nudge k, one matches. */
+    nudgesSent?: number;
+    /** Only while this many escalation steps were taken: of replicas claiming step k, one matches. */
+    escalationStep?: number;
+    notSnoozed?: boolean;
   } = {},
 ): Promise<Occurrence | undefined> {
   let q = db.updateTable('occurrences').set(patch).where('tenant_id', '=', tenantId).where('id', '=', id).where('state', '=', 'open');
@@ -149,6 +157,9 @@ export async function updateOpenOccurrence(
   if (guard.assigneeIs === null) q = q.where('assignee_aad_id', 'is', null);
   else if (guard.assigneeIs !== undefined) q = q.where('assignee_aad_id', '=', guard.assigneeIs);
   if (guard.acknowledgedExactly !== undefined) q = q.where('ack_user_id', '=', guard.acknowledgedExactly);
+  if (guard.nudgesSent !== undefined) q = q.where('nudges_sent', '=', guard.nudgesSent);
+  if (guard.escalationStep !== undefined) q = q.where('escalation_step', '=', guard.escalationStep);
+  if (guard.notSnoozed) q = q.where('snoozed_until', 'is', null);
   const row = await q.returningAll().executeTakeFirst();
   return row ? toOccurrence(row) : undefined;
 }
@@ -186,13 +197,27 @@ export async function findNewlyOverdue(db: Db, now: number, limit = 500): Promis
   return rows.map(toOccurrence);
 }
 
-/** Open, past the escalation time and not yet escalated. */
+/** Open, not snoozed, nobody acknowledged, and a repeat nudge is due (`next_nudge_at`). */
+export async function findNudgesDue(db: Db, now: number, limit = 500): Promise<Occurrence[]> {
+  const rows = await db
+    .selectFrom('occurrences')
+    .selectAll()
+    .where('state', '=', 'open')
+    .where('next_nudge_at', '<=', now)
+    .where('ack_user_id', 'is', null)
+    .where('snoozed_until', 'is', null)
+    .orderBy('next_nudge_at')
+    .limit(limit)
+    .execute();
+  return rows.map(toOccurrence);
+}
+
+/** Open, not snoozed, and the next step of its escalation chain is due (`escalate_at`, null once the chain is done). */
 export async function findToEscalate(db: Db, now: number, limit = 500): Promise<Occurrence[]> {
   const rows = await db
     .selectFrom('occurrences')
     .selectAll()
     .where('state', '=', 'open')
-    .where('escalated_at', 'is', null)
     .where('escalate_at', '<=', now)
     .where('snoozed_until', 'is', null)
     .orderBy('escalate_at')
@@ -272,6 +297,19 @@ export async function listUnposted(db: Db, tenantId: string, teamId: string): Pr
     .where('state', '=', 'open')
     .where('posted_activity_id', 'is', null)
     .orderBy('scheduled_at')
+    .execute();
+  return rows.map(toOccurrence);
+}
+
+/** Every team's occurrence of one run of an activity (one task, as its escalation card shows it), in team order. */
+export async function listRunOccurrences(db: Db, tenantId: string, activityId: string, scheduledAt: number): Promise<Occurrence[]> {
+  const rows = await db
+    .selectFrom('occurrences')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('activity_id', '=', activityId)
+    .where('scheduled_at', '=', scheduledAt)
+    .orderBy('team_id')
     .execute();
   return rows.map(toOccurrence);
 }

@@ -59,6 +59,12 @@ export interface OccurrencesTable {
   assignee_aad_id: ColumnType<string | null, string | null | undefined, string | null>;
   assignee_name: ColumnType<string | null, string | null | undefined, string | null>;
   assigned_at: ColumnType<number | null, number | null | undefined, number | null>;
+  /** Nudge times of the activity behind the task (sent, or passed over in a snooze or quiet hours). */
+  nudges_sent: ColumnType<number, number | undefined, number>;
+  /** When the next nudge is due; null: none left, or the task is not overdue yet. */
+  next_nudge_at: ColumnType<number | null, number | null | undefined, number | null>;
+  /** Steps of the escalation chain taken; `escalate_at` is the next one's time. */
+  escalation_step: ColumnType<number, number | undefined, number>;
 }
 
 export interface OccurrenceEventsTable {
@@ -137,6 +143,21 @@ export interface PersonalPostsTable {
   posted_at: number | null;
 }
 
+/** The escalation card of one task (every team's occurrence of one run) in one escalation team's channel. */
+export interface EscalationCardsTable {
+  tenant_id: string;
+  activity_id: string;
+  scheduled_at: number;
+  /** The SOC team whose channel shows the card. */
+  team_id: string;
+  created_at: number;
+  /** 1: the step found no bound channel: nothing was posted, the team was never told. */
+  no_channel: ColumnType<number, number | undefined, number>;
+  posted_conversation_id: string | null;
+  posted_activity_id: string | null;
+  posted_service_url: string | null;
+}
+
 export interface SchedulerStateTable {
   name: string;
   checkpoint_at: number;
@@ -209,6 +230,7 @@ export interface Database {
   rotation_changes: RotationChangesTable;
   personal_chats: PersonalChatsTable;
   personal_posts: PersonalPostsTable;
+  escalation_cards: EscalationCardsTable;
 }
 
 export type OccurrenceRow = Selectable<OccurrencesTable>;
@@ -221,3 +243,4 @@ export type OutboxRow = Selectable<OutboxTable>;
 export type TeamRotationRow = Selectable<TeamRotationsTable>;
 export type PersonalChatRow = Selectable<PersonalChatsTable>;
 export type PersonalPostRow = Selectable<PersonalPostsTable>;
+export type EscalationCardRow = Selectable<EscalationCardsTable>;

@@ -3,13 +3,16 @@
  * the activity's time zone, the status sentence. Card data is never trusted: everything here comes from the
  * database and the catalog.
  */
+import { personOnTask } from '../reminders/personal';
 import { OVERSIGHT_TEAM_ID, type Activity, type Catalog, type SocTeam } from '../catalog/catalog.types';
 import { statusOf, type Occurrence } from '../reminders/occurrence.types';
+import type { EscalationCardDelivery } from '../reminders/delivery.port';
 import type { TeamWorkload, WorkloadItem } from '../reminders/workload.types';
 import { isHttpsUrl } from '../catalog/https-url';
 import {
   EVIDENCE_INPUT_PREFIX,
   type BotMarkdown,
+  type EscalationCardView,
   type EvidenceInputView,
   type EvidenceShownView,
   type Locale,
@@ -123,11 +126,11 @@ export class CardViews {
           ? t(locale, form === 'banner' ? 'assign.bannerSnoozedAck' : 'assign.snoozedAck', { snoozer: o.snoozedByName ?? '', time: tm(o.snoozedUntil), name: o.acknowledgedBy.name })
           : t(locale, k('snoozed'), { name: o.snoozedByName ?? '', time: tm(o.snoozedUntil) });
       case 'escalated':
-        // The team by its own name ("SOC 감독 팀에"), as the catalog spells it in the reader's language; and who
-        // is on it, which an escalation does not change (issue 14).
+        // The team (or person) by its own name ("SOC 감독 팀에"), as the catalog spells it in the reader's language; and
+        // who is on it, which an escalation does not change (issue 14).
         return o.acknowledgedBy
-          ? t(locale, form === 'banner' ? 'assign.bannerEscalatedAck' : 'assign.escalatedAck', { time: tm(o.escalatedAt), team: this.teamName(OVERSIGHT_TEAM_ID, locale), name: o.acknowledgedBy.name })
-          : t(locale, k('escalated'), { time: tm(o.escalatedAt), team: this.teamName(OVERSIGHT_TEAM_ID, locale) });
+          ? t(locale, form === 'banner' ? 'assign.bannerEscalatedAck' : 'assign.escalatedAck', { time: tm(o.escalatedAt), team: this.escalatedTo(o, locale), name: o.acknowledgedBy.name })
+          : t(locale, k('escalated'), { time: tm(o.escalatedAt), team: this.escalatedTo(o, locale) });
       case 'overdue':
         return o.acknowledgedBy
           ? t(locale, k('overdueAck'), { time: tm(o.dueAt), name: o.acknowledgedBy.name })
@@ -151,6 +154,50 @@ export class CardViews {
     if (!who) return undefined;
     const text = `<at>${mentionName(who.name) ?? t(locale, 'reach.someone')}</at>`;
     return { ...who, text, line: t(locale, 'reach.mentionLine', { mention: text }) };
+  }
+
+  /** Whom the task was escalated to first: the first step of its chain (a team or a person), else SOC Oversight. */
+  private escalatedTo(o: Occurrence, locale: Locale): string {
+    const first = this.activities.get(o.activityId)?.escalation[0]?.to;
+    if (first?.kind === 'person') return first.person.name;
+    return this.teamName(first?.teamId ?? OVERSIGHT_TEAM_ID, locale);
+  }
+
+  /**
+   * The escalation card of a task: each team's state (open, assigned, who is on it, snoozed, closed, or never told
+   * because the team has no channel), the teams the chain could not tell, and the open tasks to act on.
+   * `link` makes a deep link to a posted reminder card.
+   */
+  escalation(card: EscalationCardDelivery, now: number, locale: Locale, link: (conversationId: string, activityId: string, tenantId: string) => string): EscalationCardView {
+    const tm = (at: number | undefined) => (at === undefined ? '' : this.time(at, card.activityId, locale));
+    const stateText = (o: Occurrence): string => {
+      if (o.state !== 'open') return this.statusText(o, now, locale);
+      if (!o.postedActivityId) return t(locale, 'escalation.stateNeverTold');
+      if (o.snoozedUntil !== undefined && o.snoozedUntil > now) return this.statusText(o, now, locale);
+      if (o.acknowledgedBy) return t(locale, 'escalation.stateAck', { name: o.acknowledgedBy.name, time: tm(o.acknowledgedAt) });
+      if (o.assignee) return t(locale, 'escalation.stateAssigned', { name: o.assignee.name });
+      return t(locale, 'escalation.stateOpen');
+    };
+    const open = card.tasks.filter((o) => o.state === 'open');
+    const first = card.tasks[0];
+    return {
+      locale,
+      title: t(locale, 'escalation.title', { activity: this.title(card.activityId, locale) }),
+      dueText: first ? this.time(first.dueAt, card.activityId, locale) : '',
+      tasks: card.tasks.map((o) => ({
+        teamName: this.teamName(o.teamId, locale),
+        stateText: stateText(o),
+        ...(o.postedConversationId && o.postedActivityId && { link: link(o.postedConversationId, o.postedActivityId, o.tenantId) }),
+      })),
+      ...(card.neverToldTeamIds.length > 0 && {
+        neverToldText: t(locale, 'escalation.neverTold', { teams: card.neverToldTeamIds.map((id) => this.teamName(id, locale)).join(', ') }),
+      }),
+      ...(open.length === 0 && { closedText: t(locale, 'escalation.allClosed') }),
+      taskChoices: open.map((o) => ({ title: this.teamName(o.teamId, locale), value: o.id })),
+      // The person on the first open task that has one; else the tag of the team whose channel shows the card (a tag
+      // is mentionable only in its own team's channels); once all are closed, nobody.
+      ...(open.length > 0 && { mention: this.mention(open.map(personOnTask).find((p) => p !== undefined), card.teamId, locale) }),
+    };
   }
 
   /** `options.personal`: the card for a person's 1:1 chat, which mentions nobody. */

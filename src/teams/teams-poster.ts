@@ -9,7 +9,6 @@ import type { ConnectorClient } from 'botframework-connector';
 import { DeliveryFailure, type ChannelTarget, type Delivery, type DigestTask, type PersonalRecipient, type PersonalTarget, type Posted, type ReminderPoster } from '../reminders/delivery.port';
 import type { Clock } from '../reminders/clock';
 import { personOnTask } from '../reminders/personal';
-import { OVERSIGHT_TEAM_ID } from '../catalog/catalog.types';
 import type { BotAdapter } from './adapter';
 import { botbuilder } from './bot-framework';
 import type { Locale } from './cards/card-views';
@@ -98,14 +97,23 @@ export class TeamsPoster implements ReminderPoster {
         return undefined;
       case 'reminder.nudge': {
         const o = d.occurrence;
-        const message = d.reason === 'overdue' ? t(locale, 'nudge.overdue', { time: views.time(o.dueAt, o.activityId, locale) }) : t(locale, 'nudge.snoozeEnded');
+        const time = views.time(o.dueAt, o.activityId, locale);
+        const message =
+          d.reason === 'overdue'
+            ? t(locale, 'nudge.overdue', { time })
+            : d.reason === 'repeat'
+              ? t(locale, 'timers.nudgeRepeat', { time })
+              : d.reason === 'escalation'
+                ? t(locale, 'timers.nudgeEscalation', { time, name: d.person?.name ?? '' })
+                : t(locale, 'nudge.snoozeEnded');
         const card = renderNudgeCard({
           locale,
           occurrenceId: o.id,
           title: views.title(o.activityId, locale),
           message,
-          dueText: views.time(o.dueAt, o.activityId, locale),
-          mention: views.mention(personOnTask(o), o.teamId, locale),
+          dueText: time,
+          // An escalation step to a person mentions that person; other nudges the person on the task, else the tag.
+          mention: views.mention(d.person ? { aadObjectId: d.person.id, name: d.person.name } : personOnTask(o), o.teamId, locale),
         });
         await this.inConversation(o.postedServiceUrl!, o.tenantId, o.postedConversationId!, async (ctx) => {
           const { CardFactory, MessageFactory } = botbuilder();
@@ -113,20 +121,16 @@ export class TeamsPoster implements ReminderPoster {
         });
         return undefined;
       }
-      case 'escalation.post': {
-        const o = d.occurrence;
-        const card = renderEscalationCard({
-          locale,
-          occurrenceId: o.id,
-          title: t(locale, 'escalation.title', { activity: views.title(o.activityId, locale) }),
-          teamName: views.teamName(o.teamId, locale),
-          dueText: views.time(o.dueAt, o.activityId, locale),
-          statusText: views.statusText(o, now, locale),
-          link: o.postedConversationId && o.postedActivityId ? messageLink(o.postedConversationId, o.postedActivityId, o.tenantId) : undefined,
-          // Posted in SOC Oversight's channel: a tag is mentionable only in its own team, so Oversight's tag.
-          mention: views.mention(personOnTask(o), OVERSIGHT_TEAM_ID, locale),
+      case 'escalation.post':
+        return this.postToChannel(d.target, renderEscalationCard(views.escalation(d.card, now, locale, messageLink)));
+      case 'escalation.update': {
+        const { card } = d;
+        // Replaces the posted card in its own thread, as a reminder card's update does.
+        await this.inConversation(d.target.serviceUrl, d.target.tenantId, card.postedConversationId!, async (ctx) => {
+          const json = renderEscalationCard(views.escalation(card, now, locale, messageLink));
+          await ctx.updateActivity({ type: 'message', id: card.postedActivityId!, attachments: [botbuilder().CardFactory.adaptiveCard(json)] });
         });
-        return this.postToChannel(d.target, card);
+        return undefined;
       }
       case 'digest.post': {
         const dates = { now, readerTimeZone: this.opts.timezone };

@@ -210,7 +210,7 @@ describe('an outbox row that does not decode', () => {
     const dead = await listOutbox(h.store.db, { status: ['dead'] });
     expect(dead.map((d) => [d.kind, d.attempts, d.lastError])).toEqual([
       ['reminder.post', 1, expect.stringMatching(/^permanent: outbox item \d+ does not decode: reminder\.post: payload is not JSON$/)],
-      ['reminder.nudge', 1, expect.stringMatching(/does not decode: reminder\.nudge: reason "bored" is not one of snooze-ended, overdue$/)],
+      ['reminder.nudge', 1, expect.stringMatching(/does not decode: reminder\.nudge: reason "bored" is not one of snooze-ended, overdue, repeat, escalation$/)],
       ['reminder.shout', 1, expect.stringMatching(/does not decode: unknown outbox kind "reminder\.shout"$/)],
     ]);
   });

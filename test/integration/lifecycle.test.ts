@@ -333,7 +333,7 @@ describe('timers, as the clock moves', () => {
     const snoozedAt = clock.now();
 
     clock.set(snoozedAt + HOUR - 1);
-    expect(await engine.service.processTimers()).toEqual({ woke: 0, overdue: 0, escalated: 0 });
+    expect(await engine.service.processTimers()).toEqual({ woke: 0, overdue: 0, nudged: 0, escalated: 0 });
 
     clock.set(snoozedAt + HOUR);
     expect(await engine.service.processTimers()).toMatchObject({ woke: 1 });
@@ -394,7 +394,7 @@ describe('timers, as the clock moves', () => {
     const task = await postedTask();
     await engine.service.complete(HOME_TENANT, task.id, alice, undefined, SAME_CONVERSATION);
     clock.set(ESCALATE + DAY);
-    expect(await engine.service.processTimers()).toEqual({ woke: 0, overdue: 0, escalated: 0 });
+    expect(await engine.service.processTimers()).toEqual({ woke: 0, overdue: 0, nudged: 0, escalated: 0 });
     expect((await engine.service.get(HOME_TENANT, task.id)).state).toBe('done');
   });
 
@@ -403,7 +403,7 @@ describe('timers, as the clock moves', () => {
     clock.set(DUE - HOUR);
     await engine.service.snooze(HOME_TENANT, task.id, alice, 240, SAME_CONVERSATION);
     clock.set(DUE + HOUR);
-    expect(await engine.service.processTimers()).toEqual({ woke: 0, overdue: 0, escalated: 0 });
+    expect(await engine.service.processTimers()).toEqual({ woke: 0, overdue: 0, nudged: 0, escalated: 0 });
     clock.set(DUE + 3 * HOUR);
     expect(await engine.service.processTimers()).toMatchObject({ woke: 1, overdue: 1 });
     expect((await eventsOf(task.id)).map((e) => e.type)).toEqual(['created', 'snoozed', 'woke', 'overdue']);
@@ -429,7 +429,8 @@ describe('timers, as the clock moves', () => {
 
     const posts = (await listOutbox(temp.store.db)).filter((i) => i.kind === 'escalation.post');
     expect(posts).toHaveLength(1);
-    expect(posts[0]).toMatchObject({ occurrenceId: task.id, conversationKey: `chan:${HOME_TENANT}|19:soc-oversight@thread.tacv2` });
+    // One card per task in Oversight's channel: its post and updates share the card's key.
+    expect(posts[0]).toMatchObject({ occurrenceId: task.id, conversationKey: `esc:${HOME_TENANT}|${task.activityId}|${task.scheduledAt}|soc-oversight` });
     expect(JSON.parse(posts[0]!.payload)).toMatchObject({ target: { channelId: '19:soc-oversight@thread.tacv2' } });
   });
 

@@ -17,6 +17,8 @@ import { rememberTenant } from '../../src/storage/scheduler-state.repository';
 import { DIALECTS, createTestDatabase, openTestStore, type TestDatabase, type TestStore } from '../support/databases';
 import { FakeClock, HOUR, MINUTE, SAME_CONVERSATION, SECOND, actor, bindTeam, makeEngine, simulatePost } from '../support/engine-fixtures';
 import { appReplica, startProcessReplicas, type HeartbeatReplica, type HeartbeatResult, type ReplicaSetup } from '../support/heartbeat-replicas';
+import { BotHarness, CHANNELS, MINJI, cardText } from '../support/bot-harness';
+import type { RecordedPost } from '../support/fake-bot-connector';
 
 const TENANTS = ['tenant-contoso', 'tenant-fabrikam'] as const;
 const DAYS = 4;
@@ -43,6 +45,23 @@ activities:
   // An hourly digest: many digest periods (each one a chance for the replicas to race) in a few days.
   env: { SOC_TIMEZONE: 'UTC', SOC_DIGEST_CRON: '0 * * * *', SOC_CATCHUP: '24h' },
 };
+
+/**
+ * Every replica's heartbeat at `at`, concurrently. Each round another replica's clock is ahead by a few ms and
+ * another one starts first, so over the rounds each gets to lead. Returns the sums over the replicas.
+ */
+async function heartbeatRound(replicas: readonly HeartbeatReplica[], at: number, round: number): Promise<HeartbeatResult> {
+  const count = replicas.length;
+  const results = await Promise.all(replicas.map((replica, i) => replica.heartbeat(at + ((i + round) % count) * 7, ((i + round) % count) * (round % 3))));
+  return results.reduce((sum, x) => ({
+    created: sum.created + x.created,
+    woke: sum.woke + x.woke,
+    overdue: sum.overdue + x.overdue,
+    nudged: sum.nudged + x.nudged,
+    escalated: sum.escalated + x.escalated,
+    digests: sum.digests + x.digests,
+  }));
+}
 
 interface Case {
   readonly title: string;
@@ -86,14 +105,15 @@ describe.each(CASES.filter((c) => DIALECTS.includes(c.dialect)))('periodic jobs 
     } else {
       database = await createTestDatabase(dialect);
       store = await openStore(database.location);
-      replicas = await startProcessReplicas(count, database.location.target, SETUP);
+      // A minute to start (20 s timed out with the machine shared by other builds): the children build and migrate.
+      replicas = await startProcessReplicas(count, database.location.target, SETUP, 60_000);
     }
     for (const tenantId of TENANTS) {
       await rememberTenant(store.db, tenantId, DAY0);
       await bindTeam(store.db, tenantId, 'monitoring', DAY0);
       await bindTeam(store.db, tenantId, 'soc-oversight', DAY0);
     }
-  }, 60_000);
+  }, 120_000);
 
   afterAll(async () => {
     await Promise.all(replicas.map((r) => r.close()));
@@ -105,20 +125,8 @@ describe.each(CASES.filter((c) => DIALECTS.includes(c.dialect)))('periodic jobs 
   });
 
   let round = 0;
-  /**
-   * Every replica's heartbeat at `at`, concurrently. Each round another replica's clock is ahead by a few ms and
-   * another one starts first, so over the rounds each gets to lead. Returns the sums over the replicas.
-   */
-  async function heartbeatAll(at: number): Promise<HeartbeatResult> {
-    const r = round++;
-    const results = await Promise.all(replicas.map((replica, i) => replica.heartbeat(at + ((i + r) % count) * 7, ((i + r) % count) * (r % 3))));
-    return results.reduce((sum, x) => ({
-      created: sum.created + x.created,
-      woke: sum.woke + x.woke,
-      overdue: sum.overdue + x.overdue,
-      escalated: sum.escalated + x.escalated,
-      digests: sum.digests + x.digests,
-    }));
+  function heartbeatAll(at: number): Promise<HeartbeatResult> {
+    return heartbeatRound(replicas, at, round++);
   }
 
   async function occurrencesScheduledAt(at: number): Promise<{ id: string; tenantId: string }[]> {
@@ -140,7 +148,7 @@ describe.each(CASES.filter((c) => DIALECTS.includes(c.dialect)))('periodic jobs 
       previous = at;
       rounds++;
       expected.digests += digests;
-      const full = { created: 0, woke: 0, overdue: 0, escalated: 0, digests, ...want };
+      const full = { created: 0, woke: 0, overdue: 0, nudged: 0, escalated: 0, digests, ...want };
       const got = await heartbeatAll(at);
       if (JSON.stringify(got) !== JSON.stringify(full)) wrongRounds.push(`${label}: got ${JSON.stringify(got)}, want ${JSON.stringify(full)}`);
     };
@@ -262,4 +270,154 @@ describe.each(DIALECTS)('claims and singleton keys on %s', (dialect) => {
     // (The second wake-up, past the due time, also makes the task overdue: that nudge is another one.)
     expect(nudges.map((n) => JSON.parse(n.payload)).filter((p) => p.reason === 'snooze-ended')).toHaveLength(2);
   });
+});
+
+/**
+ * Issue 14's timers across replicas: repeat nudges, a four-step escalation chain (a team, a person, a team with no
+ * channel, another team) and quiet hours that hold a nudge back, with every replica's heartbeat at the same
+ * instants. A harness on the same database binds the channels through chat and delivers the outbox to the fake
+ * Bot Connector between rounds, so what is counted is what Teams received, and the event log beside it.
+ */
+const CHAIN_SETUP: ReplicaSetup = {
+  catalogYaml: `timezone: UTC
+teams:
+  - id: monitoring
+    name: Monitoring
+    quietHours: 10:55-11:05
+  - id: secops
+    name: SecOps
+  - id: engineering
+    name: Engineering
+  - id: soc-oversight
+    name: SOC Oversight
+activities:
+  - id: chain-review
+    title: Review with a chain
+    description: Every day at 09:00, for this test.
+    teams: [monitoring, secops]
+    schedule: 0 9 * * *
+    dueAfter: 1h
+    nudges: [30m, 1h, 90m]
+    escalate:
+      - { after: 20m, to: soc-oversight }
+      - { after: 40m, to: { id: 7f3c1d2e-8a4b-4c5d-9e6f-0a1b2c3d4e5f, name: Kim Minji } }
+      - { after: 70m, to: engineering }
+      - { after: 100m, to: secops }
+`,
+  env: { SOC_TIMEZONE: 'UTC', SOC_CATCHUP: '24h' },
+};
+
+const CHAIN_CASES = CASES.filter((c) => c.dialect === 'postgres' && DIALECTS.includes(c.dialect));
+
+describe.each(CHAIN_CASES)('repeat nudges and the escalation chain across replicas: $title', ({ replicas: count, mode }) => {
+  const CHAIN_DAYS = 2;
+  let database: TestDatabase;
+  let h: BotHarness;
+  let replicas: HeartbeatReplica[] = [];
+  const stores: Store[] = [];
+
+  beforeAll(async () => {
+    database = await createTestDatabase('postgres');
+    h = await new BotHarness({ start: DAY0 + 7 * HOUR, databaseUrl: database.location.target, catalogYaml: CHAIN_SETUP.catalogYaml, env: CHAIN_SETUP.env }).start();
+    await h.install();
+    await h.say('bind monitoring');
+    await h.say('bind secops', { channel: CHANNELS.secops });
+    await h.say('bind soc-oversight', { channel: CHANNELS.oversight });
+    if (mode === 'in-process') {
+      for (let i = 0; i < count; i++) {
+        const store = await openStore(database.location);
+        stores.push(store);
+        replicas.push(appReplica(store, CHAIN_SETUP));
+      }
+    } else {
+      // A minute to start: the children build and migrate while the rest of the suite runs on a shared machine.
+      replicas = await startProcessReplicas(count, database.location.target, CHAIN_SETUP, 60_000);
+    }
+  }, 120_000);
+
+  afterAll(async () => {
+    await Promise.all(replicas.map((r) => r.close()));
+    await Promise.all(stores.map((s) => s.close()));
+    await h?.stop();
+    await database?.drop();
+  });
+
+  it('delivers each nudge and each step of the chain once, and holds the nudge in quiet hours until they end', async () => {
+    const wrongRounds: string[] = [];
+    let round = 0;
+    /** Every replica's heartbeat at `at`, then the harness delivers what they enqueued. */
+    const roundAt = async (label: string, at: number, want: Partial<HeartbeatResult> = {}) => {
+      const got = await heartbeatRound(replicas, at, round++);
+      const full = { created: 0, woke: 0, overdue: 0, nudged: 0, escalated: 0, digests: 0, ...want };
+      if (JSON.stringify(got) !== JSON.stringify(full)) wrongRounds.push(`${label}: got ${JSON.stringify(got)}, want ${JSON.stringify(full)}`);
+      h.clock.set(at + count * 7);
+      await h.deliver();
+    };
+    /** A round, and the same again a few seconds later: the second finds nothing to do. */
+    const twice = async (label: string, at: number, want: Partial<HeartbeatResult>) => {
+      await roundAt(label, at, want);
+      await roundAt(`${label}, again`, at + 20 * SECOND);
+    };
+
+    await roundAt('first start', DAY0 + 8 * HOUR);
+    for (let d = 0; d < CHAIN_DAYS; d++) {
+      const fire = DAY0 + d * DAY + 9 * HOUR;
+      const at = (minutes: number) => fire + minutes * MINUTE + 5 * SECOND;
+      await twice(`day ${d} fire`, at(0), { created: 2 });
+      await twice(`day ${d} due: overdue, no nudge yet`, at(60), { overdue: 2 });
+      await twice(`day ${d} step 1, SOC Oversight`, at(80), { escalated: 2 });
+      await twice(`day ${d} nudge 1`, at(90), { nudged: 2 });
+      // SecOps' task is taken: no more nudges for it (the chain goes on: it is not done).
+      const secops = await h.store.db.selectFrom('occurrences').select('id').where('team_id', '=', 'secops').where('scheduled_at', '=', fire).executeTakeFirstOrThrow();
+      const post = h.connector.posts().find((p) => p.kind === 'create' && p.threadId === CHANNELS.secops.id && JSON.stringify(p.activity).includes(secops.id))!;
+      h.clock.set(at(95));
+      expect((await h.press('ack', { occurrenceId: secops.id }, { conversationId: post.conversationId, person: MINJI })).status).toBe(200);
+      await twice(`day ${d} step 2, Kim Minji`, at(100), { escalated: 2 });
+      // 11:00 is in Monitoring's quiet hours (10:55-11:05): its nudge 2 waits until 11:05.
+      await twice(`day ${d} nudge 2, quiet`, at(120), {});
+      await twice(`day ${d} nudge 2, after quiet hours`, at(125), { nudged: 1 });
+      await twice(`day ${d} step 3, Engineering (no channel)`, at(130), { escalated: 2 });
+      await twice(`day ${d} nudge 3`, at(150), { nudged: 1 });
+      await twice(`day ${d} step 4, SecOps`, at(160), { escalated: 2 });
+      await twice(`day ${d} nothing left`, at(300), {});
+    }
+
+    const posts = h.connector.posts();
+    const textOf = (p: RecordedPost) => cardText(h.connector.attachmentsOf(p));
+    const creates = (channel: string) => posts.filter((p) => p.kind === 'create' && p.threadId === channel);
+    const replies = posts.filter((p) => p.kind !== 'create' && /;messageid=/.test(p.conversationId));
+    const events = await h.store.db.selectFrom('occurrence_events').select(['type', 'occurrence_id', 'note', 'subject_name']).execute();
+    const counted = {
+      reminderCards: creates(CHANNELS.monitoring.id).length + creates(CHANNELS.secops.id).filter((p) => !/Escalation/.test(textOf(p))).length,
+      oversightCards: creates(CHANNELS.oversight.id).length,
+      secopsEscalationCards: creates(CHANNELS.secops.id).filter((p) => /Escalation/.test(textOf(p))).length,
+      overdueNudges: replies.filter((p) => /This task was due/.test(textOf(p))).length,
+      repeatNudges: replies.filter((p) => /Still nobody on this task/.test(textOf(p))).length,
+      personNudges: replies.filter((p) => /Escalated to Kim Minji/.test(textOf(p))).length,
+      overdueEvents: events.filter((e) => e.type === 'overdue').length,
+      nudgedEvents: events.filter((e) => e.type === 'nudged').length,
+      escalatedEvents: events.filter((e) => e.type === 'escalated').length,
+    };
+    // eslint-disable-next-line no-console
+    console.info(`${count} replicas (postgres, ${mode}), chain: ${round} rounds, ${JSON.stringify(counted)}`);
+    expect(wrongRounds).toEqual([]);
+    // Per day: two tasks; one escalation card per task in each escalation channel (not one per team); the first
+    // nudge of each (it says the task is overdue); nudges 2 and 3 of Monitoring's only (SecOps' was taken); the
+    // person named in both threads.
+    expect(counted).toEqual({
+      reminderCards: 2 * CHAIN_DAYS,
+      oversightCards: CHAIN_DAYS,
+      secopsEscalationCards: CHAIN_DAYS,
+      overdueNudges: 2 * CHAIN_DAYS,
+      repeatNudges: 2 * CHAIN_DAYS,
+      personNudges: 2 * CHAIN_DAYS,
+      overdueEvents: 2 * CHAIN_DAYS,
+      nudgedEvents: 4 * CHAIN_DAYS,
+      escalatedEvents: 8 * CHAIN_DAYS,
+    });
+    // Each step of each task once, with whom it reached.
+    const steps = events.filter((e) => e.type === 'escalated').map((e) => `${e.occurrence_id}|${e.note}|${e.subject_name}`);
+    expect(new Set(steps).size).toBe(steps.length);
+    expect(new Set(events.filter((e) => e.type === 'escalated').map((e) => e.subject_name))).toEqual(new Set(['SOC Oversight', 'Kim Minji', 'Engineering', 'SecOps']));
+  }, 120_000);
 });

@@ -27,6 +27,9 @@ export interface HeartbeatResult {
   readonly created: number;
   readonly woke: number;
   readonly overdue: number;
+  /** Repeat nudges (the first one, at overdue, is in `overdue`). */
+  readonly nudged: number;
+  /** Escalation steps taken. */
   readonly escalated: number;
   readonly digests: number;
 }

@@ -93,18 +93,14 @@ describe('mentions on cards', () => {
 
   it('mentions the person on the task in the escalation card, and no tag where SOC Oversight has none', () => {
     const acknowledged = task({ acknowledgedBy: { userId: '29:lee', aadObjectId: 'aad-lee', name: 'Lee Jun' } });
-    const card = renderEscalationCard({
-      locale: 'en',
-      occurrenceId: acknowledged.id,
-      title: 'Escalation',
-      teamName: 'Monitoring',
-      dueText: 'd',
-      statusText: 's',
-      mention: views.mention({ aadObjectId: 'aad-lee', name: 'Lee Jun' }, 'soc-oversight', 'en'),
-    });
+    const unassigned = task({ id: '0b7c1e7e-3f0a-4a59-9a41-1c1f0c7d1a12', teamId: 'secops' });
+    const run = { activityId: 'queue-review', scheduledAt: NOW, teamId: 'soc-oversight', tasks: [unassigned, acknowledged], neverToldTeamIds: [] };
+    const card = renderEscalationCard(views.escalation(run, NOW, 'en', () => 'https://teams.microsoft.com/l/message/x'));
     expect(mentionsOf(card)).toEqual([{ type: 'mention', text: '<at>Lee Jun</at>', mentioned: { id: 'aad-lee', name: 'Lee Jun' } }]);
     // The catalog gives SOC Oversight no tag: an escalation of a task nobody is on mentions nobody.
-    expect(views.mention(undefined, 'soc-oversight', 'en')).toBeUndefined();
+    expect(mentionsOf(renderEscalationCard(views.escalation({ ...run, tasks: [unassigned] }, NOW, 'en', () => 'https://x')))).toEqual([]);
+    // Once every task is closed the card mentions nobody.
+    expect(mentionsOf(renderEscalationCard(views.escalation({ ...run, tasks: [{ ...acknowledged, state: 'done' }] }, NOW, 'en', () => 'https://x')))).toEqual([]);
   });
 
   it('nudges and escalations mention the assignee, else whoever acknowledged (when Teams named their object id)', () => {

@@ -17,6 +17,26 @@ const MESSAGES: readonly { message: OutboxMessage; conversationKey: string; occu
   { message: { kind: 'reminder.nudge', occurrenceId: 'o1', reason: 'overdue' }, conversationKey: 'occ:o1', occurrenceId: 'o1', json: '{"reason":"overdue"}' },
   { message: { kind: 'reminder.nudge', occurrenceId: 'o1', reason: 'snooze-ended' }, conversationKey: 'occ:o1', occurrenceId: 'o1', json: '{"reason":"snooze-ended"}' },
   { message: { kind: 'escalation.post', occurrenceId: 'o1', target }, conversationKey: 'chan:tenant-a|19:soc@thread.tacv2', occurrenceId: 'o1', json: JSON.stringify({ target }) },
+  { message: { kind: 'reminder.nudge', occurrenceId: 'o1', reason: 'repeat' }, conversationKey: 'occ:o1', occurrenceId: 'o1', json: '{"reason":"repeat"}' },
+  {
+    message: { kind: 'reminder.nudge', occurrenceId: 'o1', reason: 'escalation', person: { id: '7f3c1d2e-8a4b-4c5d-9e6f-0a1b2c3d4e5f', name: 'Kim Minji' } },
+    conversationKey: 'occ:o1',
+    occurrenceId: 'o1',
+    json: JSON.stringify({ reason: 'escalation', person: { id: '7f3c1d2e-8a4b-4c5d-9e6f-0a1b2c3d4e5f', name: 'Kim Minji' } }),
+  },
+  {
+    // One card per task in a channel: its post and its updates share the card's key, so an update never overtakes the post.
+    message: { kind: 'escalation.post', occurrenceId: 'o1', target, card: { activityId: 'log-review', scheduledAt: 1_772_000_000_000, teamId: 'soc-oversight' } },
+    conversationKey: 'esc:tenant-a|log-review|1772000000000|soc-oversight',
+    occurrenceId: 'o1',
+    json: JSON.stringify({ target, card: { activityId: 'log-review', scheduledAt: 1_772_000_000_000, teamId: 'soc-oversight' } }),
+  },
+  {
+    message: { kind: 'escalation.update', occurrenceId: 'o2', target, card: { activityId: 'log-review', scheduledAt: 1_772_000_000_000, teamId: 'soc-oversight' } },
+    conversationKey: 'esc:tenant-a|log-review|1772000000000|soc-oversight',
+    occurrenceId: 'o2',
+    json: JSON.stringify({ target, card: { activityId: 'log-review', scheduledAt: 1_772_000_000_000, teamId: 'soc-oversight' } }),
+  },
   {
     message: { kind: 'digest.post', target, periodStart: 1_772_000_000_000, rows },
     conversationKey: 'chan:tenant-a|19:soc@thread.tacv2',
@@ -84,7 +104,9 @@ describe('outbox messages', () => {
     ['reminder.post: no occurrence id', { kind: 'reminder.post', payload: JSON.stringify({ target }) }],
     ['reminder.post: target is missing', { kind: 'reminder.post', occurrenceId: 'o1', payload: '{}' }],
     ['escalation.post: target.channelId is not a string', { kind: 'escalation.post', occurrenceId: 'o1', payload: JSON.stringify({ target: { ...target, channelId: 7 } }) }],
-    ['reminder.nudge: reason undefined is not one of snooze-ended, overdue', { kind: 'reminder.nudge', occurrenceId: 'o1', payload: '{}' }],
+    ['reminder.nudge: reason undefined is not one of snooze-ended, overdue, repeat, escalation', { kind: 'reminder.nudge', occurrenceId: 'o1', payload: '{}' }],
+    ['reminder.nudge: person.id is not a string', { kind: 'reminder.nudge', occurrenceId: 'o1', payload: '{"reason":"escalation","person":{"name":"Kim"}}' }],
+    ['escalation.update: card is missing', { kind: 'escalation.update', occurrenceId: 'o1', payload: JSON.stringify({ target }) }],
     ['digest.post: periodStart is not a number', { kind: 'digest.post', payload: JSON.stringify({ target, periodStart: '2026-03-02', rows }) }],
     ['digest.post: rows is not a list', { kind: 'digest.post', payload: JSON.stringify({ target, periodStart: 1, rows: {} }) }],
     ['personal.post: person is missing', { kind: 'personal.post', occurrenceId: 'o1', payload: JSON.stringify({ reason: 'assigned', serviceUrl: 'https://x', botId: 'b' }) }],

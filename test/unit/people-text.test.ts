@@ -148,15 +148,8 @@ describe('lists and summaries', () => {
 
   it.each(LOCALES)('escalation (%s): the status sentence names who is on it, in a TextRun', (locale) => {
     const { o, now } = occurrenceIn('escalated');
-    const card = renderEscalationCard({
-      locale,
-      occurrenceId: o.id,
-      title: t(locale, 'escalation.title', { activity: views.title(o.activityId, locale) }),
-      teamName: views.teamName(o.teamId, locale),
-      dueText: views.time(o.dueAt, o.activityId, locale),
-      // An escalated task acknowledged by Mallory that also went overdue: the sentence of an overdue, acked task.
-      statusText: views.statusText({ ...o, escalatedAt: undefined }, now, locale),
-    });
+    // An escalated task acknowledged by Mallory: the escalation card's line for the team names her.
+    const card = renderEscalationCard(views.escalation({ activityId: o.activityId, scheduledAt: o.scheduledAt, teamId: 'soc-oversight', tasks: [{ ...o, postedActivityId: 'a1', postedConversationId: '19:c' }], neverToldTeamIds: [] }, now, locale, () => 'https://teams.microsoft.com/l/message/x'));
     expect(markupProblems(card)).toEqual([]);
   });
 

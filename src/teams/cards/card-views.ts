@@ -131,17 +131,31 @@ export interface NudgeCardView {
   readonly mention?: MentionView;
 }
 
+/** One team's task on an escalation card. */
+export interface EscalationTaskView {
+  readonly teamName: string;
+  /** e.g. "Minji Kim is on it since 14:02", "Done by …", "Never told: the team has no channel bound". May carry people's text. */
+  readonly stateText: string;
+  /** Deep link to the team's reminder card in Teams, when it was posted. */
+  readonly link?: string;
+}
+
+/**
+ * The escalation card of one task (a run of an activity) in an escalation team's channel: every team's state, and
+ * Acknowledge and Assign for the open ones (the team is chosen in `occurrenceId`, whose value each button sends).
+ */
 export interface EscalationCardView {
   readonly locale: Locale;
-  readonly occurrenceId: string;
   readonly title: string;
-  readonly teamName: string;
   readonly dueText: string;
-  /** May carry people's text. */
-  readonly statusText: string;
-  /** Deep link to the original card's message in Teams, when known. */
-  readonly link?: string;
-  /** Whom the escalation mentions: the person on the task, else the escalation team's tag. */
+  readonly tasks: readonly EscalationTaskView[];
+  /** Teams a step of the chain could not tell (no channel), in a sentence; undefined: none. */
+  readonly neverToldText?: string;
+  /** Set when every task is closed: the card says nothing is waiting, and has no buttons. */
+  readonly closedText?: string;
+  /** The open tasks to act on: team name → occurrence id; empty: no buttons. */
+  readonly taskChoices: readonly { readonly title: string; readonly value: string }[];
+  /** Whom the escalation mentions: the person on its first open task, else the escalation team's tag. */
   readonly mention?: MentionView;
 }
 

@@ -137,7 +137,7 @@ export function refreshTask(reminders: Pick<ReminderService, 'forAction'>, r: Ca
 }
 
 export interface CardActionDeps {
-  readonly views: Pick<CardViews, 'reminder' | 'title' | 'teamName'>;
+  readonly views: Pick<CardViews, 'reminder' | 'title' | 'teamName' | 'statusText'>;
   /** The domain's clock: a card shows status as of the same "now" the domain decided with. */
   readonly clock: Clock;
   readonly catalog: Pick<Catalog, 'timezone' | 'activities'>;
@@ -204,7 +204,12 @@ export async function answerCardAction(turn: RoutedTurn, verbs: CardVerbTable, d
     const o = await verbs[verb](request);
     // Pressed in a 1:1 chat (a personal card): the redrawn card mentions nobody there.
     const personal = activity.conversation.conversationType === 'personal';
-    return answerWithCard(renderReminderCard(deps.views.reminder(o, deps.clock.now(), locale, { personal })));
+    if (personal) return answerWithCard(renderReminderCard(deps.views.reminder(o, deps.clock.now(), locale, { personal })));
+    // From the task's escalation card (another channel): that card stays, and its update redraws it for everyone.
+    if (o.postedConversationId === undefined || !request.origin.isSameConversation(o.postedConversationId)) {
+      return answerWithMessage(t(locale, 'escalation.actionRecorded', { team: deps.views.teamName(o.teamId, locale), status: deps.views.statusText(o, deps.clock.now(), locale) }));
+    }
+    return answerWithCard(renderReminderCard(deps.views.reminder(o, deps.clock.now(), locale)));
   } catch (err) {
     if (err instanceof NotPermitted) deps.logger.warn({ aadObjectId: request.actor.aadObjectId, userId: request.actor.userId, tenantId: turn.tenantId, verb, need: err.need }, 'card action refused: not permitted');
     return answerCardActionFailure(err, { locale, timezone: deps.catalog.timezone, logger: deps.logger, activityId: activity.id, verb, views: deps.views });

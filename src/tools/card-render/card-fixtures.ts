@@ -272,17 +272,24 @@ export function buildCardCases(): CardCase[] {
     });
 
     const escalation: EscalationCardView = {
-      locale, occurrenceId: 'occ-escalated',
+      locale,
       title: t(locale, 'escalation.title', { activity: title('escalation-ticket-update', locale) }),
-      teamName: teamName('secops', locale),
       dueText: when('2026-11-24T17:00', locale),
-      statusText: t(locale, 'status.overdueAck', { time: when('2026-11-24T17:00', locale), name: '최유나' }),
+      tasks: [
+        { teamName: teamName('secops', locale), stateText: t(locale, 'escalation.stateAck', { name: '최유나', time: when('2026-11-24T15:10', locale) }) },
+        { teamName: teamName('monitoring', locale), stateText: t(locale, 'escalation.stateOpen') },
+      ],
+      taskChoices: [{ title: teamName('monitoring', locale), value: 'occ-escalated' }],
     };
     add('escalation', 'linked', locale, theme, renderEscalationCard, {
       ...escalation,
-      link: 'https://teams.microsoft.com/l/message/19%3Asecops-general%40thread.tacv2/1764061200000?tenantId=72f988bf-86f1-41af-91ab-2d7cd011db47&parentMessageId=1764061200000',
+      tasks: escalation.tasks.map((x, i) => (i === 0 ? { ...x, link: 'https://teams.microsoft.com/l/message/19%3Asecops-general%40thread.tacv2/1764061200000?tenantId=72f988bf-86f1-41af-91ab-2d7cd011db47&parentMessageId=1764061200000' } : x)),
     });
-    add('escalation', 'unlinked', locale, theme, renderEscalationCard, escalation);
+    add('escalation', 'unlinked', locale, theme, renderEscalationCard, {
+      ...escalation,
+      tasks: [escalation.tasks[0]!, { teamName: teamName('monitoring', locale), stateText: t(locale, 'escalation.stateNeverTold') }],
+      neverToldText: t(locale, 'escalation.neverTold', { teams: teamName('engineering', locale) }),
+    });
 
     const s = cardStrings(locale);
     const ack = (name: string) => `${s.status.acknowledged} · ${name}`;
