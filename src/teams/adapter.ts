@@ -12,6 +12,7 @@ import type { Logger } from '../logger';
 import type { ServiceUrlPolicy } from './service-url';
 import { refuseNonTeamsActivity } from './teams-gate';
 import { decodeJwtPart } from '../jwt-parts';
+import { PooledBotFrameworkAuthentication } from './connector-pool';
 
 export interface BotRequest {
   readonly body: unknown;
@@ -70,7 +71,8 @@ function forgetEmulatorIssuers(): void {
  * endpoints (config.botFrameworkAuth, always complete, so botbuilder never mixes its defaults with ours).
  */
 export function createAdapter(config: Config, logger: Logger, serviceUrls: ServiceUrlPolicy): BotAdapter {
-  const auth = new ConfigurationBotFrameworkAuthentication(
+  // One Connector client per service URL rather than one per turn (connector-pool.ts).
+  const auth = new PooledBotFrameworkAuthentication(
     {
       MicrosoftAppId: config.microsoftAppId ?? '',
       MicrosoftAppPassword: config.microsoftAppPassword ?? '',
