@@ -289,11 +289,18 @@ const REQUIRED_COLLECTION: Readonly<Record<string, string>> = {
  */
 function prune(value: unknown): unknown {
   if (Array.isArray(value)) {
-    return value.map(prune).filter((item) => item !== null && item !== undefined && !isHollowElement(item));
+    const items: unknown[] = [];
+    for (const item of value) {
+      if (item === null || item === undefined) continue;
+      const pruned = prune(item);
+      if (!isHollowElement(pruned)) items.push(pruned);
+    }
+    return items;
   }
   if (!isObject(value)) return value;
   const result: Record<string, unknown> = {};
-  for (const [key, child] of Object.entries(value)) {
+  for (const key in value) {
+    const child = value[key];
     if (child === null || child === undefined) continue;
     const pruned = prune(child);
     if (key === 'actions' && Array.isArray(pruned) && pruned.length === 0) continue;
