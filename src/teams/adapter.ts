@@ -5,7 +5,7 @@
  * instead of crashing anything.
  */
 import { ConfidentialClientApplication } from '@azure/msal-node';
-import { CloudAdapter, ConfigurationBotFrameworkAuthentication, type TurnContext, type Activity } from 'botbuilder';
+import { CloudAdapter, type ConfigurationBotFrameworkAuthentication, type TurnContext, type Activity } from 'botbuilder';
 import { EmulatorValidation, MsalServiceClientCredentialsFactory, type ServiceClientCredentialsFactory } from 'botframework-connector';
 import type { Config } from '../config';
 import type { Logger } from '../logger';

@@ -7,7 +7,7 @@ import type { TurnContext } from 'botbuilder';
 import type { ConnectorClient } from 'botframework-connector';
 import { parseConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
-import { BotAdapter, createAdapter, processBotRequest } from '../../src/teams/adapter';
+import { type BotAdapter, createAdapter, processBotRequest } from '../../src/teams/adapter';
 import { CONNECTOR_POOL_SIZE, LruPromiseCache, PooledBotFrameworkAuthentication } from '../../src/teams/connector-pool';
 import { ServiceUrlPolicy } from '../../src/teams/service-url';
 import { BOT_ID, CHANNELS, TEAM_ID, TENANT } from '../support/bot-harness';
