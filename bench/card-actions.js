@@ -11,8 +11,9 @@
  * updates each action enqueues to the fake Bot Connector (tenant limit raised, see FAST_DELIVERY).
  *
  * Figures per server and concurrency: requests/s, p50/p99 latency (from autocannon's per-response times, in
- * ms with sub-millisecond resolution), answers that were the updated card, and — for ours — the events
- * recorded by those requests, which must equal the successful answers.
+ * ms with sub-millisecond resolution), the server's CPU time per request (all its threads, its card updates
+ * sent included: the figure that holds when other work shares the machine), answers that were the updated
+ * card, and — for ours — the events recorded by those requests, which must equal the successful answers.
  *
  *   node bench/card-actions.js [--quick] [--runs N] [--no-pg] [--pg] [--profile DIR] [--compare-app DIR] [--out DIR] [--no-md]
  */
@@ -220,14 +221,19 @@ async function main(opts) {
       for (const [li, level] of levels.entries()) {
         for (const s of servers) {
           const userId = `29:bench-${s.key}-c${level.connections}-r${r}`;
+          const cpuBefore = c.cpuMsOf(s.proc.pid);
           const result = await load(s.proc, { ...level, next: s.next, connectorUrl: connector.url, userId });
           if (s.events) {
             result.events = await s.events.count(userId);
             result.eventsMatch = result.events === result.cards;
           }
           if (s.events) result.drainMs = await drained(s.proc);
+          // The server's CPU time per request, its card updates sent included: unlike req/s, it hardly depends on
+          // what else the machine is doing.
+          const cpuAfter = c.cpuMsOf(s.proc.pid);
+          if (cpuBefore !== null && cpuAfter !== null) result.cpuMsPerRequest = c.round((cpuAfter - cpuBefore) / result.requests, 2);
           s.results[li].push(result);
-          c.log(`cards ${s.key} c=${level.connections} run ${r + 1}/${opts.runs}: ${result.rps} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, cards ${result.cards}/${result.requests}${s.events ? `, events ${result.events}` : ''}`);
+          c.log(`cards ${s.key} c=${level.connections} run ${r + 1}/${opts.runs}: ${result.rps} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, CPU ${result.cpuMsPerRequest} ms/request, cards ${result.cards}/${result.requests}${s.events ? `, events ${result.events}` : ''}`);
         }
       }
     }
@@ -249,6 +255,7 @@ async function main(opts) {
           rps: m.rps,
           p50Ms: m.p50Ms,
           p99Ms: m.p99Ms,
+          cpuMsPerRequest: m.cpuMsPerRequest,
           cardsAll: runs.every((x) => x.cards === x.requests),
           errors: runs.reduce((n, x) => n + x.errors, 0),
           runs,
@@ -257,6 +264,8 @@ async function main(opts) {
         if (s !== baseline) {
           const b = c.medianOfRuns(baseline.results[li]);
           out.ratioToBaseline = c.round(m.rps / b.rps, 2);
+          // The same comparison by CPU time: the bare bot's CPU per request over ours.
+          if (m.cpuMsPerRequest > 0 && b.cpuMsPerRequest > 0) out.cpuRatioToBaseline = c.round(b.cpuMsPerRequest / m.cpuMsPerRequest, 2);
         }
         return out;
       }),
@@ -269,6 +278,7 @@ async function main(opts) {
           l.rps,
           l.p50Ms,
           l.p99Ms,
+          l.cpuMsPerRequest ?? '—',
           l.ratioToBaseline === undefined ? '—' : `${l.ratioToBaseline}${s.key === 'sqlite' ? ` ${c.verdict(l.ratioToBaseline >= 0.7)}` : ''}`,
           l.cardsAll ? 'all' : 'NOT all',
           l.eventsEqualAnswers === undefined ? '—' : l.eventsEqualAnswers ? 'yes' : '**no**',
@@ -283,7 +293,7 @@ async function main(opts) {
     });
     c.updateResultsMd('card-actions', opts, {
       title: 'Card actions',
-      columns: ['server', 'concurrency', 'req/s', 'p50 ms', 'p99 ms', 'ours ÷ baseline (≥ 0.7 on SQLite)', 'answered with the card', 'events = answers'],
+      columns: ['server', 'concurrency', 'req/s', 'p50 ms', 'p99 ms', 'CPU ms / request', 'ours ÷ baseline (≥ 0.7 on SQLite)', 'answered with the card', 'events = answers'],
       rows: table,
       notes: [
         'Each action of ours also enqueues a card update, sent by the worker while the load runs (Teams\' tenant limit raised here, throttling off in the connector: fan-out measures the limits); the next measurement starts when they are all sent.',

@@ -123,8 +123,11 @@ function forgetEmulatorIssuers(): void {
  * In local mode (no credentials; the endpoints config.ts has validated) it is built on first use.
  */
 export function createAdapter(config: Config, logger: Logger, serviceUrls: ServiceUrlPolicy): BotAdapter {
-  const authentication = () =>
-    new (botbuilder().ConfigurationBotFrameworkAuthentication)(
+  // One Connector client per service URL rather than one per turn (connector-pool.ts). Required here, on first use:
+  // its class extends botbuilder's, which an idle process in local mode never loads (bot-framework.ts).
+  const authentication = () => {
+    const { PooledBotFrameworkAuthentication } = require('./connector-pool') as typeof import('./connector-pool');
+    return new PooledBotFrameworkAuthentication(
       {
         MicrosoftAppId: config.microsoftAppId ?? '',
         MicrosoftAppPassword: config.microsoftAppPassword ?? '',
@@ -134,6 +137,7 @@ export function createAdapter(config: Config, logger: Logger, serviceUrls: Servi
       },
       privateCloudCredentials(config),
     );
+  };
   const onTurnError = async (context: TurnContext, error: Error) => {
     logger.error({ err: error, activityId: context.activity?.id, activityType: context.activity?.type, conversationId: context.activity?.conversation?.id }, 'turn failed');
     if (context.activity?.type === 'message') {

@@ -33,22 +33,39 @@ export interface DateContext {
 
 type Parts = Record<'year' | 'month' | 'day' | 'weekday' | 'dayPeriod' | 'hour' | 'minute' | 'timeZoneName', string>;
 
-function partsOf(at: number, timeZone: string, locale: Locale): Parts {
-  const parts = { year: '', month: '', day: '', weekday: '', dayPeriod: '', hour: '', minute: '', timeZoneName: '' };
-  for (const p of formatOf('parts', timeZone, locale).formatToParts(at)) if (p.type in parts) parts[p.type as keyof Parts] = p.value;
+// formatToParts costs several microseconds and a shown time needs it up to five times (the time, the year of now,
+// the zone of the reader): the answer to a card action and the card update each show the same few times. Kept by
+// instant, zone and language; emptied when full, so it stays small whatever times are asked for.
+const PARTS_CACHE_SIZE = 1024;
+const partsCache = new Map<string, Readonly<Parts>>();
+
+function partsOf(at: number, timeZone: string, locale: Locale): Readonly<Parts> {
+  const key = `${at}|${timeZone}|${locale}`;
+  let parts: Parts | Readonly<Parts> | undefined = partsCache.get(key);
+  if (parts) return parts;
+  const fresh: Parts = { year: '', month: '', day: '', weekday: '', dayPeriod: '', hour: '', minute: '', timeZoneName: '' };
+  for (const p of formatOf('parts', timeZone, locale).formatToParts(at)) if (p.type in fresh) fresh[p.type as keyof Parts] = p.value;
+  parts = Object.freeze(fresh);
+  if (partsCache.size >= PARTS_CACHE_SIZE) partsCache.clear();
+  partsCache.set(key, parts);
   return parts;
+}
+
+/** The year at `now`, read at the start of its minute (every zone's offset is whole minutes today), so that it is cached. */
+function yearOf(now: number, timeZone: string, locale: Locale): string {
+  return partsOf(now - (((now % 60_000) + 60_000) % 60_000), timeZone, locale).year;
 }
 
 // Korean writes dates as 12월 2일(수), with no space before the weekday, and times as 오전 4:51 (the issue 15 review by
 // Korean-speaking analysts); Intl's ko-KR gives "2026. 12. 2. (수)", which reads as a form field, so the parts are
 // put together here. English keeps the 24-hour clock SOCs use.
-function dayText(p: Parts, withYear: boolean, locale: Locale): string {
+function dayText(p: Readonly<Parts>, withYear: boolean, locale: Locale): string {
   if (locale === 'ko') return `${withYear ? `${p.year}년 ` : ''}${p.month}월 ${p.day}일(${p.weekday})`;
   return `${p.weekday} ${p.day} ${p.month}${withYear ? ` ${p.year}` : ''}`;
 }
 
 function showsYear(at: number, timeZone: string, locale: Locale, context: DateContext): boolean {
-  return context.now === undefined || partsOf(context.now, timeZone, locale).year !== partsOf(at, timeZone, locale).year;
+  return context.now === undefined || yearOf(context.now, timeZone, locale) !== partsOf(at, timeZone, locale).year;
 }
 
 // Two zone names can share an offset (Asia/Seoul and Asia/Tokyo): what matters to the reader is the clock.

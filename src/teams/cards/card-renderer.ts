@@ -1,6 +1,9 @@
 /**
  * Cards are pure functions of their view models: a template from `cards/`, the view and the locale's labels
- * bound as data, an Adaptive Card 1.5 object out. Templates and strings are read once and cached.
+ * bound as data, an Adaptive Card 1.5 object out. Templates and strings are read once and cached; each template
+ * is compiled once, at first use, into a function that binds it (card-template.ts), with the semantics of
+ * adaptivecards-templating, which stays the reference (`cardRenderers(expandWithEngine)`) and the fallback for a
+ * template the compiler does not support.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,6 +22,7 @@ import type {
   TeamsListCardView,
   WorkloadCardView,
 } from './card-views';
+import { compileTemplate, UnsupportedTemplate, type CompiledTemplate } from './card-template';
 
 /** An Adaptive Card as JSON, ready to be an attachment's `content`. */
 export type AdaptiveCardJson = Record<string, unknown>;
@@ -79,90 +83,112 @@ export function breakLongWords(text: string): string {
   return text.replace(/\S+/g, (word) => (word.length > LONG_WORD ? word.replace(/([/?&=#._-])(?=\S)/g, '$1\u200B') : word));
 }
 
-export function renderReminderCard(view: ReminderCardView): AdaptiveCardJson {
-  const choiceLabels: Readonly<Record<string, string | undefined>> = cardStrings(view.locale).snoozeChoices;
-  const snoozeChoices = SNOOZE_MINUTES.map((minutes) => {
-    const title = choiceLabels[String(minutes)];
-    if (!title) throw new CardTemplateError('reminder.json', `no label card.snoozeChoices.${minutes} (${view.locale})`);
-    return { title, value: String(minutes) };
-  });
-  const look = STATUS_LOOK[view.status];
-  return render('reminder.json', view, {
-    statusText: breakLongWords(view.statusText),
-    // A report link is one long word too; the link it opens (`url`) is left exactly as recorded.
-    evidenceShown: view.evidenceShown.map((e) => ({ ...e, text: breakLongWords(e.text) })),
-    statusColor: look.color,
-    statusStyle: look.style,
-    snoozeChoices,
-    snoozeDefault: snoozeChoices[0]?.value,
-    // Teams ignores the whole refresh block beyond its limit; the first users (the caller's order) keep it.
-    refreshUserIds: view.refreshUserIds.slice(0, MAX_REFRESH_USERS),
-  });
+/**
+ * How a template is bound to its data: `$root` in, the expanded JSON and the fields it read that the data lacks
+ * out. Throws on an expression that fails.
+ */
+export type TemplateExpander = (name: TemplateName, root: unknown) => { readonly expanded: unknown; readonly unbound: readonly string[] };
+
+/** Every card's renderer, binding templates with `expand`. */
+export function cardRenderers(expand: TemplateExpander) {
+  const render = (name: TemplateName, view: { readonly locale: Locale }, extra: Record<string, unknown> = {}) => renderCard(expand, name, view, extra);
+  return {
+    reminder(view: ReminderCardView): AdaptiveCardJson {
+      const choiceLabels: Readonly<Record<string, string | undefined>> = cardStrings(view.locale).snoozeChoices;
+      const snoozeChoices = SNOOZE_MINUTES.map((minutes) => {
+        const title = choiceLabels[String(minutes)];
+        if (!title) throw new CardTemplateError('reminder.json', `no label card.snoozeChoices.${minutes} (${view.locale})`);
+        return { title, value: String(minutes) };
+      });
+      const look = STATUS_LOOK[view.status];
+      return render('reminder.json', view, {
+        statusText: breakLongWords(view.statusText),
+        // A report link is one long word too; the link it opens (`url`) is left exactly as recorded.
+        evidenceShown: view.evidenceShown.map((e) => ({ ...e, text: breakLongWords(e.text) })),
+        statusColor: look.color,
+        statusStyle: look.style,
+        snoozeChoices,
+        snoozeDefault: snoozeChoices[0]?.value,
+        // Teams ignores the whole refresh block beyond its limit; the first users (the caller's order) keep it.
+        refreshUserIds: view.refreshUserIds.slice(0, MAX_REFRESH_USERS),
+      });
+    },
+    nudge: (view: NudgeCardView): AdaptiveCardJson => render('nudge.json', view),
+    escalation: (view: EscalationCardView): AdaptiveCardJson => render('escalation.json', view),
+    workload: (view: WorkloadCardView): AdaptiveCardJson => render('workload.json', view),
+    taskList: (view: TaskListCardView): AdaptiveCardJson => render('task-list.json', view),
+    teamsList: (view: TeamsListCardView): AdaptiveCardJson => render('teams-list.json', view),
+    digest: (view: DigestCardView): AdaptiveCardJson => render('digest.json', view),
+    /**
+     * A titled text: help, welcome, chat replies, confirmations, errors. `text` goes into TextRuns, one per paragraph
+     * (a TextRun has no Markdown, so what people typed shows as typed); only the bot's own `markdown` is a TextBlock.
+     */
+    message(view: MessageCardView): AdaptiveCardJson {
+      const paragraphs = (view.text ?? '')
+        .split(/\n[ \t]*\n/)
+        .map((text) => text.trim())
+        .filter((text) => text !== '')
+        .map((text) => ({ text: breakLongWords(text) }));
+      return render('message.json', { locale: view.locale }, { title: view.title ?? '', markdown: view.markdown ?? '', paragraphs });
+    },
+  };
 }
 
-export function renderNudgeCard(view: NudgeCardView): AdaptiveCardJson {
-  return render('nudge.json', view);
+function templateJson(name: TemplateName): unknown {
+  return JSON.parse(readFileSync(join(packageRoot(), 'cards', name), 'utf8'));
 }
 
-export function renderEscalationCard(view: EscalationCardView): AdaptiveCardJson {
-  return render('escalation.json', view);
-}
-
-export function renderWorkloadCard(view: WorkloadCardView): AdaptiveCardJson {
-  return render('workload.json', view);
-}
-
-export function renderTaskListCard(view: TaskListCardView): AdaptiveCardJson {
-  return render('task-list.json', view);
-}
-
-export function renderTeamsListCard(view: TeamsListCardView): AdaptiveCardJson {
-  return render('teams-list.json', view);
-}
-
-export function renderDigestCard(view: DigestCardView): AdaptiveCardJson {
-  return render('digest.json', view);
-}
+const compiled = new Map<TemplateName, CompiledTemplate | 'engine'>();
 
 /**
- * A titled text: help, welcome, chat replies, confirmations, errors. `text` goes into TextRuns, one per paragraph
- * (a TextRun has no Markdown, so what people typed shows as typed); only the bot's own `markdown` is a TextBlock.
+ * The service's expander: each template compiled at first use. One the compiler does not support is expanded by
+ * the engine (test/unit/card-template.test.ts fails for it, so that the compiler learns the construct).
  */
-export function renderMessageCard(view: MessageCardView): AdaptiveCardJson {
-  const paragraphs = (view.text ?? '')
-    .split(/\n[ \t]*\n/)
-    .map((text) => text.trim())
-    .filter((text) => text !== '')
-    .map((text) => ({ text: breakLongWords(text) }));
-  return render('message.json', { locale: view.locale }, { title: view.title ?? '', markdown: view.markdown ?? '', paragraphs });
-}
+export const expandCompiled: TemplateExpander = (name, root) => {
+  const template = compiledTemplateOf(name);
+  if (template === 'engine') return expandWithEngine(name, root);
+  const unbound: string[] = [];
+  return { expanded: template(root, { unbound, unboundMarker: UNBOUND }), unbound };
+};
 
-const templates = new Map<TemplateName, Templating.Template>();
-
-let templating: typeof Templating | undefined;
-
-/** adaptivecards-templating (its expression engine: 7 MB of heap), required at the first render, not at start. */
-function templatingLibrary(): typeof Templating {
-  templating ??= require('adaptivecards-templating') as typeof Templating;
-  return templating;
-}
-
-function templateOf(name: TemplateName): Templating.Template {
-  let template = templates.get(name);
+function compiledTemplateOf(name: TemplateName): CompiledTemplate | 'engine' {
+  let template = compiled.get(name);
   if (!template) {
-    const json: unknown = JSON.parse(readFileSync(join(packageRoot(), 'cards', name), 'utf8'));
-    template = new (templatingLibrary().Template)(json);
-    templates.set(name, template);
+    try {
+      template = compileTemplate(templateJson(name));
+    } catch (err) {
+      if (!(err instanceof UnsupportedTemplate)) throw err;
+      template = 'engine';
+    }
+    compiled.set(name, template);
   }
   return template;
 }
 
-function render(name: TemplateName, view: { readonly locale: Locale }, extra: Record<string, unknown> = {}): AdaptiveCardJson {
-  const root = encodeData({ ...view, ...extra, s: cardStrings(view.locale) });
+/** True when `name` is bound by its compiled form, not by the engine. */
+export function isCompiledTemplate(name: TemplateName): boolean {
+  return compiledTemplateOf(name) !== 'engine';
+}
+
+let templating: typeof Templating | undefined;
+const engineTemplates = new Map<TemplateName, Templating.Template>();
+
+/**
+ * adaptivecards-templating itself, loaded on first use (the service does not need it while every template
+ * compiles). People's text is carried through it escaped (see `encodeData`), and a `${` left in its output
+ * (an expression it could not evaluate) is refused.
+ */
+export const expandWithEngine: TemplateExpander = (name, root) => {
+  templating ??= require('adaptivecards-templating') as typeof Templating;
+  const { GlobalSettings, Template } = templating;
+  let template = engineTemplates.get(name);
+  if (!template) {
+    template = new Template(templateJson(name));
+    engineTemplates.set(name, template);
+  }
   const unbound: string[] = [];
   // Without this hook the templating library leaves an unbound `${path}` in the card, which Teams would show.
   // The hook is global, so it is set only for this synchronous expansion.
-  const { GlobalSettings } = templatingLibrary();
   const previous = GlobalSettings.getUndefinedFieldValueSubstitutionString;
   GlobalSettings.getUndefinedFieldValueSubstitutionString = (path: string) => {
     unbound.push(path);
@@ -170,24 +196,46 @@ function render(name: TemplateName, view: { readonly locale: Locale }, extra: Re
   };
   let expanded: unknown;
   try {
-    expanded = templateOf(name).expand({ $root: root });
-  } catch (error) {
-    throw new CardTemplateError(name, `expansion failed: ${(error as Error).message}`);
+    expanded = template.expand({ $root: encodeData(root) });
   } finally {
     GlobalSettings.getUndefinedFieldValueSubstitutionString = previous;
   }
-  if (unbound.length > 0) throw new CardTemplateError(name, `unbound field(s) ${[...new Set(unbound)].join(', ')}`);
+  if (unbound.length > 0) return { expanded, unbound };
   const residue = findResidue(expanded, '$');
-  if (residue) throw new CardTemplateError(name, `unexpanded expression at ${residue}`);
-  const card = decodeData(prune(expanded));
+  if (residue) throw new Error(`unexpanded expression at ${residue}`);
+  return { expanded: decodeData(expanded), unbound };
+};
+
+const service = cardRenderers(expandCompiled);
+export const renderReminderCard = service.reminder;
+export const renderNudgeCard = service.nudge;
+export const renderEscalationCard = service.escalation;
+export const renderWorkloadCard = service.workload;
+export const renderTaskListCard = service.taskList;
+export const renderTeamsListCard = service.teamsList;
+export const renderDigestCard = service.digest;
+export const renderMessageCard = service.message;
+
+function renderCard(expand: TemplateExpander, name: TemplateName, view: { readonly locale: Locale }, extra: Record<string, unknown>): AdaptiveCardJson {
+  const root = { ...view, ...extra, s: cardStrings(view.locale) };
+  let result: ReturnType<TemplateExpander>;
+  try {
+    result = expand(name, root);
+  } catch (error) {
+    throw new CardTemplateError(name, `expansion failed: ${(error as Error).message}`);
+  }
+  const { expanded, unbound } = result;
+  if (unbound.length > 0) throw new CardTemplateError(name, `unbound field(s) ${[...new Set(unbound)].join(', ')}`);
+  const card = prune(expanded);
   if (!isObject(card) || card['type'] !== 'AdaptiveCard') throw new CardTemplateError(name, 'did not expand to an AdaptiveCard');
   return card;
 }
 
 // User text may contain `${…}` itself. It is bound as data, so the engine never evaluates it, but it would be
-// indistinguishable from a template expression left unexpanded. Data strings are therefore carried through the
-// expansion with `${` (and the escape character itself) replaced by private-use characters, so that any `${`
-// in the expanded card is the template's, and restored afterwards.
+// indistinguishable from a template expression the engine left unexpanded. Data strings are therefore carried
+// through the engine's expansion with `${` (and the escape character itself) replaced by private-use characters,
+// so that any `${` in the expanded card is the template's, and restored afterwards. The compiled templates need
+// none of this: every `${` of a template is compiled, and one that cannot be evaluated throws.
 const ESCAPE = '\uE000';
 const ESCAPED_ESCAPE = '\uE000\uE001';
 const ESCAPED_OPEN = '\uE000\uE002';
@@ -241,11 +289,18 @@ const REQUIRED_COLLECTION: Readonly<Record<string, string>> = {
  */
 function prune(value: unknown): unknown {
   if (Array.isArray(value)) {
-    return value.map(prune).filter((item) => item !== null && item !== undefined && !isHollowElement(item));
+    const items: unknown[] = [];
+    for (const item of value) {
+      if (item === null || item === undefined) continue;
+      const pruned = prune(item);
+      if (!isHollowElement(pruned)) items.push(pruned);
+    }
+    return items;
   }
   if (!isObject(value)) return value;
   const result: Record<string, unknown> = {};
-  for (const [key, child] of Object.entries(value)) {
+  for (const key in value) {
+    const child = value[key];
     if (child === null || child === undefined) continue;
     const pruned = prune(child);
     // `msteams.entities` too: a card without a mention carries none rather than an empty list.

@@ -348,7 +348,7 @@ export function buildCardCases(): CardCase[] {
       warning: t(locale, 'workload.unposted', { count: 3, team: teamName('secops', locale) }),
       missedRuns: [
         { title: title('escalation-ticket-update', locale), text: t(locale, 'workload.missedRun', { count: 5, first: when('2026-11-17T09:00', locale), last: when('2026-11-21T09:00', locale) }) },
-        { title: title('secure-score-report', locale), text: t(locale, 'workload.missedRun', { count: 1, first: when('2026-11-17T10:00', locale) }) },
+        { title: title('secure-score-report', locale), text: t(locale, 'workload.missedRun', { count: 1, first: when('2026-11-17T10:00', locale), last: when('2026-11-17T10:00', locale) }) },
       ],
     });
     add('workload', 'empty', locale, theme, renderWorkloadCard, {
