@@ -6,8 +6,9 @@
  *
  * A send counts from the moment it is reserved, just before it is sent, with a margin for jitter
  * (`JITTER_MARGIN_MS`). Counting from Teams' answer instead is safe without a margin, but then every window of a
- * burst costs one round trip more than Teams' limit: 3-18 % of a fan-out in the benchmark, where a burst of 50
- * requests takes a while to leave the process. A 429 holds the thread and the tenant for its Retry-After.
+ * burst costs one round trip more than Teams' limit. The bet that the delay to Teams repeats from one window to
+ * the next is not made where it is known to fail: the sends that open a burst, and slow ones, count from their
+ * answers. A 429 holds the thread and the tenant for its Retry-After.
  *
  * Several replicas split the budget: each one paces itself to 1/replicas of every limit (DELIVERY_REPLICAS).
  * That needs no coordination and cannot exceed the limit together; the price is that one busy replica cannot
@@ -52,6 +53,12 @@ interface Slot {
   t: number;
   /** Teams answered (or the request ended without an answer). */
   answered: boolean;
+  /**
+   * The window had a send answered within its last two lengths when this one was reserved: the connections to
+   * Teams are warm, and the delay to Teams is what the previous window's was. The sends that open a burst after a
+   * quiet spell count from their answers.
+   */
+  warm: boolean;
 }
 
 export interface Reservation {
@@ -93,12 +100,14 @@ export const THROTTLED_HOLD_MS = 1_000;
 
 /**
  * One limit as an exact sliding window of send times. A slot counts from its send time, or from its answer when
- * that was slow (`SLOW_ANSWER_MS`); a slot still in flight never leaves the window (under load, requests were seen
- * to reach the connector over a second after they were reserved).
+ * it filled an idle window (the first requests of a burst open connections and take longer to arrive than the
+ * next window's) or was answered slowly (`SLOW_ANSWER_MS`); a slot still in flight never leaves the window (under
+ * load, requests were seen to reach the connector seconds after they were reserved).
  */
 class Window {
   /** Sorted by `t`. */
   private slots: Slot[] = [];
+  private lastAnswerAt = Number.NEGATIVE_INFINITY;
   constructor(private readonly limit: RateLimit) {}
 
   /** ms until one more send fits (0: it fits now); a lower bound while slow sends are still in flight. */
@@ -109,23 +118,24 @@ class Window {
     const index = this.slots.length - this.limit.count;
     let i = -1;
     for (const s of this.slots) {
-      // In flight and already slow: it will count from its answer, which is not before now (the end of the list).
-      if (!s.answered && now - s.t > SLOW_ANSWER_MS) continue;
+      // In flight, and will count from its answer, which is not before now (the end of the list).
+      if (!s.answered && (!s.warm || now - s.t > SLOW_ANSWER_MS)) continue;
       if (++i === index) return s.t + this.limit.windowMs - now + 1;
     }
     return this.limit.windowMs + 1;
   }
 
   record(now: number): Slot {
-    const slot = { t: now, answered: false };
+    const slot = { t: now, answered: false, warm: now - this.lastAnswerAt <= 2 * this.limit.windowMs };
     this.slots.push(slot);
     return slot;
   }
 
-  /** The request ended; if that took longer than `SLOW_ANSWER_MS`, the slot counts from now (the latest Teams saw it). */
+  /** The request ended; a cold or slow send (see `Slot.warm`, `SLOW_ANSWER_MS`) counts from now, the latest Teams saw it. */
   answer(slot: Slot, now: number): void {
     slot.answered = true;
-    if (now - slot.t <= SLOW_ANSWER_MS) return;
+    this.lastAnswerAt = Math.max(this.lastAnswerAt, now);
+    if (slot.warm && now - slot.t <= SLOW_ANSWER_MS) return;
     this.remove(slot);
     slot.t = now;
     this.slots.push(slot);
