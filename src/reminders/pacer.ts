@@ -80,8 +80,10 @@ export interface Reservation {
  * when they arrive, a little later: that delay (getting the request out of the process, then the network) cancels
  * out between one window and the next as long as it is about the same in both, so the margin only has to cover
  * how much it varies. Every millisecond of it costs one per window of a burst (a 500-channel fan-out crosses 9).
- * 25 ms: in the fan-out benchmark (worker and fake connector in one process) the delay of the answered-fast sends
- * varied by less than that from one window to the next; over the internet to Teams, a few ms of jitter is usual.
+ * 25 ms: in the fan-out benchmark (worker and fake connector in one process, on a loaded 2-core machine) warm
+ * sends took 5-40 ms to reach the connector; over the internet, a few ms of jitter is usual. Where the delay is
+ * known not to repeat (a burst's opening sends, slow answers) the send is not counted from its send time at all.
+ * If the margin is too small, Teams (and the fake connector, which keeps Teams' limits exactly) answers 429.
  */
 export const JITTER_MARGIN_MS = 25;
 
