@@ -89,13 +89,14 @@ export const JITTER_MARGIN_MS = 25;
 
 /**
  * A send answered later than this after it was sent counts from its answer instead, the safe side (Teams has
- * counted it by then). Counting from the send bets that the delay to Teams repeats from one window to the next,
- * and a slow answer says it may not: the first requests of a burst open new connections (TLS, to Teams), or the
- * process is too busy to get them out. In the fan-out benchmark the first window's requests took 40-540 ms to
- * arrive and the next windows' 5-12 ms; counting those first ones from their send drew 429s. A send still in flight
- * after this long counts as if sent now.
+ * counted it by then). Counting from the send bets that the delay to Teams repeats from one window to the next
+ * within the margin; a send whose whole round trip took at most twice the margin got there within about the
+ * margin, if the two ways take about as long. A slower one says the delay may not repeat: the process was too
+ * busy to get it out, or it opened a connection. 100 ms drew 4 429s in a 5 × 200 fan-out on a loaded machine (sends
+ * that took 40-100 ms to arrive, then 7 ms in the next window); 50 ms none. A send still in flight after this long
+ * counts as if sent now.
  */
-export const SLOW_ANSWER_MS = 100;
+export const SLOW_ANSWER_MS = 2 * JITTER_MARGIN_MS;
 
 /** How long a 429 without Retry-After holds its thread and tenant: Teams' shortest window. */
 export const THROTTLED_HOLD_MS = 1_000;

@@ -37,13 +37,13 @@ describe('the pacer', () => {
     expect(pacer.reserve(TENANT, 'channel-50').wait).toBe(80 + 1);
     clock.set(start + 80 + window);
     const second = burst(pacer, 50, TENANT, 'second');
-    clock.advance(80);
+    clock.advance(40);
     for (const r of second) r.answered();
     // Warm: Teams' second after those sends is over 1000 ms after them; the margin holds the next one 25 ms more.
     clock.set(start + 80 + window + 1000);
     expect(pacer.reserve(TENANT, 'third-0').wait).toBe(JITTER_MARGIN_MS + 1);
     clock.set(start + 80 + 2 * window);
-    // Counted from the answers (80 ms later), these would still have to wait 80 ms.
+    // Counted from the answers (40 ms later), these would still have to wait 40 ms.
     expect(burst(pacer, 50, TENANT, 'third')).toHaveLength(50);
     expect(pacer.reserve(TENANT, 'one-too-many').wait).toBeGreaterThan(0);
   });
@@ -66,7 +66,7 @@ describe('the pacer', () => {
     clock.advance(1000 + JITTER_MARGIN_MS);
     const sent = clock.now();
     const second = burst(pacer, 50);
-    // 300 ms: a slow answer for a request to Teams (SLOW_ANSWER_MS is 100).
+    // 300 ms: a slow answer for a request to Teams (SLOW_ANSWER_MS is 50).
     clock.advance(300);
     for (const r of second) r.answered();
     const answeredAt = clock.now();
