@@ -6,9 +6,9 @@
  *
  * A send counts from the moment it is reserved, just before it is sent, with a margin for jitter
  * (`JITTER_MARGIN_MS`). Counting from Teams' answer instead is safe without a margin, but then every window of a
- * burst costs one round trip more than Teams' limit. The bet that the delay to Teams repeats from one window to
- * the next is not made where it is known to fail: the sends that open a burst, and slow ones, count from their
- * answers. A 429 holds the thread and the tenant for its Retry-After.
+ * burst costs one round trip more than Teams' limit. A send answered within the margin cannot have reached Teams
+ * later than the margin; slower ones count from their answers. A 429 holds the thread and the tenant for its
+ * Retry-After.
  *
  * Several replicas split the budget: each one paces itself to 1/replicas of every limit (DELIVERY_REPLICAS).
  * That needs no coordination and cannot exceed the limit together; the price is that one busy replica cannot
@@ -53,12 +53,6 @@ interface Slot {
   t: number;
   /** Teams answered (or the request ended without an answer). */
   answered: boolean;
-  /**
-   * The window had a send answered within its last two lengths when this one was reserved: the connections to
-   * Teams are warm, and the delay to Teams is what the previous window's was. The sends that open a burst after a
-   * quiet spell count from their answers.
-   */
-  warm: boolean;
 }
 
 export interface Reservation {
@@ -77,40 +71,35 @@ export interface Reservation {
 
 /**
  * Added to every window. Sends are counted from the moment they are handed to the poster, while Teams counts them
- * when they arrive, a little later: that delay (getting the request out of the process, then the network) cancels
- * out between one window and the next as long as it is about the same in both, so the margin only has to cover
- * how much it varies. Every millisecond of it costs one per window of a burst (a 500-channel fan-out crosses 9).
- * 25 ms: in the fan-out benchmark (worker and fake connector in one process, on a loaded 2-core machine) warm
- * sends took 5-40 ms to reach the connector; over the internet, a few ms of jitter is usual. Where the delay is
- * known not to repeat (a burst's opening sends, slow answers) the send is not counted from its send time at all.
- * If the margin is too small, Teams (and the fake connector, which keeps Teams' limits exactly) answers 429.
+ * when they arrive, a little later; a send answered within this margin arrived within it (`SLOW_ANSWER_MS`), so
+ * with the margin added its count cannot end before Teams' does. Every millisecond of it costs one per window of
+ * a burst (a 500-channel fan-out crosses 9). 25 ms: warm sends took 5-12 ms to reach the connector in the fan-out
+ * benchmark (worker and fake connector in one process), and a round trip to Teams within 25 ms is a near one.
+ * If it were too small, Teams (and the fake connector, which keeps Teams' limits exactly) would answer 429.
  */
 export const JITTER_MARGIN_MS = 25;
 
 /**
  * A send answered later than this after it was sent counts from its answer instead, the safe side (Teams has
- * counted it by then). Counting from the send bets that the delay to Teams repeats from one window to the next
- * within the margin; a send whose whole round trip took at most twice the margin got there within about the
- * margin, if the two ways take about as long. A slower one says the delay may not repeat: the process was too
- * busy to get it out, or it opened a connection. 100 ms drew 4 429s in a 5 × 200 fan-out on a loaded machine (sends
- * that took 40-100 ms to arrive, then 7 ms in the next window); 50 ms none. A send still in flight after this long
- * counts as if sent now.
+ * counted it by then). One answered within the margin reached Teams within the margin, so counting it from its
+ * send with the margin is safe whatever the next send's delay; a slower one may have reached Teams late in its
+ * round trip (the first requests of a burst open connections: 40-540 ms to arrive in the benchmark, against
+ * 5-12 ms in the next window). Trusting round trips up to 100 ms drew 4 429s in a 5 × 200 fan-out on a loaded
+ * machine, up to 50 ms 5 in another; none at the margin. A send still in flight after this long counts as if sent now.
  */
-export const SLOW_ANSWER_MS = 2 * JITTER_MARGIN_MS;
+export const SLOW_ANSWER_MS = JITTER_MARGIN_MS;
 
 /** How long a 429 without Retry-After holds its thread and tenant: Teams' shortest window. */
 export const THROTTLED_HOLD_MS = 1_000;
 
 /**
  * One limit as an exact sliding window of send times. A slot counts from its send time, or from its answer when
- * it filled an idle window (the first requests of a burst open connections and take longer to arrive than the
- * next window's) or was answered slowly (`SLOW_ANSWER_MS`); a slot still in flight never leaves the window (under
- * load, requests were seen to reach the connector seconds after they were reserved).
+ * that took longer than `SLOW_ANSWER_MS`; a slot still in flight never leaves the window (under load, requests
+ * were seen to reach the connector seconds after they were reserved).
  */
 class Window {
   /** Sorted by `t`. */
   private slots: Slot[] = [];
-  private lastAnswerAt = Number.NEGATIVE_INFINITY;
   constructor(private readonly limit: RateLimit) {}
 
   /** ms until one more send fits (0: it fits now); a lower bound while slow sends are still in flight. */
@@ -121,24 +110,23 @@ class Window {
     const index = this.slots.length - this.limit.count;
     let i = -1;
     for (const s of this.slots) {
-      // In flight, and will count from its answer, which is not before now (the end of the list).
-      if (!s.answered && (!s.warm || now - s.t > SLOW_ANSWER_MS)) continue;
+      // In flight and already slow: it will count from its answer, which is not before now (the end of the list).
+      if (!s.answered && now - s.t > SLOW_ANSWER_MS) continue;
       if (++i === index) return s.t + this.limit.windowMs - now + 1;
     }
     return this.limit.windowMs + 1;
   }
 
   record(now: number): Slot {
-    const slot = { t: now, answered: false, warm: now - this.lastAnswerAt <= 2 * this.limit.windowMs };
+    const slot = { t: now, answered: false };
     this.slots.push(slot);
     return slot;
   }
 
-  /** The request ended; a cold or slow send (see `Slot.warm`, `SLOW_ANSWER_MS`) counts from now, the latest Teams saw it. */
+  /** The request ended; a slow one (see `SLOW_ANSWER_MS`) counts from now, the latest Teams can have seen it. */
   answer(slot: Slot, now: number): void {
     slot.answered = true;
-    this.lastAnswerAt = Math.max(this.lastAnswerAt, now);
-    if (slot.warm && now - slot.t <= SLOW_ANSWER_MS) return;
+    if (now - slot.t <= SLOW_ANSWER_MS) return;
     this.remove(slot);
     slot.t = now;
     this.slots.push(slot);

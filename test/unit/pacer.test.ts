@@ -26,24 +26,24 @@ describe('the pacer', () => {
     pacer = new Pacer(TEAMS_LIMITS, 1, clock.now);
   });
 
-  it('counts the sends that open a burst from their answers, and the next windows\' from the moment they were sent, plus the margin', () => {
+  it('counts a send answered within the margin from the moment it was sent, plus the margin, and a slower one from its answer', () => {
     const start = clock.now();
     const window = 1000 + JITTER_MARGIN_MS;
     const first = burst(pacer, 50);
     clock.advance(80);
     for (const r of first) r.answered();
-    // Cold: the first requests of a burst open connections and may reach Teams late, so they count from the answer.
+    // 80 ms: the first requests of a burst open connections and may reach Teams late, so they count from the answer.
     clock.set(start + window);
     expect(pacer.reserve(TENANT, 'channel-50').wait).toBe(80 + 1);
     clock.set(start + 80 + window);
     const second = burst(pacer, 50, TENANT, 'second');
-    clock.advance(40);
+    clock.advance(20);
     for (const r of second) r.answered();
-    // Warm: Teams' second after those sends is over 1000 ms after them; the margin holds the next one 25 ms more.
+    // Answered within the margin: Teams' second after those sends is over 1000 ms after them, the margin 25 ms later.
     clock.set(start + 80 + window + 1000);
     expect(pacer.reserve(TENANT, 'third-0').wait).toBe(JITTER_MARGIN_MS + 1);
     clock.set(start + 80 + 2 * window);
-    // Counted from the answers (40 ms later), these would still have to wait 40 ms.
+    // Counted from the answers (20 ms later), these would still have to wait 20 ms.
     expect(burst(pacer, 50, TENANT, 'third')).toHaveLength(50);
     expect(pacer.reserve(TENANT, 'one-too-many').wait).toBeGreaterThan(0);
   });
@@ -61,12 +61,12 @@ describe('the pacer', () => {
     expect(pacer.reserve(TENANT, 'quiet-channel').wait).toBe(0);
   });
 
-  it('counts a slow answer from the answer, even in a warm window: its delay may not repeat in the next window', () => {
+  it('counts a slow answer from the answer, after a quick one too: its delay may not repeat in the next window', () => {
     pacer.reserve(TENANT, 'warm-up').answered();
     clock.advance(1000 + JITTER_MARGIN_MS);
     const sent = clock.now();
     const second = burst(pacer, 50);
-    // 300 ms: a slow answer for a request to Teams (SLOW_ANSWER_MS is 50).
+    // 300 ms: a slow answer (SLOW_ANSWER_MS is 25).
     clock.advance(300);
     for (const r of second) r.answered();
     const answeredAt = clock.now();
