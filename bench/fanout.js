@@ -103,6 +103,9 @@ async function fanOut({ tenants, channels, timeoutMs }) {
     const idealSpanMs = Math.floor((channels - 1) / TENANT_LIMIT) * TENANT_WINDOW_MS;
     const naiveMs = (channels / TENANT_LIMIT) * TENANT_WINDOW_MS;
     const wallMs = doneAt - t0;
+    // When each tenant's first post was accepted, after the fire time: how fairly the worker shared its claims.
+    const firstByTenant = new Map();
+    for (const r of accepted) firstByTenant.set(r.tenantId, Math.min(firstByTenant.get(r.tenantId) ?? Infinity, r.time - wall0));
     // Posts per second after the first, per tenant: how evenly the budget was used.
     const perSecond = [];
     for (const r of accepted) {
@@ -126,6 +129,7 @@ async function fanOut({ tenants, channels, timeoutMs }) {
       duplicated,
       deadLettered: dead,
       postsPerSecond: Array.from(perSecond, (x) => x ?? 0).join(' '),
+      firstPostByTenantMs: tenantIds.map((id) => c.round(firstByTenant.get(id), 0)).join(' '),
     };
   } finally {
     await app.worker.stop();
@@ -151,7 +155,7 @@ async function main(opts) {
     for (let r = 0; r < opts.runs; r++) {
       const run = await fanOut({ ...s, timeoutMs: 120_000 });
       runs.push(run);
-      c.log(`fanout ${s.name} run ${r + 1}/${opts.runs}: wall ${run.wallMs} ms (minimum ${run.naiveMinMs}), efficiency ${run.wallEfficiencyPct}%; span ${run.spanMs} ms (ideal ${run.idealSpanMs}), ${run.efficiencyPct}%; 429s ${run.throttled429}, lost ${run.lost}, duplicated ${run.duplicated}`);
+      c.log(`fanout ${s.name} run ${r + 1}/${opts.runs}: wall ${run.wallMs} ms (minimum ${run.naiveMinMs}), efficiency ${run.wallEfficiencyPct}%; span ${run.spanMs} ms (ideal ${run.idealSpanMs}), ${run.efficiencyPct}%; 429s ${run.throttled429}, lost ${run.lost}, duplicated ${run.duplicated}${s.tenants > 1 ? `; first post by tenant ${run.firstPostByTenantMs} ms` : ''}`);
     }
     const m = c.medianOfRuns(runs);
     results.push({

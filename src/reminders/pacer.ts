@@ -4,6 +4,12 @@
  * 1800/1 h) and per app per tenant (50/1 s). Token buckets would let a full bucket plus its refill through in one
  * window (up to 2N), so each limit is kept as an exact sliding window of send times instead.
  *
+ * A send counts from the moment it is reserved, just before it is sent, with a margin for jitter
+ * (`JITTER_MARGIN_MS`). Counting from Teams' answer instead is safe without a margin, but then every window of a
+ * burst costs one round trip more than Teams' limit. A send answered within the margin cannot have reached Teams
+ * later than the margin; slower ones count from their answers. A 429 holds the thread and the tenant for its
+ * Retry-After.
+ *
  * Several replicas split the budget: each one paces itself to 1/replicas of every limit (DELIVERY_REPLICAS).
  * That needs no coordination and cannot exceed the limit together; the price is that one busy replica cannot
  * borrow an idle one's share.
@@ -43,58 +49,112 @@ export function parseLimits(text: string, parseDuration: (s: string) => number |
 }
 
 interface Slot {
+  /** When the send counts from: the moment it was handed over for sending (a late answer moves it, see `answer`). */
   t: number;
+  /** Teams answered (or the request ended without an answer). */
+  answered: boolean;
 }
 
 export interface Reservation {
-  /** 0: reserved; otherwise ms to wait before asking again. */
+  /** 0: reserved; otherwise ms to wait before asking again (nothing was reserved). */
   readonly wait: number;
-  /** Marks the reserved request as answered (no-op when nothing was reserved). */
-  complete(): void;
+  /** The request has ended, whatever Teams answered (but 429): the send stays counted from when it was sent. */
+  answered(): void;
+  /** Nothing was sent (refused before any request left the process): the slot is given back. */
+  release(): void;
+  /**
+   * Teams answered 429: the send stays counted, and nothing more goes to this thread or this tenant for
+   * `retryAfterMs` (Teams' Retry-After; without one, `THROTTLED_HOLD_MS`). A 429 does not say which limit it was.
+   */
+  throttled(retryAfterMs?: number): void;
 }
 
+/**
+ * Added to every window. Sends are counted from the moment they are handed to the poster, while Teams counts them
+ * when they arrive, a little later; a send answered within this margin arrived within it (`SLOW_ANSWER_MS`), so
+ * with the margin added its count cannot end before Teams' does. Every millisecond of it costs one per window of
+ * a burst (a 500-channel fan-out crosses 9). 10 ms, as before this counted from the send: a send counted from its
+ * answer then never waits longer than it did, and one answered within 10 ms (warm sends took 5-12 ms to reach the
+ * connector in the fan-out benchmark) waits its round trip less. 25 ms cost a 500-channel fan-out up to 1.1 s against
+ * the answer-counting pacer in alternating runs. If it were too small, Teams (and the fake connector, which keeps
+ * Teams' limits exactly) would answer 429.
+ */
+export const JITTER_MARGIN_MS = 10;
+
+/**
+ * A send answered later than this after it was sent counts from its answer instead, the safe side (Teams has
+ * counted it by then). One answered within the margin reached Teams within the margin, so counting it from its
+ * send with the margin is safe whatever the next send's delay; a slower one may have reached Teams late in its
+ * round trip (the first requests of a burst open connections: 40-540 ms to arrive in the benchmark, against
+ * 5-12 ms in the next window). Trusting round trips up to 100 ms drew 4 429s in a 5 × 200 fan-out on a loaded
+ * machine, up to 50 ms 5 in another; none in 6 runs at the margin. A send still in flight after this long counts
+ * as if sent now.
+ */
+export const SLOW_ANSWER_MS = JITTER_MARGIN_MS;
+
+/** How long a 429 without Retry-After holds its thread and tenant: Teams' shortest window. */
+export const THROTTLED_HOLD_MS = 1_000;
+
+/**
+ * One limit as an exact sliding window of send times. A slot counts from its send time, or from its answer when
+ * that took longer than `SLOW_ANSWER_MS`; a slot still in flight never leaves the window (under load, requests
+ * were seen to reach the connector seconds after they were reserved).
+ */
 class Window {
-  /** Sorted by time: reservations, moved to their completion time when the request has finished. */
-  private readonly times: Slot[] = [];
+  /** Sorted by `t`. */
+  private slots: Slot[] = [];
   constructor(private readonly limit: RateLimit) {}
 
-  /** ms until one more send fits (0: it fits now). */
+  /** ms until one more send fits (0: it fits now); a lower bound while slow sends are still in flight. */
   waitAt(now: number): number {
     const cutoff = now - this.limit.windowMs;
-    while (this.times.length > 0 && this.times[0].t <= cutoff) this.times.shift();
-    if (this.times.length < this.limit.count) return 0;
-    return this.times[this.times.length - this.limit.count].t + this.limit.windowMs - now + 1;
+    if (this.slots.length > 0 && this.slots[0].t <= cutoff) this.slots = this.slots.filter((s) => s.t > cutoff || !s.answered);
+    if (this.slots.length < this.limit.count) return 0;
+    const index = this.slots.length - this.limit.count;
+    let i = -1;
+    for (const s of this.slots) {
+      // In flight and already slow: it will count from its answer, which is not before now (the end of the list).
+      if (!s.answered && now - s.t > SLOW_ANSWER_MS) continue;
+      if (++i === index) return s.t + this.limit.windowMs - now + 1;
+    }
+    return this.limit.windowMs + 1;
   }
 
   record(now: number): Slot {
-    const slot = { t: now };
-    this.times.push(slot);
+    const slot = { t: now, answered: false };
+    this.slots.push(slot);
     return slot;
   }
 
-  /**
-   * Teams counts a request when it arrives, somewhere between our reservation and the answer; counting it at the
-   * answer is the safe side. `now` is never earlier than any recorded time, so the order holds.
-   */
-  complete(slot: Slot, now: number): void {
-    const i = this.times.indexOf(slot);
-    if (i < 0) return;
-    this.times.splice(i, 1);
+  /** The request ended; a slow one (see `SLOW_ANSWER_MS`) counts from now, the latest Teams can have seen it. */
+  answer(slot: Slot, now: number): void {
+    slot.answered = true;
+    if (now - slot.t <= SLOW_ANSWER_MS) return;
+    this.remove(slot);
     slot.t = now;
-    this.times.push(slot);
+    this.slots.push(slot);
+  }
+
+  remove(slot: Slot): void {
+    const i = this.slots.indexOf(slot);
+    if (i >= 0) this.slots.splice(i, 1);
   }
 
   get idle(): boolean {
-    return this.times.length === 0;
+    return this.slots.length === 0;
   }
 }
 
 /** Windows up to this long are the ones a burst fills in moments; a restart waits them out (see `holdUntil`). */
 const BURST_WINDOW_MAX_MS = 5_000;
 
+const NOTHING_RESERVED = { answered: () => undefined, release: () => undefined, throttled: () => undefined };
+
 export class Pacer {
   private readonly threads = new Map<string, Window[]>();
   private readonly tenants = new Map<string, Window[]>();
+  /** Tenants and threads (keys as in the maps above) Teams answered 429, until when (epoch ms, real time). */
+  private readonly throttledUntil = new Map<string, number>();
   private readonly limits: PacerLimits;
   private sends = 0;
   /** No send before this time (epoch ms, real time). */
@@ -102,38 +162,50 @@ export class Pacer {
 
   /**
    * @param replicas how many replicas share the budget (each takes an equal share, at least 1 per window).
-   * @param marginMs extra time added to every window. Sends are already counted from Teams' answer, after Teams
-   *   counted them, and both sides measure durations, not instants, so this only covers rounding on Teams' side;
-   *   every millisecond of it costs one per window of a burst (50 ms was 5 % of a 500-channel fan-out). @default 10
+   * @param marginMs extra time added to every window, for the jitter between our send and Teams' count.
+   *   @default JITTER_MARGIN_MS
    */
   constructor(
     limits: PacerLimits = TEAMS_LIMITS,
     replicas = 1,
     private readonly now: () => number = Date.now,
-    private readonly marginMs = 10,
+    private readonly marginMs = JITTER_MARGIN_MS,
   ) {
     const share = (l: RateLimit): RateLimit => ({ count: Math.max(1, Math.floor(l.count / replicas)), windowMs: l.windowMs + this.marginMs });
     this.limits = { perThread: limits.perThread.map(share), perTenant: limits.perTenant.map(share) };
   }
 
   /**
-   * Reserves a send to `threadKey` in `tenantId` if every limit allows it now; otherwise says how many ms to
-   * wait, reserving nothing. Call `complete()` when the request has been answered.
+   * Reserves a send to `threadKey` in `tenantId` if every limit allows it now, counted from now: call it right
+   * before sending, and tell the reservation how the request ended. Otherwise says how many ms to wait, reserving
+   * nothing.
    */
   reserve(tenantId: string, threadKey: string): Reservation {
     const now = this.now();
-    if (now < this.heldUntil) return { wait: this.heldUntil - now, complete: () => undefined };
-    const windows = [...this.windowsOf(this.tenants, tenantId, this.limits.perTenant), ...this.windowsOf(this.threads, `${tenantId}|${threadKey}`, this.limits.perThread)];
+    const threadId = `${tenantId}|${threadKey}`;
+    const heldUntil = Math.max(this.heldUntil, this.throttledUntil.get(tenantId) ?? 0, this.throttledUntil.get(threadId) ?? 0);
+    if (now < heldUntil) return { wait: heldUntil - now, ...NOTHING_RESERVED };
+    const windows = [...this.windowsOf(this.tenants, tenantId, this.limits.perTenant), ...this.windowsOf(this.threads, threadId, this.limits.perThread)];
     const wait = Math.max(...windows.map((w) => w.waitAt(now)));
-    if (wait > 0) return { wait, complete: () => undefined };
+    if (wait > 0) return { wait, ...NOTHING_RESERVED };
     const slots = windows.map((w) => w.record(now));
     if (++this.sends % 10_000 === 0) this.forgetIdle();
+    let ended = false;
+    const end = (f: (w: Window, slot: Slot) => void) => {
+      if (ended) return;
+      ended = true;
+      windows.forEach((w, i) => {
+        f(w, slots[i]);
+      });
+    };
     return {
       wait: 0,
-      complete: () => {
-        windows.forEach((w, i) => {
-          w.complete(slots[i], this.now());
-        });
+      answered: () => end((w, slot) => w.answer(slot, this.now())),
+      release: () => end((w, slot) => w.remove(slot)),
+      throttled: (retryAfterMs) => {
+        end((w, slot) => w.answer(slot, this.now()));
+        const until = this.now() + (retryAfterMs ?? THROTTLED_HOLD_MS);
+        for (const key of [tenantId, threadId]) this.throttledUntil.set(key, Math.max(until, this.throttledUntil.get(key) ?? 0));
       },
     };
   }
@@ -168,6 +240,7 @@ export class Pacer {
   /** Drops windows with nothing in them, so thousands of quiet channels cost no memory. */
   private forgetIdle(): void {
     const now = this.now();
+    for (const [key, until] of this.throttledUntil) if (until <= now) this.throttledUntil.delete(key);
     for (const map of [this.threads, this.tenants]) {
       for (const [key, windows] of map) {
         for (const w of windows) w.waitAt(now);
