@@ -145,7 +145,8 @@ export async function assignTask(deps: WriteDeps, tenantId: string, id: string, 
   const assignee = { aadObjectId: request.assignee.aadObjectId.toLowerCase(), name: request.assignee.name.slice(0, 200) };
   if (!isEntraObjectId(assignee.aadObjectId)) throw new InvalidInput('assignee-not-entra-id');
   const note = checkHandoverNote(how === 'handover' ? request.note : undefined);
-  const current = await getOccurrenceForAction(deps.db, tenantId, id, origin, actor);
+  // The escalation card's Assign is Reassign; Take it and Hand over are the task's own card's.
+  const current = await getOccurrenceForAction(deps.db, tenantId, id, origin, actor, how === 'reassign');
   if (current.state !== 'open') throw new AlreadyClosed(current.state, current.closedBy, current.closedAt, current.closeNote);
   await request.authorize?.(current);
   const previous = current.assignee;
