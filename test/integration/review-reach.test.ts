@@ -73,7 +73,7 @@ describe('review: personal cards and the escalation card’s actions (issue 14)'
     return { occurrenceId, where: { conversationId: post.conversationId, replyToId: post.activityId } };
   };
   const chatOf = (p: Person) => h.connector.personalChats().find((c) => c.memberId === p.aadObjectId)?.conversationId;
-  const postsInChatOf = (p: Person) => h.connector.posts().filter((x) => x.kind !== 'update' && x.conversationId === chatOf(p));
+  const postsInChatOf = (p: Person) => h.connector.posts().filter((x) => x.conversationId === chatOf(p));
 
   it('brings the card to the 1:1 chat of the person it is handed over or reassigned to', async () => {
     const { occurrenceId, where } = await start(); // Kim's turn
