@@ -9,12 +9,15 @@
 import { listEvents } from '../../src/storage/occurrence.repository';
 import { BotHarness, CHANNELS, TEAM_ID, TENANT, type Person } from '../support/bot-harness';
 import type { FakeMember } from '../support/fake-bot-connector';
+import { HOSTILE_TEXT } from '../support/people-text';
 
 const guid = (n: number) => `6e1e2f3a-4b5c-4d6e-8f70-8192a3b4c5${String(n).padStart(2, '0')}`;
 const KIM: Person = { id: '29:kim', name: 'Kim Minji', aadObjectId: guid(1), locale: 'en-US' };
 const LEE: Person = { id: '29:lee', name: 'Lee Jun', aadObjectId: guid(2), locale: 'en-US' };
 const CHOI: Person = { id: '29:choi', name: 'Choi Yuna', aadObjectId: guid(4), locale: 'en-US' };
 const ADMIN: Person = { id: '29:admin', name: 'Sam Admin', aadObjectId: guid(9), locale: 'en-US' };
+/** A member whose Teams display name is Markdown and HTML. */
+const MALLORY: Person = { id: '29:mallory', name: HOSTILE_TEXT, aadObjectId: guid(5), locale: 'en-US' };
 
 const CATALOG = `
 timezone: Asia/Seoul
@@ -55,7 +58,7 @@ describe('review: personal cards and the escalation card’s actions (issue 14)'
     h.connector.setTeam(TEAM_ID, {
       name: 'Contoso SOC',
       channels: Object.values(CHANNELS).map((c) => (c.id === TEAM_ID ? { id: c.id } : { id: c.id, name: c.name })),
-      members: roster([KIM, LEE, CHOI, ADMIN]),
+      members: roster([KIM, LEE, CHOI, ADMIN, MALLORY]),
     });
     await h.install();
     await h.say('bind monitoring', { person: ADMIN });
@@ -137,5 +140,19 @@ describe('review: personal cards and the escalation card’s actions (issue 14)'
     const ack = await h.press('ack', { occurrenceId }, there);
     expect(ack.status).toBe(200);
     expect((await h.app.reminders.get(TENANT, occurrenceId)).acknowledgedBy?.name).toBe('Sam Admin');
+  });
+
+  it('says who acknowledged from the escalation card in a note that carries their name inert', async () => {
+    const { occurrenceId } = await start();
+    h.clock.advance(3 * 60 * MIN);
+    await h.app.reminders.processTimers();
+    await h.deliver();
+    const escalation = h.connector.posts().find((p) => p.kind === 'create' && p.threadId === CHANNELS.oversight.id)!;
+    const ack = await h.press('ack', { occurrenceId }, { conversationId: escalation.conversationId, replyToId: escalation.activityId, person: MALLORY });
+    const note = String(ack.body.value);
+    expect(note).toMatch(/^Recorded for Monitoring/);
+    // The name reads as written, but nothing in it is a link, an image, a tag or an entity for Teams.
+    expect(note.replace(/\u200B/g, '')).toContain(HOSTILE_TEXT);
+    expect(/\]\(|<[A-Za-z/!]|&[#A-Za-z]/.test(note)).toBe(false);
   });
 });
