@@ -16,6 +16,8 @@ const KIM: Person = { id: '29:kim', name: 'Kim Minji', aadObjectId: guid(1), loc
 const LEE: Person = { id: '29:lee', name: 'Lee Jun', aadObjectId: guid(2), locale: 'en-US' };
 const CHOI: Person = { id: '29:choi', name: 'Choi Yuna', aadObjectId: guid(4), locale: 'en-US' };
 const ADMIN: Person = { id: '29:admin', name: 'Sam Admin', aadObjectId: guid(9), locale: 'en-US' };
+/** A member of a shared channel from another organisation: Teams' roster gives their home tenant. */
+const EXTERNAL: Person = { id: '29:external', name: 'Eve Outside', aadObjectId: guid(6), locale: 'en-US' };
 /** A member whose Teams display name is Markdown and HTML. */
 const MALLORY: Person = { id: '29:mallory', name: HOSTILE_TEXT, aadObjectId: guid(5), locale: 'en-US' };
 
@@ -58,7 +60,7 @@ describe('review: personal cards and the escalation card’s actions (issue 14)'
     h.connector.setTeam(TEAM_ID, {
       name: 'Contoso SOC',
       channels: Object.values(CHANNELS).map((c) => (c.id === TEAM_ID ? { id: c.id } : { id: c.id, name: c.name })),
-      members: roster([KIM, LEE, CHOI, ADMIN, MALLORY]),
+      members: [...roster([KIM, LEE, CHOI, ADMIN, MALLORY]), { ...roster([EXTERNAL])[0]!, tenantId: '99999999-8888-7777-6666-555555555555' }],
     });
     await h.install();
     await h.say('bind monitoring', { person: ADMIN });
@@ -154,5 +156,21 @@ describe('review: personal cards and the escalation card’s actions (issue 14)'
     // The name reads as written, but nothing in it is a link, an image, a tag or an entity for Teams.
     expect(note.replace(/\u200B/g, '')).toContain(HOSTILE_TEXT);
     expect(/\]\(|<[A-Za-z/!]|&[#A-Za-z]/.test(note)).toBe(false);
+  });
+
+  it('refuses a person of another tenant in a rotation or as an assignee, and records nothing', async () => {
+    const text = `<at>SOC Reminders</at> rotation set monitoring <at>${LEE.name}</at> <at>${EXTERNAL.name}</at>`;
+    const mention = (p: Person) => ({ type: 'mention', mentioned: { id: p.id, name: p.name }, text: `<at>${p.name}</at>` });
+    const before = h.connector.posts().length;
+    await h.post(h.activity({ type: 'message', text, entities: [{ type: 'mention', mentioned: { id: '28:soc-reminders-bot', name: 'SOC Reminders' }, text: '<at>SOC Reminders</at>' }, mention(LEE), mention(EXTERNAL)] }, { person: ADMIN }));
+    expect(h.connector.posts().slice(before).map(BotHarness.textOf).join('\n')).toMatch(/could not find/i);
+    expect((await h.app.reminders.rotation(TENANT, 'monitoring')).source).toBe('catalog');
+
+    const { occurrenceId, where } = await start();
+    const count = (await listEvents(h.store.db, { tenantId: TENANT, occurrenceId })).length;
+    const answer = await h.press('reassign', { occurrenceId, assignee: EXTERNAL.aadObjectId }, { ...where, person: ADMIN });
+    expect(String(answer.body.value)).toMatch(/could not find that person/);
+    expect(await listEvents(h.store.db, { tenantId: TENANT, occurrenceId })).toHaveLength(count);
+    expect((await h.app.reminders.get(TENANT, occurrenceId)).assignee?.name).toBe('Kim Minji');
   });
 });
