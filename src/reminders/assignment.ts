@@ -13,7 +13,8 @@ import type { ActionOrigin } from './action-places';
 import { getOccurrenceForAction } from './card-actions';
 import { AlreadyAssigned, AlreadyClosed, InvalidInput, UnknownTeam } from './errors';
 import { SYSTEM_ACTOR, statusOf, type Actor, type Assignee, type Occurrence } from './occurrence.types';
-import { cardUpdate, enqueueMessage, recordEvent, transact, type WriteDeps } from './transaction';
+import { personalEntries } from './personal';
+import { cardUpdate, enqueueMessages, recordEvent, transact, type WriteDeps } from './transaction';
 
 /** How a task came to its person: the `assigned` event's note. */
 export type AssignHow = 'rotation' | 'take' | 'reassign' | 'handover';
@@ -145,7 +146,8 @@ export async function assignTask(deps: WriteDeps, tenantId: string, id: string, 
   const assignee = { aadObjectId: request.assignee.aadObjectId.toLowerCase(), name: request.assignee.name.slice(0, 200) };
   if (!isEntraObjectId(assignee.aadObjectId)) throw new InvalidInput('assignee-not-entra-id');
   const note = checkHandoverNote(how === 'handover' ? request.note : undefined);
-  const current = await getOccurrenceForAction(deps.db, tenantId, id, origin, actor);
+  // The escalation card's Assign is Reassign; Take it and Hand over are the task's own card's.
+  const current = await getOccurrenceForAction(deps.db, tenantId, id, origin, actor, how === 'reassign');
   if (current.state !== 'open') throw new AlreadyClosed(current.state, current.closedBy, current.closedAt, current.closeNote);
   await request.authorize?.(current);
   const previous = current.assignee;
@@ -173,7 +175,10 @@ export async function assignTask(deps: WriteDeps, tenantId: string, id: string, 
     const from = statusOf(current, now);
     await recordEvent(trx, row, 'assigned', from, actor, now, note ? `${how}: ${note}` : how, undefined, { aadObjectId: assignee.aadObjectId, name: assignee.name });
     if (takesAck) await recordEvent(trx, row, 'acknowledged', from, actor, now);
-    await enqueueMessage(trx, cardUpdate(row, now));
+    // The person it is passed to gets the card in their 1:1 chat, as an assignee at creation does (once per task and
+    // person: personal_posts); who takes it pressed it themselves.
+    const personal = how === 'take' ? [] : await personalEntries(trx, row, assignee, 'assigned', now);
+    await enqueueMessages(trx, [...personal, cardUpdate(row, now)]);
     return row;
   });
   if (updated) return updated;

@@ -56,7 +56,7 @@ export async function complete(deps: WriteDeps, tenantId: string, id: string, ac
 /** Puts the task aside for one of `SNOOZE_MINUTES`; it comes back as a nudge in its thread when the snooze ends. */
 export async function snooze(deps: WriteDeps, tenantId: string, id: string, actor: Actor, minutes: number, origin: ActionOrigin): Promise<Occurrence> {
   if (!SNOOZE_MINUTES.includes(minutes)) throw new InvalidInput('bad-snooze', { minutes });
-  const current = await getOccurrenceForAction(deps.db, tenantId, id, origin, actor);
+  const current = await getOccurrenceForAction(deps.db, tenantId, id, origin, actor, false);
   const now = deps.clock.now();
   return transition(deps, current, 'snoozed', actor, now, `${minutes} min`, {}, {
     snoozed_until: now + minutes * 60_000,
@@ -79,20 +79,22 @@ export async function getOccurrence(db: Kysely<Database>, tenantId: string, id: 
 /**
  * Occurrence as a card action may touch it: in this tenant, and acted on from a place its card may be pressed in
  * (`actionConversationAllowed`; the person's own 1:1 chat needs `actor`), from a 1:1 chat the bot posted its card in,
- * or from the task's escalation card (Acknowledge, Assign in the escalation team's channel).
+ * or, unless `escalationCard` is false, from the task's escalation card. The escalation card offers only Acknowledge
+ * and Assign (and refreshes): Done, Skip, Snooze, Take it and Hand over pass `escalationCard: false`, so a press
+ * forged in the escalation team's channel cannot close or put aside another team's task.
  */
-export async function getOccurrenceForAction(db: Kysely<Database>, tenantId: string, id: string, origin: ActionOrigin, actor?: Actor): Promise<Occurrence> {
+export async function getOccurrenceForAction(db: Kysely<Database>, tenantId: string, id: string, origin: ActionOrigin, actor?: Actor, escalationCard = true): Promise<Occurrence> {
   const o = await getOccurrence(db, tenantId, id);
   if (actionConversationAllowed(o, origin, actor)) return o;
   // A reminder card the bot posted in a person's 1:1 chat (personal_posts) counts as pressed on the channel card.
   if (origin.conversationId !== undefined && (await actionFromPersonalChat(db, o, origin.conversationId))) return o;
-  if (await isActionFromEscalationCard(db, o, origin)) return o;
+  if (escalationCard && (await isActionFromEscalationCard(db, o, origin))) return o;
   throw new NotInThisConversation(id);
 }
 
 /** Done or skipped: final, with who, when and the note or reason. */
 async function close(deps: WriteDeps, tenantId: string, id: string, actor: Actor, state: 'done' | 'skipped', note: string | undefined, origin: ActionOrigin, evidence?: Evidence): Promise<Occurrence> {
-  const current = await getOccurrenceForAction(deps.db, tenantId, id, origin, actor);
+  const current = await getOccurrenceForAction(deps.db, tenantId, id, origin, actor, false);
   const now = deps.clock.now();
   return transition(deps, current, state, actor, now, note, {}, {
     state,

@@ -111,11 +111,13 @@ async function nudge(deps: TimerDeps, plan: TimerPlan, o: Occurrence, now: numbe
   const patch: OccurrenceUpdate = { nudges_sent: sent, next_nudge_at: times[sent] ?? null };
   // k = 0 is the first nudge: it came after the due time (nudges: [30m, …]) or waited for quiet hours to end.
   const note = `nudge ${k + 1} of ${times.length}`;
-  return claimTimer(deps, o, now, 'nudged', patch, { nudgesSent: k, acknowledgedBy: null, notSnoozed: true }, async (_trx, row) => [
-    k === 0
-      ? overdueNudge(row, now)
-      : { tenantId: row.tenantId, message: { kind: 'reminder.nudge', occurrenceId: row.id, reason: 'repeat' }, at: now, singletonKey: singletonKey.repeatNudge(row.id, k) },
-  ], statusOf(o, now), note);
+  return claimTimer(deps, o, now, 'nudged', patch, { nudgesSent: k, acknowledgedBy: null, notSnoozed: true }, async (trx, row) => {
+    if (k > 0) return [{ tenantId: row.tenantId, message: { kind: 'reminder.nudge', occurrenceId: row.id, reason: 'repeat' }, at: now, singletonKey: singletonKey.repeatNudge(row.id, k) }];
+    // The overdue nudge sent late (after quiet hours, or at the first `nudges` time after due) brings the overdue
+    // card to the assignee's 1:1 chat as one sent at due does (once per task and person: personal_posts).
+    const person = personOnTask(row);
+    return [overdueNudge(row, now), ...(person ? await personalEntries(trx, row, person, 'overdue', now) : [])];
+  }, statusOf(o, now), note);
 }
 
 /**

@@ -26,18 +26,28 @@ export async function resolvePerson(context: TurnContext, aadObjectId: string, r
   const known = rotation.find((p) => p.id === id);
   if (known) return { aadObjectId: id, name: known.name };
   const here = (context.activity.channelData as { team?: { id?: string } } | undefined)?.team?.id;
-  const rosters: (() => Promise<{ aadObjectId?: string; name?: string }>)[] = [() => botbuilder().TeamsInfo.getMember(context, id)];
+  const rosters: (() => Promise<{ aadObjectId?: string; name?: string; tenantId?: string }>)[] = [() => botbuilder().TeamsInfo.getMember(context, id)];
   if (taskTeamsTeamId && taskTeamsTeamId !== here) rosters.push(() => botbuilder().TeamsInfo.getTeamMember(context, taskTeamsTeamId, id));
   for (const ask of rosters) {
     try {
       const member = await ask();
-      // The roster answered for someone else (a forged id that matched a Teams user id): not this person.
-      if (member.aadObjectId?.toLowerCase() === id && member.name) return { aadObjectId: id, name: member.name.slice(0, 200) };
+      // The roster answered for someone else (a forged id that matched a Teams user id), or for a person of another
+      // organisation (a shared channel's external member): not a person this tenant's tasks can go to.
+      if (member.aadObjectId?.toLowerCase() === id && member.name && ofThisTenant(context, member)) return { aadObjectId: id, name: member.name.slice(0, 200) };
     } catch (err) {
       logger.debug({ err: err instanceof Error ? err.message : String(err), tenantId: context.activity.conversation?.tenantId }, 'the person chosen is not in this Teams roster');
     }
   }
   throw new InvalidInput('assignee-unknown');
+}
+
+/**
+ * False for a roster member Teams names with another tenant (an external member of a shared channel): their Entra
+ * object id is their home tenant's, and a rotation or an assignee must be a person of the tenant the task is in.
+ */
+function ofThisTenant(context: TurnContext, member: { readonly tenantId?: string }): boolean {
+  const tenantId = context.activity.conversation?.tenantId ?? (context.activity.channelData as { tenant?: { id?: string } } | undefined)?.tenant?.id;
+  return !member.tenantId || !tenantId || member.tenantId.toLowerCase() === tenantId.toLowerCase();
 }
 
 /** A mentioned person of a message: their Teams user id and name from the mention entity, and Entra id when Teams gave it. */
@@ -76,7 +86,7 @@ export async function mentionsAsPeople(context: TurnContext, mentioned: readonly
     }
     try {
       const member = await botbuilder().TeamsInfo.getMember(context, m.id);
-      if (member.aadObjectId && isEntraObjectId(member.aadObjectId)) {
+      if (member.aadObjectId && isEntraObjectId(member.aadObjectId) && ofThisTenant(context, member)) {
         people.push({ id: member.aadObjectId.toLowerCase(), name: m.name || member.name });
         continue;
       }

@@ -207,7 +207,8 @@ export async function answerCardAction(turn: RoutedTurn, verbs: CardVerbTable, d
     if (personal) return answerWithCard(renderReminderCard(deps.views.reminder(o, deps.clock.now(), locale, { personal })));
     // From the task's escalation card (another channel): that card stays, and its update redraws it for everyone.
     if (o.postedConversationId === undefined || !request.origin.isSameConversation(o.postedConversationId)) {
-      return answerWithMessage(t(locale, 'escalation.actionRecorded', { team: deps.views.teamName(o.teamId, locale), status: deps.views.statusText(o, deps.clock.now(), locale) }));
+      // The status names people and holds their notes: inert, as every note Teams shows after a press.
+      return answerWithMessage(t(locale, 'escalation.actionRecorded', { team: deps.views.teamName(o.teamId, locale), status: inertText(deps.views.statusText(o, deps.clock.now(), locale)) }));
     }
     return answerWithCard(renderReminderCard(deps.views.reminder(o, deps.clock.now(), locale)));
   } catch (err) {
