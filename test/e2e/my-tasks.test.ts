@@ -5,7 +5,6 @@
  * every SOC team, overdue first, in English and Korean, light and dark; never Min-jun's. Screenshots go to
  * test-artifacts/ (and docs/tab-my-tasks-ko-dark.png is one of them).
  */
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,8 +18,9 @@ import type { Actor } from '../../src/reminders/occurrence.types';
 import { upsertBinding } from '../../src/storage/binding.repository';
 import { openStore, type Store } from '../../src/storage/database';
 import { recordPosted } from '../../src/storage/occurrence.repository';
-import { launchBrowser, type TestBrowser } from '../support/browser';
+import type { TestBrowser } from '../support/browser';
 import { fakeTeamsHost } from '../support/fake-teams-host';
+import { buildTab, launchTabBrowser } from '../support/tab-browser';
 import { newRsaKeyPair, signJwt } from '../support/jwt';
 
 jest.setTimeout(90_000);
@@ -89,7 +89,7 @@ async function seed(): Promise<void> {
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'my-tasks-e2e-'));
   const tabDir = join(dir, 'tab');
-  execFileSync(process.execPath, [join(packageRoot(), 'scripts', 'build-tab.js'), '--outdir', tabDir, '--quiet'], { stdio: 'inherit' });
+  buildTab(tabDir);
   store = await openStore({ dialect: 'sqlite', target: join(dir, 'soc.db') });
   app = createApp({
     config: parseConfig({
@@ -112,9 +112,7 @@ beforeAll(async () => {
   });
   await seed();
   base = `http://127.0.0.1:${await app.start(0, '127.0.0.1')}`;
-  browser = await launchBrowser({ viewport: { width: 1280, height: 900 }, timezoneId: 'Asia/Seoul', locale: 'en-US' });
-  // Offline: teams-js asks Microsoft's CDN for its list of host origins; answer at once instead of timing out.
-  await browser.context.route('https://res.cdn.office.net/**', (route) => route.abort());
+  browser = await launchTabBrowser();
   mkdirSync(ARTIFACTS, { recursive: true });
 });
 

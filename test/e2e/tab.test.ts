@@ -3,7 +3,6 @@
  * through the domain: what a SOC analyst sees on the page, in each theme and language, on a wall display and
  * inside a (simulated) Teams host. Screenshots go to test-artifacts/.
  */
-import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync, createSign, type KeyObject } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
@@ -21,8 +20,9 @@ import type { Actor } from '../../src/reminders/occurrence.types';
 import { upsertBinding } from '../../src/storage/binding.repository';
 import { openStore, type Store } from '../../src/storage/database';
 import { recordPosted } from '../../src/storage/occurrence.repository';
-import { launchBrowser, type TestBrowser } from '../support/browser';
+import type { TestBrowser } from '../support/browser';
 import { fakeTeamsHost } from '../support/fake-teams-host';
+import { buildTab, launchTabBrowser } from '../support/tab-browser';
 
 jest.setTimeout(60_000);
 
@@ -134,7 +134,7 @@ async function seed(): Promise<void> {
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'tab-e2e-'));
   tabDir = join(dir, 'tab');
-  execFileSync(process.execPath, [join(packageRoot(), 'scripts', 'build-tab.js'), '--outdir', tabDir, '--quiet'], { stdio: 'inherit' });
+  buildTab(tabDir);
   store = await openStore({ dialect: 'sqlite', target: join(dir, 'soc.db') });
   app = createApp({
     config: parseConfig({ LOG_LEVEL: 'silent', SOC_TIMEZONE: 'Asia/Seoul' }),
@@ -148,9 +148,7 @@ beforeAll(async () => {
   await seed();
   const port = await app.start(0, '127.0.0.1');
   base = `http://127.0.0.1:${port}`;
-  browser = await launchBrowser({ viewport: { width: 1280, height: 900 }, timezoneId: 'Asia/Seoul', locale: 'en-US' });
-  // Offline: teams-js asks Microsoft's CDN for its list of host origins; answer at once instead of timing out.
-  await browser.context.route('https://res.cdn.office.net/**', (route) => route.abort());
+  browser = await launchTabBrowser();
   mkdirSync(ARTIFACTS, { recursive: true });
 });
 

@@ -7,8 +7,7 @@
  */
 import { listEvents, listOpenOccurrences } from '../../src/storage/occurrence.repository';
 import { listRotationChanges } from '../../src/storage/rotation.repository';
-import { BotHarness, CHANNELS, TEAM_ID, TENANT, cardText, type Person } from '../support/bot-harness';
-import type { FakeMember } from '../support/fake-bot-connector';
+import { BotHarness, CHANNELS, TEAM_ID, TENANT, cardText, type Person, rosterOf } from '../support/bot-harness';
 
 const guid = (n: number) => `5d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5${String(n).padStart(2, '0')}`;
 const KIM: Person = { id: '29:kim', name: 'Kim Minji', aadObjectId: guid(1), locale: 'en-US' };
@@ -54,7 +53,6 @@ activities:
     dueAfter: 1h
 `;
 
-const roster = (people: Person[]): FakeMember[] => people.map((p) => ({ id: p.id, name: p.name, aadObjectId: p.aadObjectId, userRole: 'user' }));
 const MIN = 60_000;
 
 describe('assignees and rotations (issue 14)', () => {
@@ -65,7 +63,7 @@ describe('assignees and rotations (issue 14)', () => {
     h.connector.setTeam(TEAM_ID, {
       name: 'Contoso SOC',
       channels: Object.values(CHANNELS).map((c) => (c.id === TEAM_ID ? { id: c.id } : { id: c.id, name: c.name })),
-      members: roster([KIM, LEE, PARK, CHOI, ADMIN]),
+      members: rosterOf([KIM, LEE, PARK, CHOI, ADMIN]),
     });
     await h.install();
     await h.say('bind monitoring', { person: ADMIN });
@@ -240,7 +238,7 @@ describe('assignees and rotations (issue 14)', () => {
     const other = await start('team-task');
     await h.press('take', { occurrenceId: other.occurrenceId }, { ...other.where, person: LEE });
     const personal = (person: Person, conversationId: string) => {
-      h.connector.setMembers(conversationId, roster([person]));
+      h.connector.setMembers(conversationId, rosterOf([person]));
       return (fields: Record<string, unknown>) => {
         const a = h.activity(fields, { person, conversationId });
         return h.post({ ...a, conversation: { id: conversationId, conversationType: 'personal', isGroup: false, tenantId: TENANT }, channelData: { tenant: { id: TENANT } } });

@@ -7,8 +7,7 @@ import { Writable } from 'node:stream';
 import { createLogger } from '../../src/logger';
 import { listBindings } from '../../src/storage/binding.repository';
 import { countOccurrences, listOpenOccurrences } from '../../src/storage/occurrence.repository';
-import { BotHarness, CHANNELS, TEAM_ID, TENANT, type Person } from '../support/bot-harness';
-import type { FakeMember } from '../support/fake-bot-connector';
+import { BotHarness, CHANNELS, TEAM_ID, TENANT, type Person, rosterOf } from '../support/bot-harness';
 import { GraphStandIn } from '../support/graph.stand-in';
 
 const guid = (n: number) => `0b6c2d4e-1f3a-4e5b-8c7d-00000000000${n}`;
@@ -23,8 +22,6 @@ const ROGUE_CHANNEL = { id: '19:rogue-channel@thread.tacv2', name: 'My channel' 
 const SOC_GROUP = 'aad-group-contoso-soc';
 const ROGUE_GROUP = 'aad-group-rogue';
 
-const roster = (people: Person[], guests: Person[] = []): FakeMember[] =>
-  [...people.map((p) => ({ p, role: 'user' as const })), ...guests.map((p) => ({ p, role: 'guest' as const }))].map(({ p, role }) => ({ id: p.id, name: p.name, aadObjectId: p.aadObjectId, userRole: role }));
 
 describe('permissions (issue 13)', () => {
   let h: BotHarness;
@@ -44,9 +41,9 @@ describe('permissions (issue 13)', () => {
       name: 'Contoso SOC',
       aadGroupId: SOC_GROUP,
       channels: Object.values(CHANNELS).map((c) => (c.id === TEAM_ID ? { id: c.id } : { id: c.id, name: c.name })),
-      members: roster([OWNER, MEMBER, ADMIN, MINJI], [GUEST]),
+      members: rosterOf([OWNER, MEMBER, ADMIN, MINJI], [GUEST]),
     });
-    h.connector.setTeam(ROGUE_TEAM, { name: 'Alex private', aadGroupId: ROGUE_GROUP, channels: [{ id: ROGUE_TEAM }, ROGUE_CHANNEL], members: roster([MEMBER]) });
+    h.connector.setTeam(ROGUE_TEAM, { name: 'Alex private', aadGroupId: ROGUE_GROUP, channels: [{ id: ROGUE_TEAM }, ROGUE_CHANNEL], members: rosterOf([MEMBER]) });
   });
 
   afterEach(async () => {
@@ -96,7 +93,7 @@ describe('permissions (issue 13)', () => {
     // He may bind a team nobody bound yet in his own team (he owns it)…
     expect(await sayInRogueTeam('bind engineering', MEMBER)).toMatch(/now receives the reminders of Engineering/);
     // …and a SOC admin may move Monitoring anywhere: the old channel is told.
-    h.connector.setTeam(ROGUE_TEAM, { name: 'Alex private', aadGroupId: ROGUE_GROUP, channels: [{ id: ROGUE_TEAM }, ROGUE_CHANNEL], members: roster([MEMBER, ADMIN]) });
+    h.connector.setTeam(ROGUE_TEAM, { name: 'Alex private', aadGroupId: ROGUE_GROUP, channels: [{ id: ROGUE_TEAM }, ROGUE_CHANNEL], members: rosterOf([MEMBER, ADMIN]) });
     expect(await sayInRogueTeam('bind monitoring', ADMIN)).toMatch(/moved here from Monitoring[\s\S]*The previous channel \(Monitoring\) was told/);
     await h.deliver();
     const notes = inMonitoring().map(BotHarness.textOf);
@@ -172,7 +169,7 @@ describe('SOC_ADMINS in local mode without Graph', () => {
       },
     });
     h = await new BotHarness({ env: { SOC_ADMINS: `${ADMIN.aadObjectId},someone@contoso.com` }, logger: createLogger('warn', sink) }).start();
-    h.connector.setTeam(TEAM_ID, { name: 'Contoso SOC', aadGroupId: SOC_GROUP, members: roster([OWNER, ADMIN]) });
+    h.connector.setTeam(TEAM_ID, { name: 'Contoso SOC', aadGroupId: SOC_GROUP, members: rosterOf([OWNER, ADMIN]) });
     const refused = await h.say('bind monitoring', { person: OWNER });
     expect(BotHarness.textOf(refused.replies[0]!)).toMatch(/Only a SOC admin or an owner of this Teams team can bind/);
     expect(await listBindings(h.store.db, TENANT)).toEqual([]);

@@ -7,8 +7,7 @@
  *   or Skip pressed there is refused and records nothing.
  */
 import { listEvents } from '../../src/storage/occurrence.repository';
-import { BotHarness, CHANNELS, TEAM_ID, TENANT, type Person } from '../support/bot-harness';
-import type { FakeMember } from '../support/fake-bot-connector';
+import { BotHarness, CHANNELS, TEAM_ID, TENANT, type Person, rosterOf } from '../support/bot-harness';
 import { HOSTILE_TEXT } from '../support/people-text';
 
 const guid = (n: number) => `6e1e2f3a-4b5c-4d6e-8f70-8192a3b4c5${String(n).padStart(2, '0')}`;
@@ -49,7 +48,6 @@ activities:
       - { after: 2h, to: soc-oversight }
 `;
 
-const roster = (people: Person[]): FakeMember[] => people.map((p) => ({ id: p.id, name: p.name, aadObjectId: p.aadObjectId, userRole: 'user' }));
 const MIN = 60_000;
 
 describe('review: personal cards and the escalation card’s actions (issue 14)', () => {
@@ -60,7 +58,7 @@ describe('review: personal cards and the escalation card’s actions (issue 14)'
     h.connector.setTeam(TEAM_ID, {
       name: 'Contoso SOC',
       channels: Object.values(CHANNELS).map((c) => (c.id === TEAM_ID ? { id: c.id } : { id: c.id, name: c.name })),
-      members: [...roster([KIM, LEE, CHOI, ADMIN, MALLORY]), { ...roster([EXTERNAL])[0]!, tenantId: '99999999-8888-7777-6666-555555555555' }],
+      members: [...rosterOf([KIM, LEE, CHOI, ADMIN, MALLORY]), { ...rosterOf([EXTERNAL])[0]!, tenantId: '99999999-8888-7777-6666-555555555555' }],
     });
     await h.install();
     await h.say('bind monitoring', { person: ADMIN });

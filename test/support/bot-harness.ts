@@ -12,7 +12,7 @@ import { loadCatalog, parseCatalog } from '../../src/catalog/catalog.loader';
 import { parseConfig } from '../../src/config';
 import { createLogger, type Logger } from '../../src/logger';
 import { openStore, parseDatabaseUrl, type Store } from '../../src/storage/database';
-import { FakeBotConnector, type RecordedPost } from './fake-bot-connector';
+import { FakeBotConnector, type FakeMember, type RecordedPost } from './fake-bot-connector';
 
 export const TENANT = '11111111-2222-3333-4444-555555555555';
 export const OTHER_TENANT = '99999999-8888-7777-6666-555555555555';
@@ -31,6 +31,12 @@ export interface Person {
   readonly aadObjectId: string;
   readonly locale: string;
 }
+
+/** Teams' roster entries for `people` as members and `guests` as guests, the way TeamsInfo.getMember answers. */
+export const rosterOf = (people: readonly Person[], guests: readonly Person[] = []): FakeMember[] => [
+  ...people.map((p) => ({ id: p.id, name: p.name, aadObjectId: p.aadObjectId, userRole: 'user' as const })),
+  ...guests.map((p) => ({ id: p.id, name: p.name, aadObjectId: p.aadObjectId, userRole: 'guest' as const })),
+];
 
 export const MINJI: Person = { id: '29:minji', name: 'Minji Kim', aadObjectId: 'aad-minji', locale: 'ko-KR' };
 export const ALEX: Person = { id: '29:alex', name: 'Alex Morgan', aadObjectId: 'aad-alex', locale: 'en-US' };
