@@ -14,7 +14,7 @@ const { chownSync, existsSync, readdirSync, rmSync } = require('node:fs');
 const { join } = require('node:path');
 const { freePort, tempDir } = require('./common');
 // util-linux's runuser lives in sbin, which a minimal PATH may not carry.
-const RUNUSER = ['/usr/sbin/runuser', '/sbin/runuser'].find((p) => require('node:fs').existsSync(p)) || 'runuser';
+const RUNUSER = ['/usr/sbin/runuser', '/sbin/runuser'].find((p) => existsSync(p)) ?? 'runuser';
 
 function findBinDir() {
   const dirs = [];
