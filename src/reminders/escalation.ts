@@ -4,7 +4,7 @@
  * reaches a channel posts the card (its row in `escalation_cards` is the claim: an INSERT that finds the slot taken
  * posts nothing), every later step to that channel and every change of any of the task's occurrences updates it,
  * so Oversight never sees an open escalation for a finished task. A team with no bound channel gets a row that
- * says it was never told, and the cards elsewhere say so.
+ * says it was never told, and the cards elsewhere say so, until a later step finds the team bound and posts it.
  */
 import { claimEscalationCard, listEscalationCards, listEscalationCardsOfOccurrences } from '../storage/escalation-card.repository';
 import type { Db } from '../storage/occurrence.repository';
