@@ -6,7 +6,7 @@
  * so Oversight never sees an open escalation for a finished task. A team with no bound channel gets a row that
  * says it was never told, and the cards elsewhere say so, until a later step finds the team bound and posts it.
  */
-import { claimEscalationCard, listEscalationCards, listEscalationCardsOfOccurrences } from '../storage/escalation-card.repository';
+import { claimEscalationCard, listEscalationCardsOfOccurrences } from '../storage/escalation-card.repository';
 import type { Db } from '../storage/occurrence.repository';
 import type { Occurrence } from './occurrence.types';
 import { findChannelTarget } from './channel-target';
@@ -55,13 +55,4 @@ export async function escalationUpdatesFor(trx: Db, entries: readonly OutboxEntr
 
 function cardId(tenantId: string, card: EscalationCardRef): string {
   return `${tenantId}|${card.activityId}|${card.scheduledAt}|${card.teamId}`;
-}
-
-/**
- * True when the action came from a conversation where an escalation card of `o`'s task was posted: Acknowledge and
- * Assign there act on the task. (When the branches meet, the lead folds this into `actionConversationAllowed`.)
- */
-export async function isActionFromEscalationCard(db: Db, o: Occurrence, origin: { isSameConversation(postedConversationId: string): boolean }): Promise<boolean> {
-  const cards = await listEscalationCards(db, o.tenantId, o.activityId, o.scheduledAt);
-  return cards.some((c) => c.postedConversationId !== undefined && origin.isSameConversation(c.postedConversationId));
 }
