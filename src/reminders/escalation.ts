@@ -34,14 +34,14 @@ export async function escalationCardEntries(trx: Db, o: Occurrence, teamId: stri
  * cards too, without each writer having to know about them.
  */
 export async function escalationUpdatesFor(trx: Db, entries: readonly OutboxEntry[]): Promise<OutboxEntry[]> {
-  const updated = entries.filter((e) => e.message.kind === 'reminder.update');
+  const updated = entries.flatMap((e) => (e.message.kind === 'reminder.update' ? [{ tenantId: e.tenantId, at: e.at, occurrenceId: e.message.occurrenceId }] : []));
   if (updated.length === 0) return [];
   const covered = new Set(
     entries.flatMap((e) => (e.message.kind === 'escalation.post' || e.message.kind === 'escalation.update') && e.message.card ? [cardId(e.tenantId, e.message.card)] : []),
   );
   const added: OutboxEntry[] = [];
   for (const e of updated) {
-    for (const c of await listEscalationCardsOfOccurrences(trx, e.tenantId, [e.message.kind === 'reminder.update' ? e.message.occurrenceId : ''])) {
+    for (const c of await listEscalationCardsOfOccurrences(trx, e.tenantId, [e.occurrenceId])) {
       const card: EscalationCardRef = { activityId: c.activityId, scheduledAt: c.scheduledAt, teamId: c.teamId };
       if (c.noChannel || covered.has(cardId(e.tenantId, card))) continue;
       const target = await findChannelTarget(trx, e.tenantId, c.teamId);
