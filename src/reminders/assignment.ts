@@ -6,6 +6,7 @@
  */
 import type { Catalog, Person, SocTeam } from '../catalog/catalog.types';
 import { findTeam } from '../catalog/catalog-lookup';
+import { ENTRA_OBJECT_ID } from '../catalog/catalog.schema';
 import { findOccurrence, updateOpenOccurrence, type Db, type NewEvent } from '../storage/occurrence.repository';
 import { findRotation, replaceRotation, takeRotationTurns } from '../storage/rotation.repository';
 import type { OccurrenceUpdate } from '../storage/tables';
@@ -19,12 +20,9 @@ import { cardUpdate, enqueueMessages, recordEvent, transact, type WriteDeps } fr
 /** How a task came to its person: the `assigned` event's note. */
 export type AssignHow = 'rotation' | 'take' | 'reassign' | 'handover';
 
-/** An Entra object id as the people picker and Teams give it: a GUID. */
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** True for a value that may be an Entra object id (a GUID, any case). */
+/** True for a value that may be an Entra object id (a GUID, any case), as the catalog's rotations are checked. */
 export function isEntraObjectId(value: string): boolean {
-  return GUID.test(value);
+  return ENTRA_OBJECT_ID.test(value);
 }
 
 /** Longest handover note kept, in characters (as a Done note). */

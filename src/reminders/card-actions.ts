@@ -10,10 +10,8 @@ import { findOccurrence, updateOpenOccurrence, type Db } from '../storage/occurr
 import type { Database } from '../storage/tables';
 import { actionConversationAllowed, type ActionOrigin } from './action-places';
 import { AlreadyAcknowledged, AlreadyClosed, InvalidInput, NotInThisConversation, OccurrenceNotFound } from './errors';
-import { isActionFromEscalationCard } from './escalation';
 import { checkEvidence, encodeEvidence } from './evidence';
 import { SNOOZE_MINUTES, statusOf, type Actor, type Evidence, type Occurrence, type OccurrenceEvent } from './occurrence.types';
-import { actionFromPersonalChat } from './personal';
 import { cardUpdate, enqueueMessage, recordEvent, transact, type WriteDeps } from './transaction';
 
 /** Longest note or skip reason kept, in characters. */
@@ -78,17 +76,12 @@ export async function getOccurrence(db: Kysely<Database>, tenantId: string, id: 
 
 /**
  * Occurrence as a card action may touch it: in this tenant, and acted on from a place its card may be pressed in
- * (`actionConversationAllowed`; the person's own 1:1 chat needs `actor`), from a 1:1 chat the bot posted its card in,
- * or, unless `escalationCard` is false, from the task's escalation card. The escalation card offers only Acknowledge
- * and Assign (and refreshes): Done, Skip, Snooze, Take it and Hand over pass `escalationCard: false`, so a press
- * forged in the escalation team's channel cannot close or put aside another team's task.
+ * (`actionConversationAllowed`; the person's own 1:1 chat needs `actor`). The escalation card offers only
+ * Acknowledge and Assign (and refreshes): Done, Skip, Snooze, Take it and Hand over pass `escalationCard: false`.
  */
 export async function getOccurrenceForAction(db: Kysely<Database>, tenantId: string, id: string, origin: ActionOrigin, actor?: Actor, escalationCard = true): Promise<Occurrence> {
   const o = await getOccurrence(db, tenantId, id);
-  if (actionConversationAllowed(o, origin, actor)) return o;
-  // A reminder card the bot posted in a person's 1:1 chat (personal_posts) counts as pressed on the channel card.
-  if (origin.conversationId !== undefined && (await actionFromPersonalChat(db, o, origin.conversationId))) return o;
-  if (escalationCard && (await isActionFromEscalationCard(db, o, origin))) return o;
+  if (await actionConversationAllowed(db, o, origin, actor, escalationCard)) return o;
   throw new NotInThisConversation(id);
 }
 

@@ -4,9 +4,9 @@
  * reaches a channel posts the card (its row in `escalation_cards` is the claim: an INSERT that finds the slot taken
  * posts nothing), every later step to that channel and every change of any of the task's occurrences updates it,
  * so Oversight never sees an open escalation for a finished task. A team with no bound channel gets a row that
- * says it was never told, and the cards elsewhere say so.
+ * says it was never told, and the cards elsewhere say so, until a later step finds the team bound and posts it.
  */
-import { claimEscalationCard, listEscalationCards, listEscalationCardsOfOccurrences } from '../storage/escalation-card.repository';
+import { claimEscalationCard, listEscalationCardsOfOccurrences } from '../storage/escalation-card.repository';
 import type { Db } from '../storage/occurrence.repository';
 import type { Occurrence } from './occurrence.types';
 import { findChannelTarget } from './channel-target';
@@ -34,14 +34,14 @@ export async function escalationCardEntries(trx: Db, o: Occurrence, teamId: stri
  * cards too, without each writer having to know about them.
  */
 export async function escalationUpdatesFor(trx: Db, entries: readonly OutboxEntry[]): Promise<OutboxEntry[]> {
-  const updated = entries.filter((e) => e.message.kind === 'reminder.update');
+  const updated = entries.flatMap((e) => (e.message.kind === 'reminder.update' ? [{ tenantId: e.tenantId, at: e.at, occurrenceId: e.message.occurrenceId }] : []));
   if (updated.length === 0) return [];
   const covered = new Set(
     entries.flatMap((e) => (e.message.kind === 'escalation.post' || e.message.kind === 'escalation.update') && e.message.card ? [cardId(e.tenantId, e.message.card)] : []),
   );
   const added: OutboxEntry[] = [];
   for (const e of updated) {
-    for (const c of await listEscalationCardsOfOccurrences(trx, e.tenantId, [e.message.kind === 'reminder.update' ? e.message.occurrenceId : ''])) {
+    for (const c of await listEscalationCardsOfOccurrences(trx, e.tenantId, [e.occurrenceId])) {
       const card: EscalationCardRef = { activityId: c.activityId, scheduledAt: c.scheduledAt, teamId: c.teamId };
       if (c.noChannel || covered.has(cardId(e.tenantId, card))) continue;
       const target = await findChannelTarget(trx, e.tenantId, c.teamId);
@@ -55,13 +55,4 @@ export async function escalationUpdatesFor(trx: Db, entries: readonly OutboxEntr
 
 function cardId(tenantId: string, card: EscalationCardRef): string {
   return `${tenantId}|${card.activityId}|${card.scheduledAt}|${card.teamId}`;
-}
-
-/**
- * True when the action came from a conversation where an escalation card of `o`'s task was posted: Acknowledge and
- * Assign there act on the task. (When the branches meet, the lead folds this into `actionConversationAllowed`.)
- */
-export async function isActionFromEscalationCard(db: Db, o: Occurrence, origin: { isSameConversation(postedConversationId: string): boolean }): Promise<boolean> {
-  const cards = await listEscalationCards(db, o.tenantId, o.activityId, o.scheduledAt);
-  return cards.some((c) => c.postedConversationId !== undefined && origin.isSameConversation(c.postedConversationId));
 }

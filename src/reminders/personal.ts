@@ -8,7 +8,7 @@
  * `personal.update` beside each `reminder.update`).
  */
 import type { Catalog } from '../catalog/catalog.types';
-import { findPersonalChat, findTenantEndpoint, insertPersonalPost, isPersonalPostConversation, listUnreachablePeopleOf } from '../storage/personal.repository';
+import { findPersonalChat, findTenantEndpoint, insertPersonalPost, listUnreachablePeopleOf } from '../storage/personal.repository';
 import type { Db } from '../storage/occurrence.repository';
 import type { PersonalReason, PersonalRecipient } from './delivery.port';
 import type { Actor, Occurrence } from './occurrence.types';
@@ -56,14 +56,6 @@ export function personOnTask(o: Occurrence): PersonalRecipient | undefined {
 function recipientOf(actor: Actor | undefined): PersonalRecipient | undefined {
   if (!actor?.aadObjectId || actor.userId === 'system') return undefined;
   return { aadObjectId: actor.aadObjectId, name: actor.name };
-}
-
-/**
- * True when `conversationId` is a 1:1 chat the card of `o` was posted in: an action pressed there is as good as one
- * from the task's channel thread. Any other 1:1 chat is not (the lead folds this into `actionConversationAllowed`).
- */
-export async function actionFromPersonalChat(db: Db, o: Occurrence, conversationId: string): Promise<boolean> {
-  return isPersonalPostConversation(db, o.tenantId, o.id, conversationId);
 }
 
 /** Someone the bot could not reach in chat, and Teams' reason. */

@@ -79,6 +79,16 @@ function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
+/**
+ * Activities often share a cadence (weekdays 09:00 in the catalog's zone): what is planned for one (cron, zone,
+ * holiday rule, calendar) is made once per memo and shared.
+ */
+function sameCadence<T>(memo: Map<string, T>, activity: Activity, calendar: WorkCalendar, make: () => T): T {
+  const key = `${activity.timezone}\n${activity.schedule}\n${activity.onHoliday}\n${calendar.key}`;
+  if (!memo.has(key)) memo.set(key, make());
+  return memo.get(key)!;
+}
+
 export class Scheduler {
   private readonly tasks: ScheduledTask[] = [];
   /** Each team's working calendar; holidays skip or move a team's runs (see `plannedRunsBetween`). */
@@ -196,13 +206,6 @@ export class Scheduler {
     let missedNotRecorded = 0;
     // Another replica recorded this gap's missed runs first: it moved the checkpoint, this run must not.
     let gapLost = false;
-    // Activities often share a cadence (weekdays 09:00 in the catalog's zone): plan each (cron, zone, holiday rule,
-    // calendar) once a run.
-    const sameCadence = <T>(memo: Map<string, T>, activity: Activity, make: () => T, calendarKey: string): T => {
-      const key = `${activity.timezone}\n${activity.schedule}\n${activity.onHoliday}\n${calendarKey}`;
-      if (!memo.has(key)) memo.set(key, make());
-      return memo.get(key)!;
-    };
     if (checkpoint !== undefined && checkpoint < now) {
       const tenants = await this.tenantsToFire();
       const plans = new Map<string, ReturnType<Scheduler['plan']>>();
@@ -231,7 +234,7 @@ export class Scheduler {
         const due = this.nextDue.get(activity.id);
         if (this.nextDue.has(activity.id) && (due === undefined || due > now)) continue;
         for (const [calendar, teamIds] of this.teamsByCalendar(activity)) {
-          const plan = sameCadence(plans, activity, () => this.plan(activity, calendar, checkpoint, now, liveTolerance, catchupMs), calendar.key);
+          const plan = sameCadence(plans, activity, calendar, () => this.plan(activity, calendar, checkpoint, now, liveTolerance, catchupMs));
           // A lower bound: the walk back stops one past the cap.
           missedNotRecorded += plan.missedNotRecorded * tenants.length * teamIds.length;
           for (const tenantId of tenants) {
@@ -295,12 +298,7 @@ export class Scheduler {
     let best: number | undefined;
     for (const calendar of this.teamsByCalendar(activity).keys()) {
       const make = () => nextPlannedRun(activity, calendar, at)?.at;
-      const key = `${activity.timezone}\n${activity.schedule}\n${activity.onHoliday}\n${calendar.key}`;
-      let next: number | undefined;
-      if (memo) {
-        if (!memo.has(key)) memo.set(key, make());
-        next = memo.get(key);
-      } else next = make();
+      const next = memo ? sameCadence(memo, activity, calendar, make) : make();
       if (next !== undefined && (best === undefined || next < best)) best = next;
     }
     return best;

@@ -225,7 +225,6 @@ export class WorkloadService {
     return computeWorkload(this.deps.db, this.deps.catalog, tenantId, teamId, this.deps.clock.now(), { fireTimes: this.fireTimes, ...options });
   }
 
-  /** Open tasks a person has acknowledged, across teams. */
   /** A person's open tasks: assigned to them or acknowledged by them, most urgent first. */
   async tasksOf(tenantId: string, person: { readonly userId: string; readonly aadObjectId?: string }): Promise<WorkloadItem[]> {
     const now = this.deps.clock.now();

@@ -35,17 +35,22 @@ function toCard(r: EscalationCardRow): EscalationCard {
   };
 }
 
+const CARD_KEY = ['tenant_id', 'activity_id', 'scheduled_at', 'team_id'] as const;
+
 /**
  * Records the card unless it exists; true when this call created it (and so must post it). `noChannel`: the team
- * has no bound channel, so the row only records that it was never told.
+ * has no bound channel, so the row only records that it was never told. A card recorded so is claimed by the first
+ * later step that finds a channel (the team was bound since): otherwise that step would only enqueue an update of
+ * a card that was never posted, and the team would never see the task.
  */
 export async function claimEscalationCard(db: Db, key: EscalationCardKey, at: number, noChannel = false): Promise<boolean> {
-  const rows = await db
+  const insert = db
     .insertInto('escalation_cards')
-    .values({ tenant_id: key.tenantId, activity_id: key.activityId, scheduled_at: key.scheduledAt, team_id: key.teamId, created_at: at, no_channel: noChannel ? 1 : 0 })
-    .onConflict((oc) => oc.columns(['tenant_id', 'activity_id', 'scheduled_at', 'team_id']).doNothing())
-    .returning('team_id')
-    .execute();
+    .values({ tenant_id: key.tenantId, activity_id: key.activityId, scheduled_at: key.scheduledAt, team_id: key.teamId, created_at: at, no_channel: noChannel ? 1 : 0 });
+  const claimed = noChannel
+    ? insert.onConflict((oc) => oc.columns(CARD_KEY).doNothing())
+    : insert.onConflict((oc) => oc.columns(CARD_KEY).doUpdateSet({ no_channel: 0 }).where('escalation_cards.no_channel', '=', 1));
+  const rows = await claimed.returning('team_id').execute();
   return rows.length === 1;
 }
 
