@@ -87,7 +87,11 @@ describe('connector clients', () => {
     expect((adapter.cloudAdapter() as unknown as { botFrameworkAuthentication: unknown }).botFrameworkAuthentication).toBeInstanceOf(PooledBotFrameworkAuthentication);
     const made: string[] = [];
     const cache = new LruPromiseCache<string>(2);
-    const get = (key: string) => cache.get(key, async () => (made.push(key), key));
+    const get = (key: string) =>
+      cache.get(key, async () => {
+        made.push(key);
+        return key;
+      });
     await get('a');
     await get('b');
     await get('a'); // a is now the most recently used
