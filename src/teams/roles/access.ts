@@ -6,7 +6,7 @@
  *  - member: anyone else in the team's roster;
  *  - guest: the roster's `userRole` is "guest" (Entra B2B guests) or "anonymous"; Teams answers "user" for
  *    members and owners alike (botframework-schema TeamsChannelAccount.userRole; Teams' getMember docs).
- * The rules are a table (`REQUIRED`) and a rank; routes ask `requireRole` before they change anything.
+ * The rules are `requiredRole` (README's table) and a rank; routes ask `requireRole` before they change anything.
  */
 import type { SkipPolicy } from '../../catalog/catalog.types';
 import type { Clock } from '../../reminders/clock';
