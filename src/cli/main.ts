@@ -12,7 +12,7 @@ import { packageRoot, packageVersion } from '../package-root';
 import { workCalendar } from '../catalog/work-calendar';
 import { plannedRunsBetween } from '../reminders/fire-times';
 import { movedNote } from '../reminders/occurrence-creation';
-import { openStore, parseDatabaseUrl } from '../storage/database';
+import { openStore, parseDatabaseUrl, type Store } from '../storage/database';
 import { listAuditEvents } from '../storage/occurrence.repository';
 import { listRotationChanges } from '../storage/rotation.repository';
 import { listOutbox, requeueDead } from '../storage/outbox.repository';
@@ -95,8 +95,6 @@ the deployment from working. --url (e.g. https://soc-reminders.contoso.com) also
 /healthz and checks that it answers, healthy, in the mode these settings describe.`,
 };
 
-export { isoWithOffset };
-
 function parseInstant(name: string, value: string | undefined): number {
   if (value === undefined) throw new UsageError(`--${name} is required`);
   const ms = Date.parse(value);
@@ -118,6 +116,32 @@ function auditBound(name: 'since' | 'until', text: string | undefined, timeZone:
   const at = parseAuditInstant(text, timeZone);
   if (at === undefined) throw new UsageError(`--${name}: "${text}" is not a date (2026-12-02) or date-time (2026-12-02T09:00, optionally with an offset)`);
   return at;
+}
+
+/**
+ * `audit export` and `audit rotations`: the same options (--since, --until read in the catalog's time zone,
+ * --format), the same store, the same CSV (csvLine neutralises cells a spreadsheet would run as formulas).
+ */
+async function exportAudit<C extends string>(
+  args: string[],
+  columns: readonly C[],
+  read: (db: Store['db'], range: { since?: number; until?: number }, catalog: Catalog) => Promise<readonly Record<C, unknown>[]>,
+): Promise<void> {
+  const { values } = parseArgs({ args, options: { since: { type: 'string' }, until: { type: 'string' }, format: { type: 'string', default: 'csv' } }, strict: true });
+  if (values.format !== 'csv' && values.format !== 'json') throw new UsageError('--format must be csv or json');
+  const cfg = config();
+  const catalog = catalogFrom(undefined, cfg);
+  const since = auditBound('since', values.since, catalog.timezone);
+  const until = auditBound('until', values.until, catalog.timezone);
+  if (since !== undefined && until !== undefined && until <= since) throw new UsageError('--until must be after --since');
+  const store = await openStore(parseDatabaseUrl(cfg.databaseUrl));
+  try {
+    const rows = await read(store.db, { since, until }, catalog);
+    if (values.format === 'json') return out(JSON.stringify(rows, null, 2));
+    return out([csvLine(columns), ...rows.map((r) => csvLine(columns.map((h) => r[h])))].join('\n'));
+  } finally {
+    await store.close();
+  }
 }
 
 function out(text: string): void {
@@ -164,41 +188,11 @@ async function run(argv: string[]): Promise<void> {
       if (rows.length === 0) return out('nothing is scheduled in that period');
       return out(rows.map((r) => `${r.at}  ${r.activityId.padEnd(28)} ${r.teamId}${r.note ? `  ${r.note}` : ''}`).join('\n'));
     }
-    case 'audit export': {
-      const { values } = parseArgs({ args: rest, options: { since: { type: 'string' }, until: { type: 'string' }, format: { type: 'string', default: 'csv' } }, strict: true });
-      if (values.format !== 'csv' && values.format !== 'json') throw new UsageError('--format must be csv or json');
-      const cfg = config();
+    case 'audit export':
       // The catalog gives titles, team names and the time zone in which the export is read and written.
-      const catalog = catalogFrom(undefined, cfg);
-      const bound = (name: 'since' | 'until') => auditBound(name, values[name], catalog.timezone);
-      const since = bound('since');
-      const until = bound('until');
-      if (since !== undefined && until !== undefined && until <= since) throw new UsageError('--until must be after --since');
-      const store = await openStore(parseDatabaseUrl(cfg.databaseUrl));
-      try {
-        const rows = auditRows(await listAuditEvents(store.db, { since, until }), catalog);
-        if (values.format === 'json') return out(JSON.stringify(rows, null, 2));
-        // People open this in a spreadsheet: csvLine neutralises cells that would run as formulas.
-        return out([csvLine(AUDIT_COLUMNS), ...rows.map((r) => csvLine(AUDIT_COLUMNS.map((h) => r[h])))].join('\n'));
-      } finally {
-        await store.close();
-      }
-    }
-    case 'audit rotations': {
-      const { values } = parseArgs({ args: rest, options: { since: { type: 'string' }, until: { type: 'string' }, format: { type: 'string', default: 'csv' } }, strict: true });
-      if (values.format !== 'csv' && values.format !== 'json') throw new UsageError('--format must be csv or json');
-      const cfg = config();
-      const catalog = catalogFrom(undefined, cfg);
-      const bound = (name: 'since' | 'until') => auditBound(name, values[name], catalog.timezone);
-      const store = await openStore(parseDatabaseUrl(cfg.databaseUrl));
-      try {
-        const rows = rotationAuditRows(await listRotationChanges(store.db, { since: bound('since'), until: bound('until') }), catalog);
-        if (values.format === 'json') return out(JSON.stringify(rows, null, 2));
-        return out([csvLine(ROTATION_AUDIT_COLUMNS), ...rows.map((r) => csvLine(ROTATION_AUDIT_COLUMNS.map((h) => r[h])))].join('\n'));
-      } finally {
-        await store.close();
-      }
-    }
+      return exportAudit(rest, AUDIT_COLUMNS, async (db, range, catalog) => auditRows(await listAuditEvents(db, range), catalog));
+    case 'audit rotations':
+      return exportAudit(rest, ROTATION_AUDIT_COLUMNS, async (db, range, catalog) => rotationAuditRows(await listRotationChanges(db, range), catalog));
     case 'outbox list': {
       const { values } = parseArgs({ args: rest, options: { failed: { type: 'boolean' } }, strict: true });
       const store = await openStore(parseDatabaseUrl(config().databaseUrl));

@@ -52,12 +52,12 @@ export interface ApiAuthOptions {
 const DISPLAY_PEERS_LOGGED = 1000;
 
 /**
- * Compares a presented bearer with the display token in constant time: both are hashed first, so neither the
- * content nor the length of the token shows in how long a wrong guess takes.
+ * Compares a presented bearer with a configured secret (DISPLAY_TOKEN, METRICS_TOKEN) in constant time: both are
+ * hashed first, so neither the content nor the length of the secret shows in how long a wrong guess takes.
  */
-function isDisplayToken(presented: string, token: string): boolean {
+export function sameSecret(presented: string, secret: string): boolean {
   const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
-  return timingSafeEqual(digest(presented), digest(token));
+  return timingSafeEqual(digest(presented), digest(secret));
 }
 
 /** Tolerated clock difference with Entra ID when checking `exp` and `nbf`. */
@@ -102,7 +102,7 @@ export function createApiAuth(config: ApiAuthConfig, options: ApiAuthOptions = {
     const header = req.header('Authorization') ?? '';
     // Before the JWT checks: a display token may contain dots, and must never reach a key lookup.
     const bearer = /^Bearer (\S+)$/.exec(header.trim())?.[1];
-    if (display && bearer !== undefined && isDisplayToken(bearer, display.token)) {
+    if (display && bearer !== undefined && sameSecret(bearer, display.token)) {
       // The API only reads today; this keeps the display token a reader if a writing route ever uses this check.
       if (req.method !== undefined && req.method !== 'GET' && req.method !== 'HEAD') return refuse(403, 'Forbidden', 'The display token can only read.');
       logDisplay(req, display.tenantId);

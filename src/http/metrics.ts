@@ -3,12 +3,12 @@
  * `Authorization: Bearer <METRICS_TOKEN>`, and without METRICS_TOKEN it is not served at all (404): a bot's
  * public endpoint is reachable from the internet, and a scrape target should not be.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Request, Response, Server } from 'restify';
 import type { Kysely } from 'kysely';
 import type { DeliveryObserver } from '../reminders/delivery-worker';
 import type { HttpObserver } from './access-log';
+import { sameSecret } from './api-auth';
 import { outboxDepth } from '../storage/outbox.repository';
 import type { Database } from '../storage/tables';
 
@@ -93,11 +93,6 @@ export class Metrics implements DeliveryObserver, HttpObserver {
   throttled(): void {
     this.throttledCounter.inc();
   }
-}
-
-/** Compares digests, so neither the length nor any prefix of the token shows in the time taken. */
-function sameSecret(a: string, b: string): boolean {
-  return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
 }
 
 /** Registers GET /metrics; `token` undefined in authenticated mode means: not served. */

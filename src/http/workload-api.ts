@@ -46,7 +46,7 @@ function itemJson(i: WorkloadItem) {
 
 /**
  * Why a request that was let in still has no "my": the wall display and local mode are nobody, and a token
- * without `oid` names no one. Undefined: the caller is this person of this tenant.
+ * without `oid` names no one. Else the person and tenant the token names.
  */
 function personOf(who: Extract<ApiAuthResult, { ok: true }>): { tenantId: string; aadObjectId: string } | { code: string; message: string } {
   if (who.access === 'display') return { code: 'NoPerson', message: 'The display token reads team workloads; it belongs to no person, so it has no tasks of its own. Open My tasks in Teams.' };
@@ -78,14 +78,13 @@ export function registerWorkloadApi(server: Server, deps: WorkloadApiDeps): void
     }
     const tenantId = who.tenantId ?? (await tenantFor(req));
     const w = await workload.forTeam(tenantId, team);
-    const item = itemJson;
     res.json({
       team: { id: team, name: catalog.teams.find((t) => t.id === team)!.name },
       tenantId,
       at: iso(w.at),
-      open: w.open.map(item),
-      overdue: w.overdue.map(item),
-      snoozed: w.snoozed.map(item),
+      open: w.open.map(itemJson),
+      overdue: w.overdue.map(itemJson),
+      snoozed: w.snoozed.map(itemJson),
       people: w.people.map((p) => ({ name: p.name, aadObjectId: p.aadObjectId ?? null, open: p.open, overdue: p.overdue })),
       unassigned: w.unassigned,
       unposted: w.unposted,

@@ -144,7 +144,6 @@ class WorkloadView {
     );
   }
 
-
   private activityTitle(id: string): { title: string; cadence: string } {
     const a = this.activities.get(id);
     if (!a) return { title: id, cadence: '' };
@@ -168,7 +167,7 @@ class WorkloadView {
       const { title, cadence } = this.activityTitle(item.activityId);
       // Who is on it: whoever acknowledged; else the assignee, who has not said so yet; else nobody.
       const onIt = item.acknowledgedBy
-        ? item.acknowledgedBy.name
+        ? [item.acknowledgedBy.name]
         : item.assignee
           ? [item.assignee.name, h('span', { class: 'sub' }, s.assignedNotAcknowledged)]
           : [h('span', { class: 'muted' }, s.nobodyYet)];
@@ -178,7 +177,7 @@ class WorkloadView {
         h('th', { scope: 'row' }, h('span', { class: 'task-title' }, title), cadence ? h('span', { class: 'sub' }, cadence) : null),
         statusCell(item, s, fmt),
         dueCell(item, now, s, fmt),
-        h('td', { class: 'ack', 'data-label': s.acknowledgedBy }, ...(Array.isArray(onIt) ? onIt : [onIt])),
+        h('td', { class: 'ack', 'data-label': s.acknowledgedBy }, ...onIt),
       );
     };
     const columns = [s.task, s.status, s.due, s.acknowledgedBy].map((c) => h('th', { scope: 'col' }, c));

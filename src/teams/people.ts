@@ -74,20 +74,19 @@ export function mentionedPeople(entities: unknown, botId: string | undefined): M
 }
 
 /**
- * The mentioned people as rotation members: the Entra object id from the mention when Teams gave one, else asked
- * from the roster by their Teams user id. Throws InvalidInput (`assignee-unknown`) for someone the roster does not know.
+ * The mentioned people as rotation members, each asked from the roster by their Teams user id: a mention's own
+ * Entra object id is not enough, since an external member of a shared channel has one too (their home tenant's).
+ * Throws InvalidInput (`assignee-unknown`) for someone the roster does not know, or knows in another tenant.
  */
 export async function mentionsAsPeople(context: TurnContext, mentioned: readonly Mentioned[], logger: Logger): Promise<Person[]> {
   const people: Person[] = [];
   for (const m of mentioned) {
-    if (m.aadObjectId && isEntraObjectId(m.aadObjectId)) {
-      people.push({ id: m.aadObjectId.toLowerCase(), name: m.name });
-      continue;
-    }
     try {
       const member = await botbuilder().TeamsInfo.getMember(context, m.id);
-      if (member.aadObjectId && isEntraObjectId(member.aadObjectId) && ofThisTenant(context, member)) {
-        people.push({ id: member.aadObjectId.toLowerCase(), name: m.name || member.name });
+      const id = member.aadObjectId?.toLowerCase();
+      const sameId = !m.aadObjectId || m.aadObjectId.toLowerCase() === id;
+      if (id && isEntraObjectId(id) && sameId && ofThisTenant(context, member)) {
+        people.push({ id, name: m.name || member.name });
         continue;
       }
     } catch (err) {

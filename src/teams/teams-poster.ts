@@ -6,7 +6,7 @@
  */
 import type { ConversationReference, TurnContext } from 'botbuilder';
 import type { ConnectorClient } from 'botframework-connector';
-import { DeliveryFailure, type ChannelTarget, type Delivery, type DigestTask, type PersonalRecipient, type PersonalTarget, type Posted, type ReminderPoster } from '../reminders/delivery.port';
+import { DeliveryFailure, type ChannelTarget, type Delivery, type DigestTask, type NudgeReason, type PersonalRecipient, type PersonalTarget, type Posted, type ReminderPoster } from '../reminders/delivery.port';
 import type { Clock } from '../reminders/clock';
 import { personOnTask } from '../reminders/personal';
 import type { BotAdapter } from './adapter';
@@ -98,14 +98,7 @@ export class TeamsPoster implements ReminderPoster {
       case 'reminder.nudge': {
         const o = d.occurrence;
         const time = views.time(o.dueAt, o.activityId, locale);
-        const message =
-          d.reason === 'overdue'
-            ? t(locale, 'nudge.overdue', { time })
-            : d.reason === 'repeat'
-              ? t(locale, 'timers.nudgeRepeat', { time })
-              : d.reason === 'escalation'
-                ? t(locale, 'timers.nudgeEscalation', { time, name: d.person?.name ?? '' })
-                : t(locale, 'nudge.snoozeEnded');
+        const message = nudgeMessage(d.reason, locale, time, d.person?.name);
         const card = renderNudgeCard({
           locale,
           occurrenceId: o.id,
@@ -298,6 +291,20 @@ export class TeamsPoster implements ReminderPoster {
       failure = err;
     }
     if (failure !== undefined) throw toDeliveryFailure(failure);
+  }
+}
+
+/** The nudge's sentence for why it is sent; `personName` is the escalation step's person. */
+function nudgeMessage(reason: NudgeReason, locale: Locale, time: string, personName = ''): string {
+  switch (reason) {
+    case 'overdue':
+      return t(locale, 'nudge.overdue', { time });
+    case 'repeat':
+      return t(locale, 'timers.nudgeRepeat', { time });
+    case 'escalation':
+      return t(locale, 'timers.nudgeEscalation', { time, name: personName });
+    case 'snooze-ended':
+      return t(locale, 'nudge.snoozeEnded');
   }
 }
 

@@ -281,6 +281,11 @@ describe('soc-reminders audit export, as an auditor reads it', () => {
     const bad = runCli(['audit', 'export', '--since', '2026-02-30'], { DATABASE_URL: dbFile, ...SEOUL });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--since: "2026-02-30" is not a date/);
+    // Both audit commands read the same options the same way: an empty window is a usage error, not an empty file.
+    for (const command of ['export', 'rotations']) {
+      const empty = runCli(['audit', command, '--since', '2026-12-02', '--until', '2026-12-01'], { DATABASE_URL: dbFile, ...SEOUL });
+      expect([command, empty.code, empty.stderr]).toEqual([command, 2, expect.stringMatching(/--until must be after --since/)]);
+    }
   });
 });
 

@@ -163,6 +163,12 @@ describe('review: personal cards and the escalation card’s actions (issue 14)'
     await h.post(h.activity({ type: 'message', text, entities: [{ type: 'mention', mentioned: { id: '28:soc-reminders-bot', name: 'SOC Reminders' }, text: '<at>SOC Reminders</at>' }, mention(LEE), mention(EXTERNAL)] }, { person: ADMIN }));
     expect(h.connector.posts().slice(before).map(BotHarness.textOf).join('\n')).toMatch(/could not find/i);
     expect((await h.app.reminders.rotation(TENANT, 'monitoring')).source).toBe('catalog');
+    // The same when the mention carries the person's Entra object id: it is their home tenant's, so the roster decides.
+    const withId = (p: Person) => ({ ...mention(p), mentioned: { ...mention(p).mentioned, aadObjectId: p.aadObjectId } });
+    const again = h.connector.posts().length;
+    await h.post(h.activity({ type: 'message', text, entities: [{ type: 'mention', mentioned: { id: '28:soc-reminders-bot', name: 'SOC Reminders' }, text: '<at>SOC Reminders</at>' }, withId(LEE), withId(EXTERNAL)] }, { person: ADMIN }));
+    expect(h.connector.posts().slice(again).map(BotHarness.textOf).join('\n')).toMatch(/could not find/i);
+    expect((await h.app.reminders.rotation(TENANT, 'monitoring')).source).toBe('catalog');
 
     const { occurrenceId, where } = await start();
     const count = (await listEvents(h.store.db, { tenantId: TENANT, occurrenceId })).length;

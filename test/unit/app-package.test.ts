@@ -22,7 +22,7 @@ const HOST = 'soc-reminders.contoso.com';
 const APP_ID = '3f2a8c1e-5b7d-4e9a-8c61-0d4b2f7e9a13';
 const BOT_ID = 'b7e1c2d3-4a5b-4c6d-8e7f-901a2b3c4d5e';
 const VALUES: Record<string, string> = { TEAMS_APP_ID: APP_ID, BOT_ID, PUBLIC_HOSTNAME: HOST, APP_VERSION: '1.4.2' };
-const COMMANDS = ['help', 'bind', 'unbind', 'teams', 'workload', 'tasks', 'overdue', 'run'];
+const COMMANDS = ['help', 'bind', 'unbind', 'teams', 'workload', 'tasks', 'overdue', 'run', 'rotation'];
 
 const tempDirs: string[] = [];
 afterAll(() => {
@@ -107,7 +107,7 @@ describe('buildAppPackage', () => {
     lists.forEach((list, l) => {
       expect(list.commands.map((c: Json) => c.title)).toEqual(COMMANDS);
       expect(COMMANDS.map((_, c) => ko[`bots[0].commandLists[${l}].commands[${c}].title`])).toEqual([
-        '도움말', '연결', '연결 해제', '팀', '업무량', '내 작업', '지연', '실행',
+        '도움말', '연결', '연결 해제', '팀', '업무량', '내 작업', '지연', '실행', '순번',
       ]);
     });
     expect(validateLocalization(ko, manifest, 'ko.json')).toEqual([]);

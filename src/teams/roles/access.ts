@@ -6,7 +6,7 @@
  *  - member: anyone else in the team's roster;
  *  - guest: the roster's `userRole` is "guest" (Entra B2B guests) or "anonymous"; Teams answers "user" for
  *    members and owners alike (botframework-schema TeamsChannelAccount.userRole; Teams' getMember docs).
- * The rules are a table (`REQUIRED`) and a rank; routes ask `requireRole` before they change anything.
+ * The rules are `requiredRole` (README's table) and a rank; routes ask `requireRole` before they change anything.
  */
 import type { SkipPolicy } from '../../catalog/catalog.types';
 import type { Clock } from '../../reminders/clock';
@@ -56,10 +56,10 @@ export function hasRole(role: Role, need: RequiredRole): boolean {
 }
 
 /** The sender's role when it is enough for `action`; else throws NotPermitted (the route answers and logs it). */
-export async function requireRole(access: AccessControl, turn: RoutedTurn, action: GuardedAction, about: { skipPolicy?: SkipPolicy; activityId?: string } = {}): Promise<RoleAnswer> {
+export async function requireRole(access: AccessControl, turn: RoutedTurn, action: GuardedAction, about: { skipPolicy?: SkipPolicy; activityId?: string; socTeamId?: string } = {}): Promise<RoleAnswer> {
   const answer = await access.roleOf(turn);
   const need = requiredRole(action, about.skipPolicy);
-  if (!hasRole(answer.role, need)) throw new NotPermitted(action, need, { unverified: answer.unverified, guest: answer.role === 'guest', activityId: about.activityId });
+  if (!hasRole(answer.role, need)) throw new NotPermitted(action, need, { unverified: answer.unverified, guest: answer.role === 'guest', activityId: about.activityId, socTeamId: about.socTeamId });
   return answer;
 }
 

@@ -19,7 +19,7 @@ import { parseRotationArgs } from '../../commands';
 import { formatDateTime } from '../../formatting';
 import { t } from '../../i18n';
 import { mentionedPeople, mentionsAsPeople } from '../../people';
-import { hasRole, requiredRole, type AccessControl } from '../../roles/access';
+import { requireRole, type AccessControl } from '../../roles/access';
 import { replyWithCard, replyWithText } from '../replies';
 import { renderMessageCard } from '../../cards/card-renderer';
 import { actorOf, channelOf, type RoutedTurn } from '../routed-turn';
@@ -57,9 +57,8 @@ export async function answerRotation(turn: RoutedTurn, args: string, deps: Rotat
 
 /** A SOC admin anywhere; an owner of the Teams team that receives the SOC team's reminders, from that Teams team. */
 async function requireMayChange(turn: RoutedTurn, socTeamId: string, deps: RotationDeps): Promise<void> {
-  const { role, unverified } = await deps.access.roleOf(turn);
+  const { role } = await requireRole(deps.access, turn, 'rotation', { socTeamId });
   if (role === 'soc-admin') return;
-  if (!hasRole(role, requiredRole('rotation'))) throw new NotPermitted('rotation', 'team-owner', { socTeamId, unverified, guest: role === 'guest' });
   const channel = channelOf(turn.activity);
   const here = channel ? await deps.bindings.teamsBoundInTeamsTeam(turn.tenantId, channel.teamsTeamId) : [];
   if (!here.includes(socTeamId)) throw new NotPermitted('rotation', 'soc-admin', { socTeamId });
