@@ -91,9 +91,13 @@ export async function createScheduledOccurrences(deps: CreationDeps, slots: read
   const slotKey = (activityId: string, tenantId: string, teamId: string, scheduledAt: number) => `${activityId}|${tenantId}|${teamId}|${scheduledAt}`;
   const result = await transact(deps, async (trx) => {
     const inserted: Occurrence[] = [];
+    // Rows go in in one order whatever order the caller listed them: two replicas inserting the same slots in
+    // opposite orders each wait on the other's uncommitted unique-key entries, which PostgreSQL ends as a deadlock.
+    const key = (slot: ScheduledSlot) => slotKey(slot.activity.id, slot.tenantId, slot.teamId, slot.scheduledAt);
+    const ordered = [...slots].sort((x, y) => (key(x) < key(y) ? -1 : key(x) > key(y) ? 1 : 0));
     // A statement binds at most 32,766 values on SQLite: insert a few hundred rows at a time.
-    for (let i = 0; i < slots.length; i += ROWS_PER_STATEMENT) {
-      inserted.push(...(await insertOccurrencesIfAbsent(trx, slots.slice(i, i + ROWS_PER_STATEMENT).map(newScheduled(now)))));
+    for (let i = 0; i < ordered.length; i += ROWS_PER_STATEMENT) {
+      inserted.push(...(await insertOccurrencesIfAbsent(trx, ordered.slice(i, i + ROWS_PER_STATEMENT).map(newScheduled(now)))));
     }
     // The database returns the created rows in no promised order: put them back in the slots' order.
     const byKey = new Map(inserted.map((o) => [slotKey(o.activityId, o.tenantId, o.teamId, o.scheduledAt), o]));
