@@ -30,11 +30,14 @@ export type MessageParams = Readonly<Record<string, string | number>>;
 /**
  * A sentence with a count, by plural category (`Intl.PluralRules`): English has `one` and `other`; Korean counts
  * with a counter (작업 3건) and has only `other`, which it gives for every number — its file repeats the same
- * sentence under `one` so both files keep the same keys.
+ * sentence under `one` so both files keep the same keys. Where a sentence for exactly one differs in a language
+ * whose rules have no `one` ("missed at 09:00", not "missed 1 time between 09:00 and 09:00"), an exact form `=1`
+ * (ICU's syntax) comes before the category.
  */
 interface PluralForms {
   readonly one: string;
   readonly other: string;
+  readonly '=1'?: string;
 }
 
 const pluralRules = new Map<Locale, Intl.PluralRules>();
@@ -48,6 +51,8 @@ function pluralForm(node: unknown, locale: Locale, count: unknown): unknown {
     pluralRules.set(locale, rules);
   }
   const forms = node as Record<string, unknown>;
+  const exact = `=${count}`;
+  if (Object.hasOwn(forms, exact)) return forms[exact];
   const category = rules.select(count);
   return Object.hasOwn(forms, category) ? forms[category] : forms['other'];
 }

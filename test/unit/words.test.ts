@@ -125,6 +125,14 @@ describe('counts', () => {
     expect(t('ko', 'workload.unposted', { count: 1, team: '모니터링' })).toBe('미완료 작업 1건이 기록되었지만 게시되지 않았습니다. 모니터링 팀에 연결된 채널이 없습니다.');
   });
 
+  it('say a missed run of one fire time as one time, in Korean too, whose plural rules have no "one"', () => {
+    const one = { count: 1, first: '12월 1일(화) 오전 9:00', last: '12월 1일(화) 오전 9:00' };
+    expect(t('ko', 'workload.missedRun', one)).toBe('12월 1일(화) 오전 9:00 누락');
+    expect(t('ko', 'digest.missedRun', one)).toBe('12월 1일(화) 오전 9:00');
+    expect(t('ko', 'workload.missedRun', { ...one, count: 3, last: '12월 3일(목) 오전 9:00' })).toBe('12월 1일(화) 오전 9:00~12월 3일(목) 오전 9:00 사이 3회 누락');
+    expect(t('en', 'workload.missedRun', { count: 1, first: 'Tue 1 Dec, 09:00', last: 'Tue 1 Dec, 09:00' })).toBe('missed at Tue 1 Dec, 09:00');
+  });
+
   it('refuse a plural sentence without a number to choose by', () => {
     expect(() => t('en', 'bind.pendingPosted')).toThrow(/plural/);
   });
