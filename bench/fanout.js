@@ -24,6 +24,7 @@
  *   node bench/fanout.js [--quick] [--runs N] [--out DIR] [--no-md]
  */
 const http = require('node:http');
+const { performance } = require('node:perf_hooks');
 const { rmSync } = require('node:fs');
 const { join } = require('node:path');
 const c = require('./lib/common');
@@ -110,11 +111,14 @@ async function fanOut({ tenants, channels, timeoutMs }) {
     const allAnswered = connector.waitForPosts(expected, timeoutMs);
     clock.set(FIRE + 50);
     const t0 = epochNow();
+    const elu0 = performance.eventLoopUtilization();
     const wall0 = Date.now();
     app.worker.start();
     const run = await app.scheduler.runDue();
     const createdMs = epochNow() - t0;
     const doneAt = await allAnswered;
+    // The bot's event loop (the connector has its own thread): how busy it was, from the fire to the last answer.
+    const busyMs = performance.eventLoopUtilization(elu0).active;
     // The worker marks each item sent after Teams answered: wait for the outbox to settle, then look for strays.
     await c.until(async () => (await listOutbox(store.db, { status: ['pending', 'sending'] })).length === 0, 10_000, 'the outbox to drain');
     await app.worker.stop();
@@ -159,6 +163,8 @@ async function fanOut({ tenants, channels, timeoutMs }) {
       efficiencyPct: c.round((100 * idealSpanMs) / spanMs, 1),
       wallMs: c.round(wallMs, 1),
       roundTripMs: c.round(rttMs, 2),
+      botBusyMs: c.round(busyMs, 0),
+      botBusyMsPerPost: c.round(busyMs / expected, 3),
       idealWallMs: c.round(idealWallMs, 1),
       wallEfficiencyPct: c.round((100 * idealWallMs) / wallMs, 1),
       throttled429: seen.throttledCount,
