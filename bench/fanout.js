@@ -8,19 +8,27 @@
  * The reminders are created by the scheduler's own run at the fire time (09:00 on a clock that runs in real time,
  * so Retry-After and backoff behave as they do in production), with the worker running, as in the service.
  *
- * Efficiency, as the issue defines it (the target, ≥ 97 %): n/L·W (500 at 50/s: 10 s) ÷ the wall time from the
- * fire time to Teams' last answer, which includes creating the occurrences, with n the largest per-tenant count.
- * Also reported, stricter: a sliding window of L per W lets the first L requests go at once, so the k-th request
- * of a tenant cannot reach Teams before floor((k-1)/L)·W after its first one, and n requests need at least
- * floor((n-1)/L)·W between the first and the last (9 s for 500):
- *   span efficiency = floor((n-1)/L)·W ÷ (last request − first request, as the connector saw them).
+ * The connector runs in a worker thread (bench/lib/connector-thread.js): Teams is another machine, and in the bot's
+ * own event loop its request handling delayed every send of a burst behind the fake's work on the ones before it.
+ *
+ * Efficiency = ideal ÷ actual, the ideal taken from Teams' windows. A sliding window of L per W lets the first L
+ * requests of a tenant go at once, and the (k+L)-th can reach Teams no earlier than W after the k-th, so n posts of
+ * one tenant need at least (ceil(n/L) − 1)·W between the first and the last (9 s for 500 at 50/s, 3 s for 200):
+ *   efficiency      = ((ceil(n/L) − 1)·W + R) ÷ (fire time → the connector's answer to the last post)
+ *   span efficiency = (ceil(n/L) − 1)·W ÷ (last accepted post − first accepted post, as the connector saw them)
+ * with n the posts per tenant and R one round trip: the fastest of a few warm requests sent to the connector
+ * before the fan-out. The ideal leaves out everything else (creating the occurrences, claiming, rendering, the
+ * time to send a burst), so neither figure can pass 100 % unless a window was broken, which the 429 column shows.
+ * (Before 2026-12-02 the target figure was n/L·W ÷ wall, which a perfect run beat by almost a window.)
  *
  *   node bench/fanout.js [--quick] [--runs N] [--out DIR] [--no-md]
  */
+const http = require('node:http');
 const { performance } = require('node:perf_hooks');
 const { rmSync } = require('node:fs');
 const { join } = require('node:path');
 const c = require('./lib/common');
+const { startConnectorThread, epochNow } = require('./lib/connector-thread');
 
 const TENANT_LIMIT = 50;
 const TENANT_WINDOW_MS = 1000;
@@ -29,6 +37,30 @@ const FIRE = Date.parse('2026-03-09T09:00:00Z');
 function catalogYaml(channels) {
   const teams = Array.from({ length: channels }, (_, i) => `  - id: c${i}\n    name: Channel team ${i}\n`).join('');
   return `timezone: UTC\nteams:\n${teams}activities:\n  - id: shift-check\n    title: Shift check\n    description: The hourly shift check of the SOC.\n    teams: all\n    schedule: "0 9 * * *"\n`;
+}
+
+/** The ideal's round trip: the fastest of `count` warm createConversation requests (a tenant of their own). */
+async function roundTripMs(url, count = 8) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const body = JSON.stringify({ isGroup: true, channelData: { channel: { id: '19:probe@thread.tacv2' }, tenant: { id: 'probe' } }, activity: { type: 'message', text: 'probe' } });
+  let best = Infinity;
+  try {
+    for (let i = 0; i < count; i++) {
+      const t = epochNow();
+      await new Promise((resolve, reject) => {
+        const req = http.request(new URL('v3/conversations', url), { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+          res.resume();
+          res.on('end', resolve);
+        });
+        req.on('error', reject);
+        req.end(body);
+      });
+      best = Math.min(best, epochNow() - t);
+    }
+  } finally {
+    agent.destroy();
+  }
+  return best;
 }
 
 /** A clock that runs in real time from a chosen instant (Retry-After and backoff must really pass). */
@@ -51,11 +83,9 @@ async function fanOut({ tenants, channels, timeoutMs }) {
   const { createLogger } = c.dist('logger');
   const { openStore, parseDatabaseUrl } = c.dist('storage/database');
   const { listOutbox } = c.dist('storage/outbox.repository');
-  const { FakeBotConnector } = c.loadFakeConnector();
 
   const dir = c.tempDir('fanout');
-  const connector = new FakeBotConnector({ now: () => Date.now() });
-  await connector.start();
+  const connector = await startConnectorThread();
   const store = await openStore(parseDatabaseUrl(join(dir, 'soc.db')));
   const config = parseConfig({ LOG_LEVEL: 'silent', SOC_TIMEZONE: 'UTC' });
   const catalog = parseCatalog(catalogYaml(channels), { defaultTimezone: 'UTC', source: 'fanout' });
@@ -71,37 +101,41 @@ async function fanOut({ tenants, channels, timeoutMs }) {
     }
     // First run: records the checkpoint (08:59); nothing is due yet.
     await app.scheduler.runDue();
-    connector.reset();
+    // The service with credentials builds botbuilder's adapter at start (createAdapter); local mode, used here,
+    // waits for the first send, which would charge loading botbuilder to the first run's fan-out.
+    app.adapter.cloudAdapter();
+    const rttMs = await roundTripMs(connector.url);
+    await connector.reset();
 
     const expected = tenants * channels;
-    let doneAt;
-    const allAnswered = connector.waitFor(() => {
-      if (connector.posts().length >= expected && doneAt === undefined) doneAt = performance.now();
-      return doneAt !== undefined;
-    }, timeoutMs);
+    const allAnswered = connector.waitForPosts(expected, timeoutMs);
     clock.set(FIRE + 50);
-    const t0 = performance.now();
+    const t0 = epochNow();
+    const elu0 = performance.eventLoopUtilization();
     const wall0 = Date.now();
     app.worker.start();
     const run = await app.scheduler.runDue();
-    const createdMs = performance.now() - t0;
-    await allAnswered;
+    const createdMs = epochNow() - t0;
+    const doneAt = await allAnswered;
+    // The bot's event loop (the connector has its own thread): how busy it was, from the fire to the last answer.
+    const busyMs = performance.eventLoopUtilization(elu0).active;
     // The worker marks each item sent after Teams answered: wait for the outbox to settle, then look for strays.
     await c.until(async () => (await listOutbox(store.db, { status: ['pending', 'sending'] })).length === 0, 10_000, 'the outbox to drain');
     await app.worker.stop();
 
-    const creates = connector.requests.filter((r) => r.operation === 'createConversation');
+    const seen = await connector.snapshot();
+    const creates = seen.requests.filter((r) => r.operation === 'createConversation');
     const accepted = creates.filter((r) => r.status === 201);
     const perThread = new Map();
-    for (const p of connector.posts()) perThread.set(p.threadId, (perThread.get(p.threadId) ?? 0) + 1);
+    for (const p of seen.posts) perThread.set(p.threadId, (perThread.get(p.threadId) ?? 0) + 1);
     const duplicated = [...perThread.values()].reduce((s, n) => s + Math.max(0, n - 1), 0);
     const lost = expected - perThread.size;
     const dead = (await listOutbox(store.db, { status: ['dead'] })).length;
     const firstAt = Math.min(...accepted.map((r) => r.time));
     const lastAt = Math.max(...accepted.map((r) => r.time));
     const spanMs = lastAt - firstAt;
-    const idealSpanMs = Math.floor((channels - 1) / TENANT_LIMIT) * TENANT_WINDOW_MS;
-    const naiveMs = (channels / TENANT_LIMIT) * TENANT_WINDOW_MS;
+    const idealSpanMs = (Math.ceil(channels / TENANT_LIMIT) - 1) * TENANT_WINDOW_MS;
+    const idealWallMs = idealSpanMs + rttMs;
     const wallMs = doneAt - t0;
     // When each tenant's first post was accepted, after the fire time: how fairly the worker shared its claims.
     const firstByTenant = new Map();
@@ -112,6 +146,14 @@ async function fanOut({ tenants, channels, timeoutMs }) {
       const s = Math.floor((r.time - wall0) / 1000);
       perSecond[s] = (perSecond[s] ?? 0) + 1;
     }
+    // Per tenant, when each window's posts went (first–last of every TENANT_LIMIT posts, ms after the fire): a gap
+    // between windows is the pacer's, a long window is the time it took to send a burst.
+    const windowsByTenant = tenantIds.map((id) => {
+      const times = accepted.filter((r) => r.tenantId === id).map((r) => r.time - wall0).sort((a, b) => a - b);
+      const out = [];
+      for (let i = 0; i < times.length; i += TENANT_LIMIT) out.push(`${Math.round(times[i])}–${Math.round(times[Math.min(times.length, i + TENANT_LIMIT) - 1])}`);
+      return out.join(' ');
+    });
     return {
       created: run.created,
       createMs: c.round(createdMs, 1),
@@ -120,16 +162,20 @@ async function fanOut({ tenants, channels, timeoutMs }) {
       idealSpanMs,
       efficiencyPct: c.round((100 * idealSpanMs) / spanMs, 1),
       wallMs: c.round(wallMs, 1),
-      naiveMinMs: naiveMs,
-      wallEfficiencyPct: c.round((100 * naiveMs) / wallMs, 1),
-      throttled429: connector.throttledCount,
+      roundTripMs: c.round(rttMs, 2),
+      botBusyMs: c.round(busyMs, 0),
+      botBusyMsPerPost: c.round(busyMs / expected, 3),
+      idealWallMs: c.round(idealWallMs, 1),
+      wallEfficiencyPct: c.round((100 * idealWallMs) / wallMs, 1),
+      throttled429: seen.throttledCount,
       requests: creates.length,
-      posts: connector.posts().length,
+      posts: seen.posts.length,
       lost,
       duplicated,
       deadLettered: dead,
       postsPerSecond: Array.from(perSecond, (x) => x ?? 0).join(' '),
       firstPostByTenantMs: tenantIds.map((id) => c.round(firstByTenant.get(id), 0)).join(' '),
+      windowsByTenant,
     };
   } finally {
     await app.worker.stop();
@@ -155,38 +201,42 @@ async function main(opts) {
     for (let r = 0; r < opts.runs; r++) {
       const run = await fanOut({ ...s, timeoutMs: 120_000 });
       runs.push(run);
-      c.log(`fanout ${s.name} run ${r + 1}/${opts.runs}: wall ${run.wallMs} ms (minimum ${run.naiveMinMs}), efficiency ${run.wallEfficiencyPct}%; span ${run.spanMs} ms (ideal ${run.idealSpanMs}), ${run.efficiencyPct}%; 429s ${run.throttled429}, lost ${run.lost}, duplicated ${run.duplicated}${s.tenants > 1 ? `; first post by tenant ${run.firstPostByTenantMs} ms` : ''}`);
+      c.log(`fanout ${s.name} run ${r + 1}/${opts.runs}: fire → last answer ${run.wallMs} ms (ideal ${run.idealWallMs}), efficiency ${run.wallEfficiencyPct}%; span ${run.spanMs} ms (ideal ${run.idealSpanMs}), ${run.efficiencyPct}%; 429s ${run.throttled429}, lost ${run.lost}, duplicated ${run.duplicated}${s.tenants > 1 ? `; first post by tenant ${run.firstPostByTenantMs} ms` : ''}`);
     }
     const m = c.medianOfRuns(runs);
     results.push({
       scenario: s.name,
       tenants: s.tenants,
       channels: s.channels,
-      median: { ...m, throttled429: Math.max(...runs.map((x) => x.throttled429)), lost: Math.max(...runs.map((x) => x.lost)), duplicated: Math.max(...runs.map((x) => x.duplicated)) },
+      median: { ...m, worstWallEfficiencyPct: Math.min(...runs.map((x) => x.wallEfficiencyPct)), worstSpanEfficiencyPct: Math.min(...runs.map((x) => x.efficiencyPct)), throttled429: Math.max(...runs.map((x) => x.throttled429)), lost: Math.max(...runs.map((x) => x.lost)), duplicated: Math.max(...runs.map((x) => x.duplicated)) },
       runs,
     });
   }
   const file = c.writeResult('fanout', opts, {
-    efficiencyFormula: 'n/50 s ÷ (fire time → last answer), n = posts per tenant (target); span: floor((n-1)/50)·1 s ÷ (last accepted post − first accepted post)',
+    efficiencyFormula: '((ceil(n/50) − 1)·1 s + one round trip) ÷ (fire time → last answer), n = posts per tenant (target); span: (ceil(n/50) − 1)·1 s ÷ (last accepted post − first accepted post)',
     targets: { wallEfficiencyPct: 97, throttled429: 0, lost: 0, duplicated: 0 },
     scenarios: results,
   });
   c.updateResultsMd('fanout', opts, {
     title: 'Fan-out',
-    columns: ['scenario', 'fire → last answer', 'minimum n/50 s', 'efficiency (≥ 97 %)', 'span first→last post', 'ideal span', 'span efficiency', '429s (0)', 'lost (0)', 'duplicated (0)'],
+    columns: ['scenario', 'fire → last answer', 'ideal', 'efficiency (≥ 97 % every run)', 'span first→last post', 'ideal span', 'span efficiency', '429s (0)', 'lost (0)', 'duplicated (0)'],
     rows: results.map((x) => [
       x.scenario,
       `${(x.median.wallMs / 1000).toFixed(2)} s`,
-      `${x.median.naiveMinMs / 1000} s`,
-      `${x.median.wallEfficiencyPct} % ${c.verdict(x.median.wallEfficiencyPct >= 97)}`,
+      `${(x.median.idealWallMs / 1000).toFixed(3)} s`,
+      `${x.median.wallEfficiencyPct} % (worst ${x.median.worstWallEfficiencyPct} %) ${c.verdict(x.median.worstWallEfficiencyPct >= 97)}`,
       `${(x.median.spanMs / 1000).toFixed(2)} s`,
       `${x.median.idealSpanMs / 1000} s`,
-      `${x.median.efficiencyPct} %`,
+      `${x.median.efficiencyPct} % (worst ${x.median.worstSpanEfficiencyPct} %)`,
       `${x.median.throttled429} ${c.verdict(x.median.throttled429 === 0)}`,
       `${x.median.lost} ${c.verdict(x.median.lost === 0)}`,
       `${x.median.duplicated} ${c.verdict(x.median.duplicated === 0)}`,
     ]),
-    notes: ['429s, lost and duplicated are the worst of the runs, not the median.'],
+    notes: [
+      'Efficiency = ideal ÷ actual, the ideal from Teams\' windows: n posts of one tenant at 50 per second need (ceil(n/50) − 1) s from the first post to the last (the first 50 go at once), and the fire → last answer ideal adds one round trip (the fastest of 8 warm requests to the connector). Everything else (creating the occurrences, claiming, sending a burst) counts against the figure, so it cannot pass 100 % unless a window was broken (429s).',
+      'The fake connector runs in a worker thread, as Teams runs elsewhere; it keeps Teams\' limits exactly.',
+      'Efficiencies are the median and the worst run (the target is every run); 429s, lost and duplicated are the worst of the runs, not the median.',
+    ],
   });
   return file;
 }

@@ -6,9 +6,10 @@
  *
  * A send counts from the moment it is reserved, just before it is sent, with a margin for jitter
  * (`JITTER_MARGIN_MS`). Counting from Teams' answer instead is safe without a margin, but then every window of a
- * burst costs one round trip more than Teams' limit. A send answered within the margin cannot have reached Teams
- * later than the margin; slower ones count from their answers. A 429 holds the thread and the tenant for its
- * Retry-After.
+ * burst costs one round trip more than Teams' limit. A send reached Teams before Teams answered it, so it counts
+ * from the later of its reservation and its answer less the margin: one answered within the margin from its
+ * reservation, a slower one from the answer, with the margin once and not twice. A 429 holds the thread and the
+ * tenant for its Retry-After.
  *
  * Several replicas split the budget: each one paces itself to 1/replicas of every limit (DELIVERY_REPLICAS).
  * That needs no coordination and cannot exceed the limit together; the price is that one busy replica cannot
@@ -71,8 +72,8 @@ export interface Reservation {
 
 /**
  * Added to every window. Sends are counted from the moment they are handed to the poster, while Teams counts them
- * when they arrive, a little later; a send answered within this margin arrived within it (`SLOW_ANSWER_MS`), so
- * with the margin added its count cannot end before Teams' does. Every millisecond of it costs one per window of
+ * when they arrive, a little later; a send answered within this margin arrived within it, so with the margin
+ * added its count cannot end before Teams' does (a slower one counts from its answer less the margin, see `answer`). Every millisecond of it costs one per window of
  * a burst (a 500-channel fan-out crosses 9). 10 ms, as before this counted from the send: a send counted from its
  * answer then never waits longer than it did, and one answered within 10 ms (warm sends took 5-12 ms to reach the
  * connector in the fan-out benchmark) waits its round trip less. 25 ms cost a 500-channel fan-out up to 1.1 s against
@@ -82,28 +83,31 @@ export interface Reservation {
 export const JITTER_MARGIN_MS = 10;
 
 /**
- * A send answered later than this after it was sent counts from its answer instead, the safe side (Teams has
- * counted it by then). One answered within the margin reached Teams within the margin, so counting it from its
- * send with the margin is safe whatever the next send's delay; a slower one may have reached Teams late in its
- * round trip (the first requests of a burst open connections: 40-540 ms to arrive in the benchmark, against
- * 5-12 ms in the next window). Trusting round trips up to 100 ms drew 4 429s in a 5 × 200 fan-out on a loaded
- * machine, up to 50 ms 5 in another; none in 6 runs at the margin. A send still in flight after this long counts
- * as if sent now.
+ * A send answered later than the margin after it was sent counts from its answer less the margin: Teams cannot
+ * have counted it later than it answered, and every window already adds the margin, so that expires exactly when
+ * a window counted from the answer would. Counting such a send from its reservation is not safe: it may have
+ * reached Teams late in its round trip (the first requests of a burst open connections: 40-540 ms to arrive in the
+ * benchmark, against 5-12 ms in the next window). Trusting round trips up to 100 ms drew 4 429s in a 5 × 200
+ * fan-out on a loaded machine, up to 50 ms 5 in another; none in 6 runs at the margin. Counting slow sends from the
+ * answer with the margin on top, as before, cost each window of a loaded burst one margin more than it needs.
+ * A send still in flight counts as if answered now (it never leaves the window while in flight).
  */
-export const SLOW_ANSWER_MS = JITTER_MARGIN_MS;
 
 /** How long a 429 without Retry-After holds its thread and tenant: Teams' shortest window. */
 export const THROTTLED_HOLD_MS = 1_000;
 
 /**
- * One limit as an exact sliding window of send times. A slot counts from its send time, or from its answer when
- * that took longer than `SLOW_ANSWER_MS`; a slot still in flight never leaves the window (under load, requests
- * were seen to reach the connector seconds after they were reserved).
+ * One limit as an exact sliding window of send times (the limit's window includes the margin). A slot counts from
+ * its send time, or from its answer less `marginMs` when that is later; a slot still in flight never leaves the
+ * window (under load, requests were seen to reach the connector seconds after they were reserved).
  */
 class Window {
   /** Sorted by `t`. */
   private slots: Slot[] = [];
-  constructor(private readonly limit: RateLimit) {}
+  constructor(
+    private readonly limit: RateLimit,
+    private readonly marginMs: number,
+  ) {}
 
   /** ms until one more send fits (0: it fits now); a lower bound while slow sends are still in flight. */
   waitAt(now: number): number {
@@ -113,8 +117,8 @@ class Window {
     const index = this.slots.length - this.limit.count;
     let i = -1;
     for (const s of this.slots) {
-      // In flight and already slow: it will count from its answer, which is not before now (the end of the list).
-      if (!s.answered && now - s.t > SLOW_ANSWER_MS) continue;
+      // In flight and already slow: it will count from its answer less the margin, which is not before now less it.
+      if (!s.answered && now - this.marginMs > s.t) continue;
       if (++i === index) return s.t + this.limit.windowMs - now + 1;
     }
     return this.limit.windowMs + 1;
@@ -126,13 +130,20 @@ class Window {
     return slot;
   }
 
-  /** The request ended; a slow one (see `SLOW_ANSWER_MS`) counts from now, the latest Teams can have seen it. */
+  /**
+   * The request ended: Teams saw it by now, so it counts from now less the margin when that is later than its send
+   * (the window adds the margin back).
+   */
   answer(slot: Slot, now: number): void {
     slot.answered = true;
-    if (now - slot.t <= SLOW_ANSWER_MS) return;
+    const at = now - this.marginMs;
+    if (at <= slot.t) return;
     this.remove(slot);
-    slot.t = now;
-    this.slots.push(slot);
+    slot.t = at;
+    // Sends reserved within the margin before now count from later than `at`: keep the list sorted.
+    let i = this.slots.length;
+    while (i > 0 && this.slots[i - 1].t > at) i--;
+    this.slots.splice(i, 0, slot);
   }
 
   remove(slot: Slot): void {
@@ -231,7 +242,7 @@ export class Pacer {
   private windowsOf(map: Map<string, Window[]>, key: string, limits: readonly RateLimit[]): Window[] {
     let w = map.get(key);
     if (!w) {
-      w = limits.map((l) => new Window(l));
+      w = limits.map((l) => new Window(l, this.marginMs));
       map.set(key, w);
     }
     return w;

@@ -1,6 +1,7 @@
 /**
  * The pacer on the fake clock: sends count against Teams' windows from the moment they are reserved (with the
- * jitter margin), not from Teams' answer; slow or unanswered sends keep counting; a 429 holds its thread and
+ * jitter margin), not from Teams' answer; a slow one counts from its answer (Teams saw it by then), exactly a
+ * window, the margin once; unanswered sends keep counting; a 429 holds its thread and
  * tenant for Retry-After; a send that never left is given back. Teams' limits: 50 per second per tenant, 7 per
  * second and 8 per 2 s per thread.
  */
@@ -26,15 +27,16 @@ describe('the pacer', () => {
     pacer = new Pacer(TEAMS_LIMITS, 1, clock.now);
   });
 
-  it('counts a send answered within the margin from the moment it was sent, plus the margin, and a slower one from its answer', () => {
+  it('counts a send answered within the margin from the moment it was sent, plus the margin, and a slower one from its answer, a window exactly', () => {
     const start = clock.now();
     const window = 1000 + JITTER_MARGIN_MS;
     const first = burst(pacer, 50);
     clock.advance(80);
     for (const r of first) r.answered();
-    // 80 ms: the first requests of a burst open connections and may reach Teams late, so they count from the answer.
+    // 80 ms: the first requests of a burst open connections and may reach Teams late, so they count from the answer:
+    // Teams saw them by then, so its second after the answer is all they wait (not the margin on top).
     clock.set(start + window);
-    expect(pacer.reserve(TENANT, 'channel-50').wait).toBe(80 + 1);
+    expect(pacer.reserve(TENANT, 'channel-50').wait).toBe(80 - JITTER_MARGIN_MS + 1);
     clock.set(start + 80 + window);
     const second = burst(pacer, 50, TENANT, 'second');
     clock.advance(8);
@@ -66,13 +68,16 @@ describe('the pacer', () => {
     clock.advance(1000 + JITTER_MARGIN_MS);
     const sent = clock.now();
     const second = burst(pacer, 50);
-    // 300 ms: a slow answer (SLOW_ANSWER_MS is 10).
+    // 300 ms: a slow answer (over the margin).
     clock.advance(300);
     for (const r of second) r.answered();
     const answeredAt = clock.now();
     clock.set(sent + 1000 + JITTER_MARGIN_MS);
-    expect(pacer.reserve(TENANT, 'channel-50').wait).toBe(answeredAt - sent + 1);
-    clock.set(answeredAt + 1000 + JITTER_MARGIN_MS);
+    expect(pacer.reserve(TENANT, 'channel-50').wait).toBe(answeredAt - sent - JITTER_MARGIN_MS + 1);
+    // Teams counted them no later than it answered: its window from the answer is over 1000 ms after it.
+    clock.set(answeredAt + 999);
+    expect(pacer.reserve(TENANT, 'channel-50').wait).toBeGreaterThan(0);
+    clock.set(answeredAt + 1000);
     expect(pacer.reserve(TENANT, 'channel-50').wait).toBe(0);
   });
 
@@ -81,9 +86,26 @@ describe('the pacer', () => {
     clock.advance(5_000);
     expect(pacer.reserve(TENANT, 'channel-50').wait).toBeGreaterThan(0);
     for (const r of first) r.answered();
-    expect(pacer.reserve(TENANT, 'channel-50').wait).toBe(1000 + JITTER_MARGIN_MS + 1);
-    clock.advance(1000 + JITTER_MARGIN_MS);
+    expect(pacer.reserve(TENANT, 'channel-50').wait).toBe(1000 + 1);
+    clock.advance(1000);
     expect(pacer.reserve(TENANT, 'channel-50').wait).toBe(0);
+  });
+
+  it('keeps counting a send reserved after a slow one that was answered later: each leaves the window in its turn', () => {
+    const two = new Pacer({ perThread: [], perTenant: [{ count: 2, windowMs: 1000 }] }, 1, clock.now);
+    const start = clock.now();
+    const slow = two.reserve(TENANT, 'a');
+    clock.advance(100);
+    const quick = two.reserve(TENANT, 'b');
+    expect(quick.wait).toBe(0);
+    clock.advance(5);
+    // The slow one counts from its answer less the margin (95 ms), before the quick one's send (100 ms).
+    slow.answered();
+    quick.answered();
+    clock.set(start + 105 + 1000);
+    expect(two.reserve(TENANT, 'c').wait).toBe(0);
+    // The quick one still counts: sent at 100 ms, plus the window and the margin.
+    expect(two.reserve(TENANT, 'd').wait).toBe(100 + 1000 + JITTER_MARGIN_MS - 1105 + 1);
   });
 
   it('gives a send back when nothing was sent', () => {
