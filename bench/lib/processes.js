@@ -34,10 +34,13 @@ function track(child, name) {
 
 /**
  * Starts `node dist/src/index.js` (of `appRoot`, default the app under test) with `env` (PORT is chosen here)
- * and waits until /healthz answers 200.
- * Returns the process handle plus `url` and `startupMs` (spawn → first 200).
+ * and waits until `answersPath` (default /healthz) answers 200.
+ * Returns the process handle plus `url`, `startupMs` (spawn → that first 200), `whenReady()` (spawn → /readyz 200)
+ * and `timeUntil(check, what)` (spawn → the first time `check(url)` resolves true, polled every 10 ms from now on);
+ * `cpuMsAt` holds the process's CPU time (ms, all threads) when each `what` came true: on a shared machine it says
+ * more than the wall time.
  */
-async function startService(env, { timeoutMs = 60_000, nodeArgs = [], appRoot = c.APP_ROOT } = {}) {
+async function startService(env, { timeoutMs = 60_000, nodeArgs = [], appRoot = c.APP_ROOT, answersPath = '/healthz' } = {}) {
   const port = await c.freePort();
   const started = Date.now();
   const child = spawn(process.execPath, [...nodeArgs, join(appRoot, 'dist', 'src', 'index.js')], {
@@ -48,17 +51,20 @@ async function startService(env, { timeoutMs = 60_000, nodeArgs = [], appRoot = 
   child.stdout.resume();
   const handle = track(child, 'service');
   const url = `http://127.0.0.1:${port}`;
-  const ready = c.until(async () => (await fetch(`${url}/healthz`)).status === 200, timeoutMs, 'the service to answer /healthz', 10);
   const died = handle.exited.then(({ code }) => {
     throw new Error(`the service exited (code ${code}) before it was ready: ${handle.stderr()}`);
   });
-  await Promise.race([ready, died]);
-  /** ms from the spawn until /readyz answers 200 (the catch-up after downtime done), polled from now on. */
-  const whenReady = async () => {
-    await Promise.race([c.until(async () => (await fetch(`${url}/readyz`)).status === 200, timeoutMs, 'the service to answer /readyz', 10), died]);
+  died.catch(() => undefined); // raced below; a stop after the measurement is not an error
+  const cpuMsAt = {};
+  const timeUntil = async (check, what) => {
+    await Promise.race([c.until(() => check(url), timeoutMs, what, 10), died]);
+    cpuMsAt[what] = c.cpuMsOf(child.pid);
     return Date.now() - started;
   };
-  return { ...handle, url, port, startupMs: Date.now() - started, whenReady };
+  const startupMs = await timeUntil(async () => (await fetch(`${url}${answersPath}`)).status === 200, `the service to answer ${answersPath}`);
+  /** ms from the spawn until /readyz answers 200 (the catch-up after downtime done), polled from now on. */
+  const whenReady = () => timeUntil(async () => (await fetch(`${url}/readyz`)).status === 200, 'the service to answer /readyz');
+  return { ...handle, url, port, startupMs, whenReady, timeUntil, cpuMsAt };
 }
 
 /** Starts the bare botbuilder + restify bot of bench/baseline and waits for it to listen. */

@@ -60,6 +60,9 @@ describe('benchmarks, quick mode', () => {
     scheduler: (r) => {
       expect((r.catchUp as { median: { catchUpMs: number } }).median.catchUpMs).toBeGreaterThan(0);
       expect((r.lateness as { created: number }).created).toBeGreaterThan(0);
+      // Start-up is timed to what a client sees: liveness, a card action answered, readiness.
+      const startup = (r.startup as { median: Record<string, number> }).median;
+      for (const k of ['coldLivezMs', 'coldBotMs', 'coldReadyMs', 'livezAfterDowntimeMs', 'botAfterDowntimeMs', 'readyAfterDowntimeMs']) expect(startup[k]).toBeGreaterThan(0);
     },
     memory: (r) => {
       expect((r.idle as { median: { idleRssMB: number } }).median.idleRssMB).toBeGreaterThan(0);

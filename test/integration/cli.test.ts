@@ -1,5 +1,5 @@
 /** The `soc-reminders` CLI and the service's start-up, run as built processes. */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { unzipSync } from 'fflate';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -325,11 +325,14 @@ describe('service start-up refuses bad input', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('stops with exit 1 and every catalog error', async () => {
+  it('stops with exit 1 and every catalog error, before it listens or opens the database', async () => {
     const r = await startServiceExpectingFailure({ SOC_CATALOG_FILE: join(dir, 'bad.yaml'), DATABASE_URL: join(dir, 'x.db') });
     expect(r.code).toBe(1);
     expect(r.output).toContain('activities[0].teams[1]: unknown team "red"');
     expect(r.output).toContain('activities[1].colour: unknown key');
+    expect(r.output).not.toMatch(/SOC Reminders started/);
+    // Not even migrated: an older build can still be rolled back to after a bad catalog.
+    expect(existsSync(join(dir, 'x.db'))).toBe(false);
   });
 
   it('stops with exit 1 naming each bad variable', async () => {

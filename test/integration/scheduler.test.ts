@@ -189,6 +189,21 @@ describe('on time', () => {
   });
 });
 
+describe('next fire time (shown by /healthz)', () => {
+  test('is right before the first run, moves on once its time passes even with no run in between, and after a run', async () => {
+    const clock = new FakeClock('2026-03-10T01:00:00Z');
+    const { scheduler } = makeEngine({ store: temp.store, catalog: SIX_HOURLY, clock });
+    expect(scheduler.nextFireTime()).toEqual({ activityId: 'queue-check', at: ms('2026-03-10T06:00:00Z') });
+    expect(scheduler.nextFireTime()).toEqual({ activityId: 'queue-check', at: ms('2026-03-10T06:00:00Z') });
+    clock.set('2026-03-10T06:00:01Z');
+    expect(scheduler.nextFireTime()).toEqual({ activityId: 'queue-check', at: ms('2026-03-10T12:00:00Z') });
+    await scheduler.runDue();
+    clock.set('2026-03-10T12:30:00Z');
+    await scheduler.runDue();
+    expect(scheduler.nextFireTime()).toEqual({ activityId: 'queue-check', at: ms('2026-03-10T18:00:00Z') });
+  });
+});
+
 describe('catch-up after downtime', () => {
   test('daily schedule, down 3 days, 24 h window: one catch-up per team, the older fires recorded as one missed run each', async () => {
     const clock = new FakeClock('2026-03-10T00:00:05Z');
