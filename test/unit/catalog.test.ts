@@ -522,6 +522,19 @@ describe('parseCatalog errors', () => {
     expect(errors[0]).toMatch(/^YAML line 4, column 5: /);
   });
 
+  it('reads a catalog with anchors and aliases, and refuses a "billion laughs" of them instead of expanding it', () => {
+    const aliased = yamlWith(`${PATCH}    links: &refs\n      - { label: Runbook, url: "https://runbooks.example/patch" }\n  - id: patch2\n    title: Patch again\n    description: Patch more things\n    teams: [secops]\n    schedule: 0 10 * * 1-5\n    links: *refs\n`);
+    const catalog = parse(aliased);
+    expect(catalog.activities.find((a) => a.id === 'patch2')?.links).toEqual([{ label: 'Runbook', label_ko: 'Runbook', url: 'https://runbooks.example/patch' }]);
+    const levels = Array.from({ length: 12 }, (_, i) => `l${i + 1}: &l${i + 1} [${Array(10).fill(`*l${i}`).join(', ')}]`);
+    const errors = errorsOf(`l0: &l0 [lol]\n${levels.join('\n')}\n${yamlWith(PATCH)}`);
+    expect(errors.join('\n')).toMatch(/alias/i);
+  });
+
+  it('reports a duplicate key with its line and column, whichever parser read the file first', () => {
+    expect(errorsOf(yamlWith(`${PATCH}    title: Twice\n`))[0]).toMatch(/^YAML line \d+, column 5: .*unique/i);
+  });
+
   it('reports every error at once, in a message naming the source', () => {
     const text = yamlWith(
       `${PATCH.replace('0 9 * * 1-5', '"61 * * * *"').replace('teams: [secops]', 'teams: [secops, red]')}    dueAfter: 8 hours\n    foo: bar\n`,
