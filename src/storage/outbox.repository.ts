@@ -169,14 +169,23 @@ function inTransaction<T>(db: Db, fn: (trx: Db) => Promise<T>): Promise<T> {
 
 /** Marks an item sent, only if this owner still holds it. */
 export async function markSent(db: Db, id: number, owner: string, now: number): Promise<boolean> {
+  return (await markManySent(db, [id], owner, now)) === 1;
+}
+
+/**
+ * Marks several items sent in one statement (one commit for all), each only if this owner still holds it. Returns
+ * how many were marked.
+ */
+export async function markManySent(db: Db, ids: readonly number[], owner: string, now: number): Promise<number> {
+  if (ids.length === 0) return 0;
   const res = await db
     .updateTable('outbox')
     .set({ status: 'sent', sent_at: now, updated_at: now, lease_owner: null, lease_until: null, last_error: null })
-    .where('id', '=', id)
+    .where('id', 'in', ids)
     .where('lease_owner', '=', owner)
     .where('status', '=', 'sending')
     .executeTakeFirst();
-  return Number(res.numUpdatedRows ?? 0) === 1;
+  return Number(res.numUpdatedRows ?? 0);
 }
 
 /** Gives the item back for another attempt at `nextAttemptAt`, optionally with a changed payload (JSON text). */
