@@ -9,6 +9,7 @@
 import { sql } from 'kysely';
 import type { OutboxKind } from '../reminders/outbox-message';
 import { dialectOf } from './dialect';
+import { reusableQuery } from './reusable-query';
 import type { Db } from './occurrence.repository';
 import type { OutboxRow, OutboxStatus } from './tables';
 
@@ -77,29 +78,44 @@ export async function enqueue(db: Db, item: NewOutboxItem): Promise<boolean> {
  */
 export async function enqueueMany(db: Db, items: readonly NewOutboxItem[]): Promise<number> {
   if (items.length === 0) return 0;
-  const added = await db
-    .insertInto('outbox')
-    .values(
-      items.map((item) => ({
-        tenant_id: item.tenantId,
-        conversation_key: item.conversationKey,
-        kind: item.kind,
-        occurrence_id: item.occurrenceId ?? null,
-        payload: item.payload,
-        status: 'pending' as const,
-        attempts: 0,
-        next_attempt_at: item.at,
-        created_at: item.at,
-        updated_at: item.at,
-        singleton_key: item.singletonKey ?? null,
-      })),
-    )
-    // The conflict target names the partial index's condition, or PostgreSQL would not infer that index.
-    .onConflict((oc) => oc.column('singleton_key').where('singleton_key', 'is not', null).doNothing())
-    .returning('id')
-    .execute();
-  return added.length;
+  const values = items.map((item): OutboxRowValues => ({ ...item, occurrenceId: item.occurrenceId ?? null, singletonKey: item.singletonKey ?? null }));
+  // A card action's one row: compiled once.
+  if (values.length === 1) return (await insertOne(db, values[0])).rows.length;
+  return (await insertRows(db, values.map(outboxRow)).execute()).length;
 }
+
+type OutboxRowValues = Omit<NewOutboxItem, 'occurrenceId' | 'singletonKey'> & { readonly occurrenceId: string | null; readonly singletonKey: string | null };
+
+function outboxRow(item: OutboxRowValues) {
+  return {
+    tenant_id: item.tenantId,
+    conversation_key: item.conversationKey,
+    kind: item.kind,
+    occurrence_id: item.occurrenceId,
+    payload: item.payload,
+    status: 'pending' as const,
+    attempts: 0,
+    next_attempt_at: item.at,
+    created_at: item.at,
+    updated_at: item.at,
+    singleton_key: item.singletonKey,
+  };
+}
+
+function insertRows(db: Db, rows: readonly ReturnType<typeof outboxRow>[]) {
+  return (
+    db
+      .insertInto('outbox')
+      .values([...rows])
+      // The conflict target names the partial index's condition, or PostgreSQL would not infer that index.
+      .onConflict((oc) => oc.column('singleton_key').where('singleton_key', 'is not', null).doNothing())
+      .returning('id')
+  );
+}
+
+const insertOne = reusableQuery((db, p: OutboxRowValues) =>
+  insertRows(db, [outboxRow({ tenantId: p.tenantId, conversationKey: p.conversationKey, kind: p.kind, occurrenceId: p.occurrenceId, payload: p.payload, at: p.at, singletonKey: p.singletonKey })]),
+);
 
 /**
  * Claims up to `limit` items that are due and at the head of their conversation (no earlier unsent item with
