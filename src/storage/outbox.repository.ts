@@ -134,30 +134,13 @@ export async function claimDue(
   excludeTenants: readonly string[] = [],
   excludeIds: readonly number[] = [],
 ): Promise<OutboxItem[]> {
+  // Nothing claimable (the worker's second look after each claim, and every idle poll): answered by one read, without
+  // a transaction (on SQLite BEGIN IMMEDIATE takes the database's one write lock; on PostgreSQL it is three round
+  // trips). Which rows are claimed is still decided inside the transaction below; a row that becomes claimable after
+  // this read is left for the next poll, as one that became claimable just after the transaction would be.
+  if (!db.isTransaction && (await claimable(db, now, 1, excludeTenants, excludeIds).execute()).length === 0) return [];
   return inTransaction(db, async (trx) => {
-    let candidates = trx
-      .selectFrom('outbox as o')
-      .select('o.id')
-      .where((eb) =>
-        eb.or([
-          eb.and([eb('o.status', '=', 'pending'), eb('o.next_attempt_at', '<=', now)]),
-          eb.and([eb('o.status', '=', 'sending'), eb('o.lease_until', '<', now), ...(excludeIds.length > 0 ? [eb('o.id', 'not in', excludeIds)] : [])]),
-        ]),
-      )
-      .where(({ not, exists, selectFrom }) =>
-        not(
-          exists(
-            selectFrom('outbox as p')
-              .select(sql`1`.as('one'))
-              .whereRef('p.conversation_key', '=', 'o.conversation_key')
-              .whereRef('p.id', '<', 'o.id')
-              .where('p.status', 'in', ['pending', 'sending']),
-          ),
-        ),
-      )
-      .orderBy('o.id')
-      .limit(limit);
-    if (excludeTenants.length > 0) candidates = candidates.where('o.tenant_id', 'not in', excludeTenants);
+    let candidates = claimable(trx, now, limit, excludeTenants, excludeIds);
     // SQLite has no row locks (and no FOR UPDATE): its one writer at a time already keeps claimers apart.
     if (dialectOf(trx) === 'postgres') candidates = candidates.forUpdate().skipLocked();
     const ids = (await candidates.execute()).map((r) => Number(r.id));
@@ -176,6 +159,34 @@ export async function claimDue(
       .execute();
     return rows.map(toItem).sort((a, b) => a.id - b.id);
   });
+}
+
+/** Items due and at the head of their conversation (see `claimDue`), in id order, at most `limit`. */
+function claimable(db: Db, now: number, limit: number, excludeTenants: readonly string[], excludeIds: readonly number[]) {
+  let q = db
+    .selectFrom('outbox as o')
+    .select('o.id')
+    .where((eb) =>
+      eb.or([
+        eb.and([eb('o.status', '=', 'pending'), eb('o.next_attempt_at', '<=', now)]),
+        eb.and([eb('o.status', '=', 'sending'), eb('o.lease_until', '<', now), ...(excludeIds.length > 0 ? [eb('o.id', 'not in', excludeIds)] : [])]),
+      ]),
+    )
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('outbox as p')
+            .select(sql`1`.as('one'))
+            .whereRef('p.conversation_key', '=', 'o.conversation_key')
+            .whereRef('p.id', '<', 'o.id')
+            .where('p.status', 'in', ['pending', 'sending']),
+        ),
+      ),
+    )
+    .orderBy('o.id')
+    .limit(limit);
+  if (excludeTenants.length > 0) q = q.where('o.tenant_id', 'not in', excludeTenants);
+  return q;
 }
 
 /** Runs `fn` in the caller's transaction when there is one (Kysely cannot nest them), else in a new one. */
