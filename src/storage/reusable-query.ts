@@ -8,8 +8,11 @@
  * the compiled parameters are matched to the names: every name must reach the SQL as a value of its own (no
  * `in` lists of varying length, no value computed from a parameter), which the first call checks.
  */
-import type { Compilable, CompiledQuery, QueryResult } from 'kysely';
-import type { Db } from './occurrence.repository';
+import type { Compilable, CompiledQuery, Kysely, QueryResult, Transaction } from 'kysely';
+import type { Database } from './tables';
+
+/** A store or one of its transactions (the repositories' `Db`, named here so that they can import this file). */
+type Db = Kysely<Database> | Transaction<Database>;
 
 type Slot = { readonly name: string } | { readonly constant: unknown };
 
