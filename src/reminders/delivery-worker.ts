@@ -16,12 +16,13 @@ import { OVERSIGHT_TEAM_ID } from '../catalog/catalog.types';
 import { claimEscalationCard, findEscalationCard, listEscalationCards, recordEscalationCardPosted, type EscalationCardKey } from '../storage/escalation-card.repository';
 import { findOccurrenceById, listRunOccurrences, recordPosted } from '../storage/occurrence.repository';
 import { findPersonalChat, findPersonalPost, recordPersonalPosted, recordReachable, recordUnreachable } from '../storage/personal.repository';
-import { claimDue, lastSendActivity, markDead, markRetry, markSent, releaseClaim, type OutboxItem } from '../storage/outbox.repository';
+import { claimDue, lastSendActivity, markDead, markManySent, markRetry, markSent, releaseClaim, type OutboxItem } from '../storage/outbox.repository';
 import type { Clock } from './clock';
 import type { Pacer, Reservation } from './pacer';
 import { DeliveryFailure, type Delivery, type EscalationCardDelivery, type ReminderPoster } from './delivery.port';
 import { statusOf, SYSTEM_ACTOR } from './occurrence.types';
 import { decodeOutboxMessage, encodeOutboxMessage, type OutboxMessage } from './outbox-message';
+import { SentMarks } from './sent-marks';
 import { recordEvent } from './transaction';
 
 export interface DeliveryLogger {
@@ -100,6 +101,8 @@ export class DeliveryWorker {
    */
   private readonly claimedThisRound = new Set<string>();
   private kicked = false;
+  /** "Sent" of the deliveries that record nothing else, a group per commit (see sent-marks.ts). */
+  private readonly sentMarks = new SentMarks((ids) => markManySent(this.opts.db, ids, this.owner, this.opts.clock.now()));
 
   constructor(private readonly opts: DeliveryWorkerOptions) {}
 
@@ -281,7 +284,7 @@ export class DeliveryWorker {
       delivery = await this.toDelivery(message, item.createdAt);
       if (!delivery) {
         // Nothing to do any more (an update of a card that was never posted): done, not failed.
-        await markSent(db, item.id, this.owner, clock.now());
+        await this.sentMarks.mark(item.id);
         return 'sent';
       }
       const reservation = await this.pace(item, delivery);
@@ -293,6 +296,12 @@ export class DeliveryWorker {
       } catch (err) {
         settle(reservation, err);
         throw err;
+      }
+      if (isRedraw(delivery)) {
+        // Sent again after a crash, an update changes nothing people see: its "sent" waits for the next group.
+        await this.sentMarks.mark(item.id);
+        observer?.sent?.(item.kind);
+        return 'sent';
       }
       await db.transaction().execute(async (trx) => {
         if (posted && delivery!.kind === 'escalation.post') {
@@ -504,6 +513,11 @@ export class DeliveryWorker {
         return unhandled(m);
     }
   }
+}
+
+/** A delivery that redraws a card already in Teams: sending it twice shows the same card. */
+function isRedraw(d: Delivery): boolean {
+  return d.kind === 'reminder.update' || d.kind === 'escalation.update' || d.kind === 'personal.update';
 }
 
 /** The row's message, or a permanent failure that says why it is not one (the worker dead-letters it). */

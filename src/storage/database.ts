@@ -23,7 +23,7 @@ import { Pool, types as pgTypes } from 'pg';
 import type { Database } from './tables';
 import type { DialectName } from './dialect';
 import { migrateToLatest } from './migrator';
-import { SqliteFaultWatch } from './sqlite-fault-watch';
+import { SqliteFaultWatch, type FileCheckOptions } from './sqlite-fault-watch';
 import { HEALTHY, errorMessage, markStoreFault, storeFaultCode, type StoreHealth } from './store-faults';
 
 export interface Store {
@@ -258,6 +258,8 @@ export interface StoreOptions {
   readonly onConnectionError?: (err: Error) => void;
   /** How long opening a PostgreSQL connection may take before the query fails (pg waits forever by default). @default 10000 */
   readonly connectTimeoutMs?: number;
+  /** SQLite: how often a write looks at whether the files are still the ones opened (tests pass their own clock). */
+  readonly fileCheck?: FileCheckOptions;
 }
 
 /** How long a SQLite write waits for another process's write lock (the CLI, a second process) before SQLITE_BUSY. */
@@ -275,7 +277,7 @@ export async function openStore(location: StoreLocation, options: StoreOptions =
     const file = location.target === ':memory:' ? undefined : location.target;
     if (file) mkdirSync(dirname(file), { recursive: true });
     const sqlite = new SqliteDatabase(location.target);
-    const watch = file ? new SqliteFaultWatch(file, () => emptyWal(sqlite)) : undefined;
+    const watch = file ? new SqliteFaultWatch(file, () => emptyWal(sqlite), Date.now, options.fileCheck) : undefined;
     const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect(sqlite, watch) });
     let checkpointer: WalCheckpointer | undefined;
     try {

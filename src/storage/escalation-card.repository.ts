@@ -4,6 +4,7 @@
  * where Teams put the card, so updates replace it and actions from it are recognised.
  */
 import type { Db } from './occurrence.repository';
+import { reusableQuery } from './reusable-query';
 import type { EscalationCardRow } from './tables';
 
 /** Which card: the run of an activity, and the escalation team whose channel shows it. */
@@ -96,14 +97,20 @@ export async function recordEscalationCardPosted(db: Db, key: EscalationCardKey,
 /** The escalation cards of the runs the given occurrences belong to, each with the occurrence it was found by. */
 export async function listEscalationCardsOfOccurrences(db: Db, tenantId: string, occurrenceIds: readonly string[]): Promise<(EscalationCard & { readonly occurrenceId: string })[]> {
   if (occurrenceIds.length === 0) return [];
-  const rows = await db
+  // One occurrence (every card update looks up its task's cards, transaction.ts): compiled once.
+  const rows = occurrenceIds.length === 1 ? (await selectCardsOfOne(db, { tenantId, id: occurrenceIds[0] })).rows : await cardsOf(db, tenantId, [...occurrenceIds]).execute();
+  return rows.map((r) => ({ ...toCard(r), occurrenceId: r.occurrence_id }));
+}
+
+function cardsOf(db: Db, tenantId: string, occurrenceIds: string[]) {
+  return db
     .selectFrom('escalation_cards as c')
     .innerJoin('occurrences as o', (join) => join.onRef('o.tenant_id', '=', 'c.tenant_id').onRef('o.activity_id', '=', 'c.activity_id').onRef('o.scheduled_at', '=', 'c.scheduled_at'))
     .selectAll('c')
     .select('o.id as occurrence_id')
     .where('c.tenant_id', '=', tenantId)
-    .where('o.id', 'in', [...occurrenceIds])
-    .orderBy('c.team_id')
-    .execute();
-  return rows.map((r) => ({ ...toCard(r), occurrenceId: r.occurrence_id }));
+    .where('o.id', 'in', occurrenceIds)
+    .orderBy('c.team_id');
 }
+
+const selectCardsOfOne = reusableQuery((db, p: { tenantId: string; id: string }) => cardsOf(db, p.tenantId, [p.id]));

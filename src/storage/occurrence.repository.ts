@@ -2,6 +2,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { decodeEvidence, encodeEvidence } from '../reminders/evidence';
 import { dialectOf } from './dialect';
+import { reusableQuery } from './reusable-query';
 import type { Actor, MissedRun, Occurrence, OccurrenceEvent, OccurrenceState } from '../reminders/occurrence.types';
 import type { Database, EventRow, OccurrenceRow, OccurrenceUpdate } from './tables';
 
@@ -112,14 +113,18 @@ export async function insertOccurrencesIfAbsent(db: Db, list: readonly NewOccurr
   return rows.map(toOccurrence);
 }
 
+// Each card action reads its occurrence, and the delivery worker each one it sends: compiled once (reusable-query.ts).
+const selectOccurrence = reusableQuery((db, p: { tenantId: string; id: string }) => db.selectFrom('occurrences').selectAll().where('tenant_id', '=', p.tenantId).where('id', '=', p.id));
+const selectOccurrenceById = reusableQuery((db, p: { id: string }) => db.selectFrom('occurrences').selectAll().where('id', '=', p.id));
+
 export async function findOccurrence(db: Db, tenantId: string, id: string): Promise<Occurrence | undefined> {
-  const row = await db.selectFrom('occurrences').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+  const [row] = (await selectOccurrence(db, { tenantId, id })).rows;
   return row ? toOccurrence(row) : undefined;
 }
 
 /** Occurrence by id whatever its tenant: for the delivery worker, which carries the tenant in the outbox row. */
 export async function findOccurrenceById(db: Db, id: string): Promise<Occurrence | undefined> {
-  const row = await db.selectFrom('occurrences').selectAll().where('id', '=', id).executeTakeFirst();
+  const [row] = (await selectOccurrenceById(db, { id })).rows;
   return row ? toOccurrence(row) : undefined;
 }
 
@@ -127,27 +132,47 @@ export async function findOccurrenceById(db: Db, id: string): Promise<Occurrence
  * Applies `patch` only while the occurrence is still open (and `guard` holds): one atomic UPDATE, so of two
  * people pressing Done at once exactly one gets a row back.
  */
-export async function updateOpenOccurrence(
-  db: Db,
-  tenantId: string,
-  id: string,
-  patch: OccurrenceUpdate,
-  guard: {
-    acknowledgedBy?: string | null;
-    overdueUnset?: boolean;
-    escalatedUnset?: boolean;
-    snoozedUntilAtMost?: number;
-    /** Compare-and-set on the assignee: the Entra object id read before (null: nobody). */
-    assigneeIs?: string | null;
-    /** The acknowledgement is still this Teams user's (it is about to be cleared). */
-    acknowledgedExactly?: string;
-    /** Only while this many nudges are behind it: of replicas claiming nudge k, one matches. */
-    nudgesSent?: number;
-    /** Only while this many escalation steps were taken: of replicas claiming step k, one matches. */
-    escalationStep?: number;
-    notSnoozed?: boolean;
-  } = {},
-): Promise<Occurrence | undefined> {
+export async function updateOpenOccurrence(db: Db, tenantId: string, id: string, patch: OccurrenceUpdate, guard: OpenGuard = {}): Promise<Occurrence | undefined> {
+  // Each caller has a patch and guard of one shape (which columns, which conditions): each shape is compiled once.
+  const set = Object.keys(patch).filter((k) => patch[k as keyof OccurrenceUpdate] !== undefined);
+  const conditions = (Object.keys(guard) as (keyof OpenGuard)[]).filter((k) => guard[k] !== undefined);
+  const shape = `${set.join(',')}|${conditions.map((k) => (guard[k] === null || typeof guard[k] === 'boolean' ? `${k}:${guard[k]}` : k)).join(',')}`;
+  let run = guardedUpdates.get(shape);
+  if (!run) {
+    run = reusableQuery((q, p: Record<string, unknown>) => {
+      const placeholderPatch = Object.fromEntries(set.map((k) => [k, p[`set.${k}`]])) as OccurrenceUpdate;
+      const placeholderGuard = Object.fromEntries(conditions.map((k) => [k, guard[k] === null || typeof guard[k] === 'boolean' ? guard[k] : p[`guard.${k}`]])) as OpenGuard;
+      return guardedUpdate(q, p.tenantId as string, p.id as string, placeholderPatch, placeholderGuard);
+    });
+    guardedUpdates.set(shape, run);
+  }
+  const params: Record<string, unknown> = { tenantId, id };
+  for (const k of set) params[`set.${k}`] = patch[k as keyof OccurrenceUpdate];
+  for (const k of conditions) if (guard[k] !== null && typeof guard[k] !== 'boolean') params[`guard.${k}`] = guard[k];
+  const [row] = (await run(db, params)).rows;
+  return row ? toOccurrence(row) : undefined;
+}
+
+/** What must still hold for `updateOpenOccurrence` to apply its patch (besides the occurrence being open). */
+export interface OpenGuard {
+  acknowledgedBy?: string | null;
+  overdueUnset?: boolean;
+  escalatedUnset?: boolean;
+  snoozedUntilAtMost?: number;
+  /** Compare-and-set on the assignee: the Entra object id read before (null: nobody). */
+  assigneeIs?: string | null;
+  /** The acknowledgement is still this Teams user's (it is about to be cleared). */
+  acknowledgedExactly?: string;
+  /** Only while this many nudges are behind it: of replicas claiming nudge k, one matches. */
+  nudgesSent?: number;
+  /** Only while this many escalation steps were taken: of replicas claiming step k, one matches. */
+  escalationStep?: number;
+  notSnoozed?: boolean;
+}
+
+const guardedUpdates = new Map<string, ReturnType<typeof reusableQuery<Record<string, unknown>, OccurrenceRow>>>();
+
+function guardedUpdate(db: Db, tenantId: string, id: string, patch: OccurrenceUpdate, guard: OpenGuard) {
   let q = db.updateTable('occurrences').set(patch).where('tenant_id', '=', tenantId).where('id', '=', id).where('state', '=', 'open');
   if (guard.acknowledgedBy === null) q = q.where('ack_user_id', 'is', null);
   else if (guard.acknowledgedBy !== undefined) q = q.where((eb) => eb.or([eb('ack_user_id', 'is', null), eb('ack_user_id', '=', guard.acknowledgedBy!)]));
@@ -160,8 +185,7 @@ export async function updateOpenOccurrence(
   if (guard.nudgesSent !== undefined) q = q.where('nudges_sent', '=', guard.nudgesSent);
   if (guard.escalationStep !== undefined) q = q.where('escalation_step', '=', guard.escalationStep);
   if (guard.notSnoozed) q = q.where('snoozed_until', 'is', null);
-  const row = await q.returningAll().executeTakeFirst();
-  return row ? toOccurrence(row) : undefined;
+  return q.returningAll();
 }
 
 /** Records where the card went; only the first successful post counts. */
@@ -340,33 +364,54 @@ export interface NewEvent {
   readonly at: number;
 }
 
+function eventRow(e: NewEvent) {
+  return {
+    tenant_id: e.tenantId,
+    occurrence_id: e.occurrenceId,
+    type: e.type,
+    from_status: e.fromStatus ?? null,
+    to_status: e.toStatus,
+    actor_user_id: e.actor.userId,
+    actor_aad_id: e.actor.aadObjectId ?? null,
+    actor_name: e.actor.name,
+    note: e.note ?? null,
+    evidence: encodeEvidence(e.evidence),
+    subject_aad_id: e.subject?.aadObjectId ?? null,
+    subject_name: e.subject?.name ?? null,
+    at: e.at,
+  };
+}
+
+type NewEventRow = ReturnType<typeof eventRow>;
+// One event per card action: compiled once. Every column is named (Kysely's `values` reads the keys it is given),
+// and the literal must have each of `eventRow`'s, so a column added there and not here fails to compile.
+const insertEvent = reusableQuery((db, p: NewEventRow) => {
+  const row: NewEventRow = {
+    tenant_id: p.tenant_id,
+    occurrence_id: p.occurrence_id,
+    type: p.type,
+    from_status: p.from_status,
+    to_status: p.to_status,
+    actor_user_id: p.actor_user_id,
+    actor_aad_id: p.actor_aad_id,
+    actor_name: p.actor_name,
+    note: p.note,
+    evidence: p.evidence,
+    subject_aad_id: p.subject_aad_id,
+    subject_name: p.subject_name,
+    at: p.at,
+  };
+  return db.insertInto('occurrence_events').values(row);
+});
+
 export async function appendEvent(db: Db, e: NewEvent): Promise<void> {
-  await appendEvents(db, [e]);
+  await insertEvent(db, eventRow(e));
 }
 
 /** Appends several events in one statement, in the order given (ids ascend in that order). */
 export async function appendEvents(db: Db, events: readonly NewEvent[]): Promise<void> {
   if (events.length === 0) return;
-  await db
-    .insertInto('occurrence_events')
-    .values(
-      events.map((e) => ({
-        tenant_id: e.tenantId,
-        occurrence_id: e.occurrenceId,
-        type: e.type,
-        from_status: e.fromStatus ?? null,
-        to_status: e.toStatus,
-        actor_user_id: e.actor.userId,
-        actor_aad_id: e.actor.aadObjectId ?? null,
-        actor_name: e.actor.name,
-        note: e.note ?? null,
-        evidence: encodeEvidence(e.evidence),
-        subject_aad_id: e.subject?.aadObjectId ?? null,
-        subject_name: e.subject?.name ?? null,
-        at: e.at,
-      })),
-    )
-    .execute();
+  await db.insertInto('occurrence_events').values(events.map(eventRow)).execute();
 }
 
 function toEvent(r: EventRow): OccurrenceEvent {

@@ -9,6 +9,7 @@
 import { sql } from 'kysely';
 import type { OutboxKind } from '../reminders/outbox-message';
 import { dialectOf } from './dialect';
+import { reusableQuery } from './reusable-query';
 import type { Db } from './occurrence.repository';
 import type { OutboxRow, OutboxStatus } from './tables';
 
@@ -77,29 +78,44 @@ export async function enqueue(db: Db, item: NewOutboxItem): Promise<boolean> {
  */
 export async function enqueueMany(db: Db, items: readonly NewOutboxItem[]): Promise<number> {
   if (items.length === 0) return 0;
-  const added = await db
-    .insertInto('outbox')
-    .values(
-      items.map((item) => ({
-        tenant_id: item.tenantId,
-        conversation_key: item.conversationKey,
-        kind: item.kind,
-        occurrence_id: item.occurrenceId ?? null,
-        payload: item.payload,
-        status: 'pending' as const,
-        attempts: 0,
-        next_attempt_at: item.at,
-        created_at: item.at,
-        updated_at: item.at,
-        singleton_key: item.singletonKey ?? null,
-      })),
-    )
-    // The conflict target names the partial index's condition, or PostgreSQL would not infer that index.
-    .onConflict((oc) => oc.column('singleton_key').where('singleton_key', 'is not', null).doNothing())
-    .returning('id')
-    .execute();
-  return added.length;
+  const values = items.map((item): OutboxRowValues => ({ ...item, occurrenceId: item.occurrenceId ?? null, singletonKey: item.singletonKey ?? null }));
+  // A card action's one row: compiled once.
+  if (values.length === 1) return (await insertOne(db, values[0])).rows.length;
+  return (await insertRows(db, values.map(outboxRow)).execute()).length;
 }
+
+type OutboxRowValues = Omit<NewOutboxItem, 'occurrenceId' | 'singletonKey'> & { readonly occurrenceId: string | null; readonly singletonKey: string | null };
+
+function outboxRow(item: OutboxRowValues) {
+  return {
+    tenant_id: item.tenantId,
+    conversation_key: item.conversationKey,
+    kind: item.kind,
+    occurrence_id: item.occurrenceId,
+    payload: item.payload,
+    status: 'pending' as const,
+    attempts: 0,
+    next_attempt_at: item.at,
+    created_at: item.at,
+    updated_at: item.at,
+    singleton_key: item.singletonKey,
+  };
+}
+
+function insertRows(db: Db, rows: readonly ReturnType<typeof outboxRow>[]) {
+  return (
+    db
+      .insertInto('outbox')
+      .values([...rows])
+      // The conflict target names the partial index's condition, or PostgreSQL would not infer that index.
+      .onConflict((oc) => oc.column('singleton_key').where('singleton_key', 'is not', null).doNothing())
+      .returning('id')
+  );
+}
+
+const insertOne = reusableQuery((db, p: OutboxRowValues) =>
+  insertRows(db, [outboxRow({ tenantId: p.tenantId, conversationKey: p.conversationKey, kind: p.kind, occurrenceId: p.occurrenceId, payload: p.payload, at: p.at, singletonKey: p.singletonKey })]),
+);
 
 /**
  * Claims up to `limit` items that are due and at the head of their conversation (no earlier unsent item with
@@ -118,30 +134,13 @@ export async function claimDue(
   excludeTenants: readonly string[] = [],
   excludeIds: readonly number[] = [],
 ): Promise<OutboxItem[]> {
+  // Nothing claimable (the worker's second look after each claim, and every idle poll): answered by one read, without
+  // a transaction (on SQLite BEGIN IMMEDIATE takes the database's one write lock; on PostgreSQL it is three round
+  // trips). Which rows are claimed is still decided inside the transaction below; a row that becomes claimable after
+  // this read is left for the next poll, as one that became claimable just after the transaction would be.
+  if (!db.isTransaction && (await claimable(db, now, 1, excludeTenants, excludeIds).execute()).length === 0) return [];
   return inTransaction(db, async (trx) => {
-    let candidates = trx
-      .selectFrom('outbox as o')
-      .select('o.id')
-      .where((eb) =>
-        eb.or([
-          eb.and([eb('o.status', '=', 'pending'), eb('o.next_attempt_at', '<=', now)]),
-          eb.and([eb('o.status', '=', 'sending'), eb('o.lease_until', '<', now), ...(excludeIds.length > 0 ? [eb('o.id', 'not in', excludeIds)] : [])]),
-        ]),
-      )
-      .where(({ not, exists, selectFrom }) =>
-        not(
-          exists(
-            selectFrom('outbox as p')
-              .select(sql`1`.as('one'))
-              .whereRef('p.conversation_key', '=', 'o.conversation_key')
-              .whereRef('p.id', '<', 'o.id')
-              .where('p.status', 'in', ['pending', 'sending']),
-          ),
-        ),
-      )
-      .orderBy('o.id')
-      .limit(limit);
-    if (excludeTenants.length > 0) candidates = candidates.where('o.tenant_id', 'not in', excludeTenants);
+    let candidates = claimable(trx, now, limit, excludeTenants, excludeIds);
     // SQLite has no row locks (and no FOR UPDATE): its one writer at a time already keeps claimers apart.
     if (dialectOf(trx) === 'postgres') candidates = candidates.forUpdate().skipLocked();
     const ids = (await candidates.execute()).map((r) => Number(r.id));
@@ -162,6 +161,34 @@ export async function claimDue(
   });
 }
 
+/** Items due and at the head of their conversation (see `claimDue`), in id order, at most `limit`. */
+function claimable(db: Db, now: number, limit: number, excludeTenants: readonly string[], excludeIds: readonly number[]) {
+  let q = db
+    .selectFrom('outbox as o')
+    .select('o.id')
+    .where((eb) =>
+      eb.or([
+        eb.and([eb('o.status', '=', 'pending'), eb('o.next_attempt_at', '<=', now)]),
+        eb.and([eb('o.status', '=', 'sending'), eb('o.lease_until', '<', now), ...(excludeIds.length > 0 ? [eb('o.id', 'not in', excludeIds)] : [])]),
+      ]),
+    )
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('outbox as p')
+            .select(sql`1`.as('one'))
+            .whereRef('p.conversation_key', '=', 'o.conversation_key')
+            .whereRef('p.id', '<', 'o.id')
+            .where('p.status', 'in', ['pending', 'sending']),
+        ),
+      ),
+    )
+    .orderBy('o.id')
+    .limit(limit);
+  if (excludeTenants.length > 0) q = q.where('o.tenant_id', 'not in', excludeTenants);
+  return q;
+}
+
 /** Runs `fn` in the caller's transaction when there is one (Kysely cannot nest them), else in a new one. */
 function inTransaction<T>(db: Db, fn: (trx: Db) => Promise<T>): Promise<T> {
   return db.isTransaction ? fn(db) : db.transaction().execute(fn);
@@ -169,14 +196,23 @@ function inTransaction<T>(db: Db, fn: (trx: Db) => Promise<T>): Promise<T> {
 
 /** Marks an item sent, only if this owner still holds it. */
 export async function markSent(db: Db, id: number, owner: string, now: number): Promise<boolean> {
+  return (await markManySent(db, [id], owner, now)) === 1;
+}
+
+/**
+ * Marks several items sent in one statement (one commit for all), each only if this owner still holds it. Returns
+ * how many were marked.
+ */
+export async function markManySent(db: Db, ids: readonly number[], owner: string, now: number): Promise<number> {
+  if (ids.length === 0) return 0;
   const res = await db
     .updateTable('outbox')
     .set({ status: 'sent', sent_at: now, updated_at: now, lease_owner: null, lease_until: null, last_error: null })
-    .where('id', '=', id)
+    .where('id', 'in', ids)
     .where('lease_owner', '=', owner)
     .where('status', '=', 'sending')
     .executeTakeFirst();
-  return Number(res.numUpdatedRows ?? 0) === 1;
+  return Number(res.numUpdatedRows ?? 0);
 }
 
 /** Gives the item back for another attempt at `nextAttemptAt`, optionally with a changed payload (JSON text). */

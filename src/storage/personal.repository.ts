@@ -1,5 +1,6 @@
 /** The bot's 1:1 chats with people (or why there is none) and the reminder cards posted in them. */
 import type { Db } from './occurrence.repository';
+import { reusableQuery } from './reusable-query';
 import type { PersonalChatRow, PersonalPostReason, PersonalPostRow, PersonalReach } from './tables';
 
 export type { PersonalPostReason, PersonalReach } from './tables';
@@ -96,9 +97,13 @@ export async function insertPersonalPost(db: Db, post: { tenantId: string; occur
 
 /** The personal posts of an occurrence (posted or still waiting to be), in the order they were enqueued. */
 export async function listPersonalPosts(db: Db, tenantId: string, occurrenceId: string): Promise<PersonalPost[]> {
-  const rows = await db.selectFrom('personal_posts').selectAll().where('tenant_id', '=', tenantId).where('occurrence_id', '=', occurrenceId).orderBy('created_at').execute();
-  return rows.map(toPost);
+  return (await selectPersonalPosts(db, { tenantId, occurrenceId })).rows.map(toPost);
 }
+
+// Looked up with every card update (transaction.ts): compiled once.
+const selectPersonalPosts = reusableQuery((db, p: { tenantId: string; occurrenceId: string }) =>
+  db.selectFrom('personal_posts').selectAll().where('tenant_id', '=', p.tenantId).where('occurrence_id', '=', p.occurrenceId).orderBy('created_at'),
+);
 
 export async function findPersonalPost(db: Db, tenantId: string, occurrenceId: string, aadObjectId: string, reason: PersonalPostReason): Promise<PersonalPost | undefined> {
   const row = await db

@@ -35,25 +35,27 @@ type Parts = Record<'year' | 'month' | 'day' | 'weekday' | 'dayPeriod' | 'hour' 
 
 // formatToParts costs several microseconds and a shown time needs it up to five times (the time, the year of now,
 // the zone of the reader): the answer to a card action and the card update each show the same few times. Kept by
-// instant, zone and language; emptied when full, so it stays small whatever times are asked for.
+// minute, zone and language: nothing shown is finer than the minute, and every zone's offset is whole minutes
+// today, so all the instants of a minute have the same parts (keyed by instant, "acknowledged at" and "done at",
+// a new millisecond each time, never hit). Emptied when full, so it stays small whatever times are asked for.
 const PARTS_CACHE_SIZE = 1024;
 const partsCache = new Map<string, Readonly<Parts>>();
 
 function partsOf(at: number, timeZone: string, locale: Locale): Readonly<Parts> {
-  const key = `${at}|${timeZone}|${locale}`;
+  const minute = at - (((at % 60_000) + 60_000) % 60_000);
+  const key = `${minute}|${timeZone}|${locale}`;
   let parts: Parts | Readonly<Parts> | undefined = partsCache.get(key);
   if (parts) return parts;
   const fresh: Parts = { year: '', month: '', day: '', weekday: '', dayPeriod: '', hour: '', minute: '', timeZoneName: '' };
-  for (const p of formatOf('parts', timeZone, locale).formatToParts(at)) if (p.type in fresh) fresh[p.type as keyof Parts] = p.value;
+  for (const p of formatOf('parts', timeZone, locale).formatToParts(minute)) if (p.type in fresh) fresh[p.type as keyof Parts] = p.value;
   parts = Object.freeze(fresh);
   if (partsCache.size >= PARTS_CACHE_SIZE) partsCache.clear();
   partsCache.set(key, parts);
   return parts;
 }
 
-/** The year at `now`, read at the start of its minute (every zone's offset is whole minutes today), so that it is cached. */
 function yearOf(now: number, timeZone: string, locale: Locale): string {
-  return partsOf(now - (((now % 60_000) + 60_000) % 60_000), timeZone, locale).year;
+  return partsOf(now, timeZone, locale).year;
 }
 
 // Korean writes dates as 12월 2일(수), with no space before the weekday, and times as 오전 4:51 (the issue 15 review by

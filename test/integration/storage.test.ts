@@ -788,3 +788,24 @@ async function countRows(db: Kysely<Database>, tenantId: string): Promise<number
     .executeTakeFirstOrThrow();
   return Number(row.c);
 }
+
+describe('the outbox claim on SQLite', () => {
+  it('answers "nothing due" without waiting for the write lock another process holds, and claims once it is free', async () => {
+    const database = await createTestDatabase('sqlite');
+    const store = await openStore(database.location);
+    // The CLI (or a second process) in a write transaction: a claim that had to BEGIN IMMEDIATE would wait for it.
+    const other = new SqliteDatabase(database.location.target);
+    try {
+      await enqueue(store.db, { tenantId: 't', conversationKey: 'k', kind: 'reminder.post', occurrenceId: 'occ', payload: '{}', at: T0 + 60_000 });
+      other.exec('begin immediate');
+      // A claim in a transaction would wait busy_timeout (10 s, past the test's timeout) and then fail with SQLITE_BUSY.
+      expect(await claimDue(store.db, 'w', T0, 60_000, 10)).toEqual([]);
+      other.exec('commit');
+      expect((await claimDue(store.db, 'w', T0 + 60_000, 60_000, 10)).map((i) => i.occurrenceId)).toEqual(['occ']);
+    } finally {
+      other.close();
+      await store.close();
+      await database.drop();
+    }
+  });
+});

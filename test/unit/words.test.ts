@@ -101,6 +101,17 @@ describe('dates', () => {
     expect(formatDateTime(lastYear, 'Asia/Seoul', 'en', { now: NOW, readerTimeZone: 'Asia/Seoul' })).toBe('Tue 2 Dec 2025, 04:51');
   });
 
+  it('show every instant of a minute as that minute, and the next minute as the next, across midnight and the year too', () => {
+    const context = { now: NOW, readerTimeZone: 'Asia/Seoul' };
+    const minute = DUE - (DUE % 60_000);
+    for (const at of [minute, minute + 1, minute + 59_999]) expect(formatDateTime(at, 'Asia/Seoul', 'en', context)).toBe('Wed 2 Dec, 04:51');
+    expect(formatDateTime(minute + 60_000, 'Asia/Seoul', 'en', context)).toBe('Wed 2 Dec, 04:52');
+    // 23:59:59.999 on 31 December in Seoul, then midnight: another day and another year.
+    const newYear = Date.UTC(2026, 11, 31, 15);
+    expect(formatDateTime(newYear - 1, 'Asia/Seoul', 'en', context)).toBe('Thu 31 Dec, 23:59');
+    expect(formatDateTime(newYear, 'Asia/Seoul', 'en', context)).toBe('Fri 1 Jan 2027, 00:00');
+  });
+
   it('give the digest period as 11월 25일(수)~12월 2일(수)', () => {
     const start = DUE - 7 * 86_400_000;
     const context = { now: NOW, readerTimeZone: 'Asia/Seoul' };
