@@ -147,6 +147,8 @@ describe('what the service loads', () => {
     // Nor a worker thread (an isolate of its own, 15 MB): the WAL checkpointer starts once the WAL needs one.
     const threads = readdirSync(`/proc/${svc.child.pid}/task`).map((t) => readFileSync(`/proc/${svc.child.pid}/task/${t}/comm`, 'utf8').trim());
     expect(threads).not.toContain('WorkerThread');
+    // It runs with a young generation of its own choosing (young-generation.ts), re-executed once under the same pid.
+    expect(readFileSync(`/proc/${svc.child.pid}/cmdline`, 'utf8').split('\0')).toContain('--max-semi-space-size=8');
 
     const res = await fetch(`http://127.0.0.1:${svc.port}/api/messages`, {
       method: 'POST',
