@@ -2,6 +2,8 @@
  * The process: read config, load the catalog, open the store, start the app; stop cleanly on SIGTERM/SIGINT.
  * A bad variable or a bad catalog stops start-up with every error and exit code 1.
  */
+// First, before anything loads: the process may re-execute itself with a smaller young generation.
+import './young-generation.relaunch';
 import { CatalogError, loadCatalog } from './catalog/catalog.loader';
 import type { Catalog } from './catalog/catalog.types';
 import { ConfigError, readConfig, type Config } from './config';

@@ -1,7 +1,7 @@
 /**
  * Opening the store. This file and `dialect.ts` are the only places that know which database is underneath.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import SqliteDatabase from 'better-sqlite3';
@@ -362,29 +362,52 @@ parentPort.on('message', () => { clearInterval(timer); db.close(); parentPort.cl
  * a commit took 40 to 150 ms, every couple of hundred card actions, and every request in flight waited for it.
  * Here a worker thread with its own connection does it (looking every CHECKPOINT_INTERVAL_MS), and the service's
  * connection never does. Should the thread fail, the connection checkpoints for itself again.
+ *
+ * The thread starts on first need: when the WAL first reaches the threshold, which the service connection looks
+ * at as often as the thread would (a stat of the -wal file, a few microseconds). A worker thread is an isolate
+ * of its own, 15 MB resident on Node 24, and a process that writes little (an idle one, a small team's) never
+ * needs it. Once started it stays: exiting would give back only a third of that.
  */
 function startWalCheckpointer(sqlite: SqliteDatabase.Database, file: string): WalCheckpointer {
-  const worker = new Worker(CHECKPOINTER_SOURCE, { eval: true, workerData: { file, driver: require.resolve('better-sqlite3'), intervalMs: CHECKPOINT_INTERVAL_MS, pages: AUTOCHECKPOINT_PAGES } });
-  // Never what keeps a process alive (the CLI, a test that forgets to close).
-  worker.unref();
+  const threshold = AUTOCHECKPOINT_PAGES * ((sqlite.pragma('page_size', { simple: true }) as number) + 24);
+  let worker: Worker | undefined;
+  let exited: Promise<void> = Promise.resolve();
   let stopping = false;
-  const exited = new Promise<void>((done) => {
-    worker.once('exit', () => {
-      if (!stopping && sqlite.open) sqlite.pragma(`wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`);
-      done();
+  const start = () => {
+    const thread = new Worker(CHECKPOINTER_SOURCE, { eval: true, workerData: { file, driver: require.resolve('better-sqlite3'), intervalMs: CHECKPOINT_INTERVAL_MS, pages: AUTOCHECKPOINT_PAGES } });
+    // Never what keeps a process alive (the CLI, a test that forgets to close).
+    thread.unref();
+    exited = new Promise<void>((done) => {
+      thread.once('exit', () => {
+        if (!stopping && sqlite.open) sqlite.pragma(`wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`);
+        done();
+      });
     });
-  });
-  worker.on('error', () => undefined); // the 'exit' above restores SQLite's own checkpoints
+    thread.on('error', () => undefined); // the 'exit' above restores SQLite's own checkpoints
+    worker = thread;
+  };
+  const watch = setInterval(() => {
+    const wal = statSync(`${file}-wal`, { throwIfNoEntry: false });
+    if (!wal || wal.size < threshold) return;
+    clearInterval(watch);
+    start();
+  }, CHECKPOINT_INTERVAL_MS);
+  watch.unref();
   sqlite.pragma('wal_autocheckpoint = 0');
   return {
     async stop() {
-      if (stopping) return exited;
-      stopping = true;
-      worker.postMessage('stop');
-      const timer = setTimeout(() => void worker.terminate(), 5000);
-      await exited;
-      clearTimeout(timer);
-      if (sqlite.open) sqlite.pragma(`wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`);
+      if (!stopping) {
+        stopping = true;
+        clearInterval(watch);
+        if (worker) {
+          worker.postMessage('stop');
+          const timer = setTimeout(() => void worker?.terminate(), 5000);
+          await exited;
+          clearTimeout(timer);
+        }
+        if (sqlite.open) sqlite.pragma(`wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`);
+      }
+      return exited;
     },
   };
 }

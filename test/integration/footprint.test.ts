@@ -7,8 +7,10 @@
  *
  * The first card action then loads them and is answered as before; in authenticated mode the Bot Framework side
  * is loaded at start, so a credential botbuilder or MSAL refuses still stops start-up (adapter.ts).
+ *
+ * Nor does an idle process run a worker thread: the SQLite checkpointer starts when the WAL first needs a checkpoint.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore, parseDatabaseUrl } from '../../src/storage/database';
@@ -144,6 +146,11 @@ describe('what the service loads', () => {
     expect(idle.filter((path) => path.startsWith('restify/lib/plugins/'))).toEqual(['restify/lib/plugins/query.js']);
     // What it does need is there: the server, the store, the scheduler.
     expect(idle).toEqual(expect.arrayContaining(['restify/lib/server.js', 'better-sqlite3/lib/index.js', 'kysely/dist/cjs/index.js']));
+    // Nor a worker thread (an isolate of its own, 15 MB): the WAL checkpointer starts once the WAL needs one.
+    const threads = readdirSync(`/proc/${svc.child.pid}/task`).map((t) => readFileSync(`/proc/${svc.child.pid}/task/${t}/comm`, 'utf8').trim());
+    expect(threads).not.toContain('WorkerThread');
+    // It runs with a young generation of its own choosing (young-generation.ts), re-executed once under the same pid.
+    expect(readFileSync(`/proc/${svc.child.pid}/cmdline`, 'utf8').split('\0')).toContain('--max-semi-space-size=8');
 
     const res = await fetch(`http://127.0.0.1:${svc.port}/api/messages`, {
       method: 'POST',
