@@ -79,6 +79,24 @@ function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
+/** Longest stretch of planning between two turns of the event loop, so /livez and card actions wait at most this. */
+const SLICE_MS = 10;
+
+/**
+ * A pause for a loop of CPU work: a turn of the event loop once `SLICE_MS` have passed since the last one. Counting
+ * iterations does not bound the wait: asking cron-parser about a new cadence costs 1–2 ms, a known one nothing, and
+ * the first hundred activities of a catalog hold most of its cadences (200 ms without a turn, measured at start).
+ */
+function timeSlicer(): () => Promise<void> | undefined {
+  let since = performance.now();
+  return () => {
+    if (performance.now() - since < SLICE_MS) return undefined;
+    return yieldToEventLoop().then(() => {
+      since = performance.now();
+    });
+  };
+}
+
 /**
  * Activities often share a cadence (weekdays 09:00 in the catalog's zone): what is planned for one (cron, zone,
  * holiday rule, calendar) is made once per memo and shared.
@@ -240,7 +258,7 @@ export class Scheduler {
           await yieldToEventLoop();
         }
       };
-      let planned = 0;
+      const pause = timeSlicer();
       for (const activity of this.opts.catalog.activities) {
         if (!activity.schedule) continue;
         const due = this.nextDue.get(activity.id);
@@ -259,7 +277,7 @@ export class Scheduler {
         }
         if (toPost.length >= SLOTS_PER_TRANSACTION) await flush(toPost);
         // Planning thousands of activities is CPU work: let /livez and card actions in between.
-        if (++planned % 100 === 0) await yieldToEventLoop();
+        await pause();
       }
       // What is posted goes first, so a long downtime's record never delays a card.
       await flush(toPost);
@@ -275,13 +293,13 @@ export class Scheduler {
     }
     if (!gapLost) await advanceCheckpoint(db, CHECKPOINT_NAME, now);
     const nextTimes = new Map<string, number | undefined>();
-    let asked = 0;
+    const pause = timeSlicer();
     for (const activity of this.opts.catalog.activities) {
       const due = this.nextDue.get(activity.id);
       if (activity.schedule && (!this.nextDue.has(activity.id) || (due !== undefined && due <= now))) {
         this.nextDue.set(activity.id, this.nextRun(activity, now, nextTimes));
-        // Up to a millisecond each (a new cadence), and a catalog may have thousands: let HTTP in between.
-        if (++asked % 100 === 0) await yieldToEventLoop();
+        // Up to a millisecond or two each (a new cadence), and a catalog may have thousands: let HTTP in between.
+        await pause();
       }
     }
     this.nextFire = undefined;
