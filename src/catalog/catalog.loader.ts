@@ -168,8 +168,12 @@ function toActivity(a: ActivityDocument, catalogTimezone: string, allTeamIds: re
  * and give the same data for the built-in catalog and the benchmark's. `yaml` reads the file whenever js-yaml
  * refuses it, to report every problem with its line and column; js-yaml is told to refuse any alias
  * (`maxAliases: 0`), so that a file with aliases is read by `yaml`, whose limit of 100 stops a "billion laughs".
+ * A file with a directive line (`%YAML 1.1`) goes to `yaml` at once: js-yaml reads on as YAML 1.2 (`yes` stays
+ * text, `012` is twelve) and lets `%YAML 1.3` or an unknown directive through, which `yaml` reports.
  */
 function readYaml(yamlText: string, errors: string[]): unknown {
+  // A directive (`%YAML 1.1`, `%TAG`) changes how the rest reads, and js-yaml ignores it where `yaml` honours it.
+  if (DIRECTIVE.test(yamlText)) return readYamlWithPositions(yamlText, errors);
   try {
     const data = loadYaml(yamlText, { schema: CORE_SCHEMA, maxAliases: 0 });
     if (data !== undefined) return data;
@@ -181,6 +185,8 @@ function readYaml(yamlText: string, errors: string[]): unknown {
 
 /** `yaml`, loaded only for a file js-yaml refused: a good catalog never needs it. */
 let yamlModule: typeof Yaml | undefined;
+
+const DIRECTIVE = /^\uFEFF?%/m;
 
 function readYamlWithPositions(yamlText: string, errors: string[]): unknown {
   yamlModule ??= require('yaml') as typeof Yaml;

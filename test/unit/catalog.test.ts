@@ -531,6 +531,12 @@ describe('parseCatalog errors', () => {
     expect(errors.join('\n')).toMatch(/alias/i);
   });
 
+  it('honours a %YAML 1.1 directive as before, and reports a directive it does not know', () => {
+    const yaml11 = `%YAML 1.1\n---\n${yamlWith(`${PATCH}    onDemand: yes\n`)}`;
+    expect(parse(yaml11).activities.find((a) => a.id === 'patch')?.onDemand).toBe(true);
+    expect(errorsOf(`%YAML 1.3\n---\n${yamlWith(PATCH)}`).join('\n')).toMatch(/^YAML line 1, column \d+: .*1\.3/m);
+  });
+
   it('reports a duplicate key with its line and column, whichever parser read the file first', () => {
     expect(errorsOf(yamlWith(`${PATCH}    title: Twice\n`))[0]).toMatch(/^YAML line \d+, column 5: .*unique/i);
   });
