@@ -373,13 +373,20 @@ function startWalCheckpointer(sqlite: SqliteDatabase.Database, file: string): Wa
   let worker: Worker | undefined;
   let exited: Promise<void> = Promise.resolve();
   let stopping = false;
+  const checkpointsOfItsOwn = () => {
+    try {
+      if (!stopping && sqlite.open) sqlite.pragma(`wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`);
+    } catch {
+      // The connection itself fails: its next statement says so to whoever runs it.
+    }
+  };
   const start = () => {
     const thread = new Worker(CHECKPOINTER_SOURCE, { eval: true, workerData: { file, driver: require.resolve('better-sqlite3'), intervalMs: CHECKPOINT_INTERVAL_MS, pages: AUTOCHECKPOINT_PAGES } });
     // Never what keeps a process alive (the CLI, a test that forgets to close).
     thread.unref();
     exited = new Promise<void>((done) => {
       thread.once('exit', () => {
-        if (!stopping && sqlite.open) sqlite.pragma(`wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`);
+        checkpointsOfItsOwn();
         done();
       });
     });
@@ -387,10 +394,17 @@ function startWalCheckpointer(sqlite: SqliteDatabase.Database, file: string): Wa
     worker = thread;
   };
   const watch = setInterval(() => {
-    const wal = statSync(`${file}-wal`, { throwIfNoEntry: false });
-    if (!wal || wal.size < threshold) return;
-    clearInterval(watch);
-    start();
+    try {
+      const wal = statSync(`${file}-wal`, { throwIfNoEntry: false });
+      if (!wal || wal.size < threshold) return;
+      clearInterval(watch);
+      start();
+    } catch {
+      // A timer's exception would end the process: the -wal file unreadable (EACCES, EIO, ELOOP) or no thread to be
+      // had (ENOMEM, EMFILE). SQLite checkpoints for itself again, as when the thread fails.
+      clearInterval(watch);
+      checkpointsOfItsOwn();
+    }
   }, CHECKPOINT_INTERVAL_MS);
   watch.unref();
   sqlite.pragma('wal_autocheckpoint = 0');

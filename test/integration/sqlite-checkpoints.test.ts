@@ -4,7 +4,7 @@
  * still reaches the database file, is readable after a restart, and closing the store leaves no WAL behind. The
  * thread (15 MB resident) starts only once the WAL first needs a checkpoint.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
@@ -73,6 +73,21 @@ describe('SQLite checkpoints', () => {
     expect(statSync(`${file}-wal`).size).toBeGreaterThan(0);
     // Closing still checkpoints: the commits are in the database file.
     expect(await rowsAfterClose(file, 'small')).toBe(100);
+  });
+
+  it('go back to SQLite when the WAL cannot be looked at, and the process keeps running', async () => {
+    const file = join(dir, 'unreadable.sqlite');
+    store = await openStore({ dialect: 'sqlite', target: file });
+    // The -wal path turned into a symlink to itself: looking at it fails with ELOOP, as an EACCES or EIO would.
+    rmSync(`${file}-wal`, { force: true });
+    symlinkSync(`${file}-wal`, `${file}-wal`);
+    const autocheckpoint = async () => (await sql<{ wal_autocheckpoint: number }>`pragma wal_autocheckpoint`.execute(store!.db)).rows[0]?.wal_autocheckpoint;
+    expect(await autocheckpoint()).toBe(0);
+    const deadline = Date.now() + 5000;
+    while ((await autocheckpoint()) === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await autocheckpoint()).toBe(1000);
+    await store.close();
+    store = undefined;
   });
 
   it('leave an in-memory store as SQLite has it', async () => {
