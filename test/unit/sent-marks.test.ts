@@ -1,8 +1,11 @@
 /**
- * Delivered card updates are marked sent in groups: what finishes together is one write (one commit), a mark
- * that comes while a write is under way goes into the next, and nobody is told "sent" before the write is done.
+ * Delivered card updates are marked sent in groups: what finishes together is one write (one commit), marks that
+ * come while four writes are under way go into the next, a write that hangs holds back only its own marks, and
+ * nobody is told "sent" before the write is done.
  */
 import { SentMarks } from '../../src/reminders/sent-marks';
+
+const turn = () => new Promise((resolve) => setImmediate(resolve));
 
 /** A write that records its groups, failing once when told to. */
 function recorder() {
@@ -35,26 +38,42 @@ describe('SentMarks', () => {
     expect(resolved).toEqual([1, 2, 3]);
   });
 
-  it('puts a mark made while a group is being written into the next group', async () => {
+  it('writes another group while one hangs: a write that never ends holds back only its own marks', async () => {
     const writes: number[][] = [];
-    let finishFirst!: () => void;
     const marks = new SentMarks(async (ids) => {
       writes.push([...ids]);
-      if (writes.length === 1)
-        await new Promise<void>((resolve) => {
-          finishFirst = resolve;
-        });
+      if (writes.length === 1) await new Promise<void>(() => undefined); // a PostgreSQL connection gone half-open
     });
     const first = marks.mark(1);
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(writes).toEqual([[1]]);
-    const second = marks.mark(2);
-    const third = marks.mark(3);
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(writes).toEqual([[1]]);
-    finishFirst();
-    await Promise.all([first, second, third]);
-    expect(writes).toEqual([[1], [2, 3]]);
+    let firstSettled = false;
+    void first.then(() => (firstSettled = true));
+    await turn();
+    await marks.mark(2);
+    expect(writes).toEqual([[1], [2]]);
+    expect(firstSettled).toBe(false);
+  });
+
+  it('gathers the marks made while four groups are being written into one group after them', async () => {
+    const writes: number[][] = [];
+    const finish: Array<() => void> = [];
+    const marks = new SentMarks(async (ids) => {
+      writes.push([...ids]);
+      await new Promise<void>((resolve) => finish.push(resolve));
+    });
+    const firstFour: Promise<void>[] = [];
+    for (const id of [1, 2, 3, 4]) {
+      firstFour.push(marks.mark(id));
+      await turn();
+    }
+    const later = [marks.mark(5), marks.mark(6)];
+    await turn();
+    expect(writes).toEqual([[1], [2], [3], [4]]);
+    finish[0]!();
+    await firstFour[0];
+    await turn();
+    expect(writes).toEqual([[1], [2], [3], [4], [5, 6]]);
+    for (const f of finish) f();
+    await Promise.all([...firstFour, ...later]);
   });
 
   it('rejects every mark of a failed group with its error, and goes on with the next', async () => {
