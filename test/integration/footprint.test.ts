@@ -10,7 +10,7 @@
  *
  * Nor does an idle process run a worker thread: the SQLite checkpointer starts when the WAL first needs a checkpoint.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore, parseDatabaseUrl } from '../../src/storage/database';
@@ -149,8 +149,6 @@ describe('what the service loads', () => {
     // Nor a worker thread (an isolate of its own, 15 MB): the WAL checkpointer starts once the WAL needs one.
     const threads = readdirSync(`/proc/${svc.child.pid}/task`).map((t) => readFileSync(`/proc/${svc.child.pid}/task/${t}/comm`, 'utf8').trim());
     expect(threads).not.toContain('WorkerThread');
-    // It runs with a young generation of its own choosing (young-generation.ts), re-executed once under the same pid.
-    expect(readFileSync(`/proc/${svc.child.pid}/cmdline`, 'utf8').split('\0')).toContain('--max-semi-space-size=8');
 
     const res = await fetch(`http://127.0.0.1:${svc.port}/api/messages`, {
       method: 'POST',
@@ -189,5 +187,20 @@ describe('what the service loads', () => {
     expect(idle).toEqual(expect.arrayContaining(['botbuilder', 'botframework-connector', '@azure/msal-node']));
     expect(idle).not.toContain('adaptivecards-templating');
     expect(idle).not.toContain('@microsoft/app-manifest');
+  });
+  it('runs with a young generation of its own, re-executed once under the same pid, unless a preload would run twice', async () => {
+    const cmdline = (svc: ServiceProcess) => readFileSync(`/proc/${svc.child.pid}/cmdline`, 'utf8').split('\0');
+    const plain = await start('young-generation', { NODE_OPTIONS: '' });
+    expect(cmdline(plain)).toContain('--max-semi-space-size=8');
+    plain.child.kill('SIGTERM');
+    expect(await plain.exited).toBe(0);
+
+    // An APM agent's preload (here one that counts its runs) must run once: the process runs as started.
+    const runs = join(dir, 'preload-runs');
+    const counter = join(dir, 'count-runs.js');
+    writeFileSync(counter, `require('node:fs').appendFileSync(${JSON.stringify(runs)}, process.pid + '\\n');\n`);
+    const preloaded = await start('young-generation-preload', { NODE_OPTIONS: `--require ${counter}` });
+    expect(cmdline(preloaded)).not.toContain('--max-semi-space-size=8');
+    expect(readFileSync(runs, 'utf8').trim().split('\n')).toEqual([String(preloaded.child.pid)]);
   });
 });
