@@ -8,6 +8,7 @@ import { migration20261201OutboxSingletonKey } from './migrations/2026-12-01T21-
 import { migration20261202Assignees } from './migrations/2026-12-02T00-00-assignees';
 import { migration20261202MissedRuns } from './migrations/2026-12-02T01-00-missed-runs';
 import { migration20261202MyTasksIndex } from './migrations/2026-12-02T00-40-my-tasks-index';
+import { migration20261202PartialIndexes } from './migrations/2026-12-02T05-30-partial-indexes';
 import { migration20261202PersonalChats } from './migrations/2026-12-02T00-30-personal-chats';
 import { migration20261202RotationChanges } from './migrations/2026-12-02T00-10-rotation-changes';
 import { migration20261202Timers } from './migrations/2026-12-02T00-20-timers';
@@ -25,6 +26,7 @@ const MIGRATIONS: Record<string, (dialect: DialectName) => Migration> = {
   '2026-12-02T00-30-personal-chats': migration20261202PersonalChats,
   '2026-12-02T00-40-my-tasks-index': migration20261202MyTasksIndex,
   '2026-12-02T01-00-missed-runs': migration20261202MissedRuns,
+  '2026-12-02T05-30-partial-indexes': migration20261202PartialIndexes,
 };
 
 /** The migrations' names, oldest first: what `kysely_migration` lists on an up-to-date database. */

@@ -9,7 +9,7 @@
 import { sql } from 'kysely';
 import type { OutboxKind } from '../reminders/outbox-message';
 import { dialectOf } from './dialect';
-import { reusableQuery } from './reusable-query';
+import { addListValues, listParams, reusableQuery, reusableQueryShapes } from './reusable-query';
 import type { Db } from './occurrence.repository';
 import type { OutboxRow, OutboxStatus } from './tables';
 
@@ -138,28 +138,56 @@ export async function claimDue(
   // a transaction (on SQLite BEGIN IMMEDIATE takes the database's one write lock; on PostgreSQL it is three round
   // trips). Which rows are claimed is still decided inside the transaction below; a row that becomes claimable after
   // this read is left for the next poll, as one that became claimable just after the transaction would be.
-  if (!db.isTransaction && (await claimable(db, now, 1, excludeTenants, excludeIds).execute()).length === 0) return [];
+  if (!db.isTransaction && (await claimableIds(db, now, 1, excludeTenants, excludeIds, false)).length === 0) return [];
   return inTransaction(db, async (trx) => {
-    let candidates = claimable(trx, now, limit, excludeTenants, excludeIds);
     // SQLite has no row locks (and no FOR UPDATE): its one writer at a time already keeps claimers apart.
-    if (dialectOf(trx) === 'postgres') candidates = candidates.forUpdate().skipLocked();
-    const ids = (await candidates.execute()).map((r) => Number(r.id));
+    const ids = await claimableIds(trx, now, limit, excludeTenants, excludeIds, dialectOf(trx) === 'postgres');
     if (ids.length === 0) return [];
-    const rows = await trx
-      .updateTable('outbox')
-      .set((eb) => ({ status: 'sending', lease_owner: owner, lease_until: now + leaseMs, attempts: eb('attempts', '+', 1), updated_at: now }))
-      .where('id', 'in', ids)
-      .where((eb) =>
-        eb.or([
-          eb.and([eb('status', '=', 'pending'), eb('next_attempt_at', '<=', now)]),
-          eb.and([eb('status', '=', 'sending'), eb('lease_until', '<', now)]),
-        ]),
-      )
-      .returningAll()
-      .execute();
+    const { rows } = await claimRows(trx, ids.length, addListValues({ owner, now, leaseUntil: now + leaseMs }, 'id', ids));
     return rows.map(toItem).sort((a, b) => a.id - b.id);
   });
 }
+
+/*
+ * The worker claims after every enqueue and after deliveries finish: these queries are built and compiled once per
+ * shape (how many tenants and ids are left out, how many ids are claimed), not at every claim (reusable-query.ts).
+ */
+interface ClaimableShape {
+  readonly tenants: number;
+  readonly ids: number;
+  /** PostgreSQL, in the claim's transaction: FOR UPDATE SKIP LOCKED. */
+  readonly lock: boolean;
+}
+
+const claimableQuery = reusableQueryShapes(
+  (s: ClaimableShape) => `${s.tenants},${s.ids},${s.lock}`,
+  (s) => (db, p: Record<string, unknown>) => {
+    const q = claimable(db, p.now as number, p.limit as number, listParams('tenant', s.tenants).map((n) => p[n] as string), listParams('id', s.ids).map((n) => p[n] as number));
+    return s.lock ? q.forUpdate().skipLocked() : q;
+  },
+);
+
+async function claimableIds(db: Db, now: number, limit: number, excludeTenants: readonly string[], excludeIds: readonly number[], lock: boolean): Promise<number[]> {
+  const params = addListValues(addListValues({ now, limit }, 'tenant', excludeTenants), 'id', excludeIds);
+  const { rows } = await claimableQuery(db, { tenants: excludeTenants.length, ids: excludeIds.length, lock }, params);
+  return rows.map((r) => Number(r.id));
+}
+
+const claimRows = reusableQueryShapes(
+  (ids: number) => String(ids),
+  (ids) => (db, p: Record<string, unknown>) =>
+    db
+      .updateTable('outbox')
+      .set((eb) => ({ status: 'sending', lease_owner: p.owner as string, lease_until: p.leaseUntil as number, attempts: eb('attempts', '+', 1), updated_at: p.now as number }))
+      .where('id', 'in', listParams('id', ids).map((n) => p[n] as number))
+      .where((eb) =>
+        eb.or([
+          eb.and([eb('status', '=', 'pending'), eb('next_attempt_at', '<=', p.now as number)]),
+          eb.and([eb('status', '=', 'sending'), eb('lease_until', '<', p.now as number)]),
+        ]),
+      )
+      .returningAll(),
+);
 
 /** Items due and at the head of their conversation (see `claimDue`), in id order, at most `limit`. */
 function claimable(db: Db, now: number, limit: number, excludeTenants: readonly string[], excludeIds: readonly number[]) {
@@ -205,15 +233,20 @@ export async function markSent(db: Db, id: number, owner: string, now: number): 
  */
 export async function markManySent(db: Db, ids: readonly number[], owner: string, now: number): Promise<number> {
   if (ids.length === 0) return 0;
-  const res = await db
-    .updateTable('outbox')
-    .set({ status: 'sent', sent_at: now, updated_at: now, lease_owner: null, lease_until: null, last_error: null })
-    .where('id', 'in', ids)
-    .where('lease_owner', '=', owner)
-    .where('status', '=', 'sending')
-    .executeTakeFirst();
-  return Number(res.numUpdatedRows ?? 0);
+  const res = await markSentRows(db, ids.length, addListValues({ owner, now }, 'id', ids));
+  return Number(res.numAffectedRows ?? 0);
 }
+
+const markSentRows = reusableQueryShapes(
+  (ids: number) => String(ids),
+  (ids) => (db, p: Record<string, unknown>) =>
+    db
+      .updateTable('outbox')
+      .set({ status: 'sent', sent_at: p.now as number, updated_at: p.now as number, lease_owner: null, lease_until: null, last_error: null })
+      .where('id', 'in', listParams('id', ids).map((n) => p[n] as number))
+      .where('lease_owner', '=', p.owner as string)
+      .where('status', '=', 'sending'),
+);
 
 /** Gives the item back for another attempt at `nextAttemptAt`, optionally with a changed payload (JSON text). */
 export async function markRetry(db: Db, id: number, owner: string, now: number, nextAttemptAt: number, error: string, payload?: string): Promise<void> {

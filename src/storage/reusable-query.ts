@@ -62,3 +62,37 @@ export function reusableQuery<P extends Record<string, unknown>, R>(build: (db: 
     return db.executeQuery<R>({ ...compiled.query, parameters } as CompiledQuery<R>);
   };
 }
+
+/**
+ * A query of a few shapes (how long its `in` lists are, whether it locks): one `reusableQuery` per shape, made at
+ * its first use. At most `maxShapes` are kept; a call of another shape compiles its query afresh, as Kysely would.
+ */
+export function reusableQueryShapes<S, P extends Record<string, unknown>, R>(
+  keyOf: (shape: S) => string,
+  build: (shape: S) => (db: Db, p: P) => Compilable<R>,
+  maxShapes = 64,
+): (db: Db, shape: S, params: P) => Promise<QueryResult<R>> {
+  const kept = new Map<string, (db: Db, params: P) => Promise<QueryResult<R>>>();
+  return (db, shape, params) => {
+    const key = keyOf(shape);
+    let run = kept.get(key);
+    if (!run) {
+      run = reusableQuery(build(shape));
+      if (kept.size < maxShapes) kept.set(key, run);
+    }
+    return run(db, params);
+  };
+}
+
+/** Names `prefix0` … for the values of an `in` list of `length` (parameters of a `reusableQueryShapes` query). */
+export function listParams(prefix: string, length: number): string[] {
+  return Array.from({ length }, (_, i) => `${prefix}${i}`);
+}
+
+/** Adds the values of an `in` list to `params` under the names `listParams(prefix, values.length)`; returns `params`. */
+export function addListValues(params: Record<string, unknown>, prefix: string, values: readonly unknown[]): Record<string, unknown> {
+  values.forEach((value, i) => {
+    params[`${prefix}${i}`] = value;
+  });
+  return params;
+}

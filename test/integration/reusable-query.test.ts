@@ -1,14 +1,25 @@
 /**
  * Queries compiled once (reusable-query.ts) give what the same query built afresh gives, with each call's
- * values, on each dialect, in a transaction too, and with a second store of another dialect in the process.
+ * values, on each dialect, in a transaction too, and with a second store of another dialect in the process; and a
+ * query of several shapes (an `in` list of each length) gives each shape's rows, beyond the shapes it keeps too.
  */
-import { reusableQuery } from '../../src/storage/reusable-query';
+import { addListValues, listParams, reusableQuery, reusableQueryShapes } from '../../src/storage/reusable-query';
 import { DIALECTS, openTestStore, type TestStore } from '../support/databases';
 
 const T0 = Date.UTC(2026, 11, 1, 9);
 
 const selectCheckpoint = reusableQuery((db, p: { name: string }) => db.selectFrom('scheduler_state').select(['name', 'checkpoint_at']).where('name', '=', p.name));
 const insertCheckpoint = reusableQuery((db, p: { name: string; at: number }) => db.insertInto('scheduler_state').values({ name: p.name, checkpoint_at: p.at }));
+const selectCheckpoints = reusableQueryShapes(
+  (names: number) => String(names),
+  (names) => (db, p: Record<string, unknown>) =>
+    db
+      .selectFrom('scheduler_state')
+      .select('name')
+      .where('name', 'in', listParams('name', names).map((n) => p[n] as string))
+      .orderBy('name'),
+  2,
+);
 
 describe.each(DIALECTS)('a query compiled once, on %s', (dialect) => {
   let store: TestStore;
@@ -24,6 +35,17 @@ describe.each(DIALECTS)('a query compiled once, on %s', (dialect) => {
     expect(await read('a')).toEqual([{ name: 'a', at: T0 }]);
     expect(await read('b')).toEqual([{ name: 'b', at: T0 + 1 }]);
     expect(await read('c')).toEqual([]);
+  });
+
+  it('runs a query of several shapes with each call’s values, also of a shape past those it keeps', async () => {
+    for (const name of ['s1', 's2', 's3']) await insertCheckpoint(store.db, { name, at: T0 });
+    const read = async (...names: string[]) => (await selectCheckpoints(store.db, names.length, addListValues({}, 'name', names))).rows.map((r) => r.name);
+    expect(await read('s1')).toEqual(['s1']);
+    expect(await read('s3', 's2')).toEqual(['s2', 's3']);
+    // A third shape, beyond the two kept: compiled for this call, the same rows.
+    expect(await read('s3', 'nobody', 's1')).toEqual(['s1', 's3']);
+    expect(await read('s3', 'nobody', 's2')).toEqual(['s2', 's3']);
+    expect(await read('s2')).toEqual(['s2']);
   });
 
   it('refuses a parameter that does not reach the SQL as a value of its own, and a missing value', async () => {
