@@ -309,6 +309,12 @@ export async function openStore(location: StoreLocation, options: StoreOptions =
     connectionString: location.target,
     max: 10,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+    // TCP keepalive on every connection: a server gone after a failover (no FIN, no RST) is noticed by the kernel's
+    // probes, which start after 10 s idle, instead of a query waiting on the half-open socket for good. With Linux's
+    // default probes (every 75 s, 9 of them) that is still about 11 minutes; a tighter bound needs the host's
+    // net.ipv4.tcp_keepalive_intvl and _probes, or a statement timeout (not set: a migration may run long).
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
     // Epoch-millisecond columns are bigint; they fit a JS number exactly, so read them as numbers.
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
