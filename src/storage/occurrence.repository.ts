@@ -2,7 +2,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { decodeEvidence, encodeEvidence } from '../reminders/evidence';
 import { dialectOf } from './dialect';
-import { reusableQuery } from './reusable-query';
+import { reusableQuery, reusableQueryShapes } from './reusable-query';
 import type { Actor, MissedRun, Occurrence, OccurrenceEvent, OccurrenceState } from '../reminders/occurrence.types';
 import type { Database, EventRow, OccurrenceRow, OccurrenceUpdate } from './tables';
 
@@ -134,24 +134,37 @@ export async function findOccurrenceById(db: Db, id: string): Promise<Occurrence
  */
 export async function updateOpenOccurrence(db: Db, tenantId: string, id: string, patch: OccurrenceUpdate, guard: OpenGuard = {}): Promise<Occurrence | undefined> {
   // Each caller has a patch and guard of one shape (which columns, which conditions): each shape is compiled once.
-  const set = Object.keys(patch).filter((k) => patch[k as keyof OccurrenceUpdate] !== undefined);
-  const conditions = (Object.keys(guard) as (keyof OpenGuard)[]).filter((k) => guard[k] !== undefined);
-  const shape = `${set.join(',')}|${conditions.map((k) => (guard[k] === null || typeof guard[k] === 'boolean' ? `${k}:${guard[k]}` : k)).join(',')}`;
-  let run = guardedUpdates.get(shape);
-  if (!run) {
-    run = reusableQuery((q, p: Record<string, unknown>) => {
-      const placeholderPatch = Object.fromEntries(set.map((k) => [k, p[`set.${k}`]])) as OccurrenceUpdate;
-      const placeholderGuard = Object.fromEntries(conditions.map((k) => [k, guard[k] === null || typeof guard[k] === 'boolean' ? guard[k] : p[`guard.${k}`]])) as OpenGuard;
-      return guardedUpdate(q, p.tenantId as string, p.id as string, placeholderPatch, placeholderGuard);
-    });
-    guardedUpdates.set(shape, run);
-  }
+  const shape: UpdateShape = {
+    set: Object.keys(patch).filter((k) => patch[k as keyof OccurrenceUpdate] !== undefined),
+    guard: Object.fromEntries(Object.entries(guard).filter(([, v]) => v !== undefined).map(([k, v]) => [k, isFixedGuard(v) ? v : BOUND])),
+  };
   const params: Record<string, unknown> = { tenantId, id };
-  for (const k of set) params[`set.${k}`] = patch[k as keyof OccurrenceUpdate];
-  for (const k of conditions) if (guard[k] !== null && typeof guard[k] !== 'boolean') params[`guard.${k}`] = guard[k];
-  const [row] = (await run(db, params)).rows;
+  for (const k of shape.set) params[`set.${k}`] = patch[k as keyof OccurrenceUpdate];
+  for (const [k, v] of Object.entries(shape.guard)) if (v === BOUND) params[`guard.${k}`] = guard[k as keyof OpenGuard];
+  const [row] = (await guardedUpdates(db, shape, params)).rows;
   return row ? toOccurrence(row) : undefined;
 }
+
+/**
+ * The shape of a guarded update: the columns it sets, and each condition's fixed value (null or a boolean, which
+ * change the SQL) or BOUND (a value of the call's).
+ */
+interface UpdateShape {
+  readonly set: readonly string[];
+  readonly guard: Readonly<Record<string, null | boolean | typeof BOUND>>;
+}
+
+const BOUND = 'bound';
+const isFixedGuard = (v: unknown): v is null | boolean => v === null || typeof v === 'boolean';
+
+const guardedUpdates = reusableQueryShapes(
+  (s: UpdateShape) => `${s.set.join(',')}|${Object.entries(s.guard).map(([k, v]) => `${k}:${v}`).join(',')}`,
+  (s) => (q, p: Record<string, unknown>) => {
+    const patch = Object.fromEntries(s.set.map((k) => [k, p[`set.${k}`]])) as OccurrenceUpdate;
+    const guard = Object.fromEntries(Object.entries(s.guard).map(([k, v]) => [k, v === BOUND ? p[`guard.${k}`] : v])) as OpenGuard;
+    return guardedUpdate(q, p.tenantId as string, p.id as string, patch, guard);
+  },
+);
 
 /** What must still hold for `updateOpenOccurrence` to apply its patch (besides the occurrence being open). */
 export interface OpenGuard {
@@ -169,8 +182,6 @@ export interface OpenGuard {
   escalationStep?: number;
   notSnoozed?: boolean;
 }
-
-const guardedUpdates = new Map<string, ReturnType<typeof reusableQuery<Record<string, unknown>, OccurrenceRow>>>();
 
 function guardedUpdate(db: Db, tenantId: string, id: string, patch: OccurrenceUpdate, guard: OpenGuard) {
   let q = db.updateTable('occurrences').set(patch).where('tenant_id', '=', tenantId).where('id', '=', id).where('state', '=', 'open');
