@@ -73,25 +73,15 @@ export interface Reservation {
 /**
  * Added to every window. Sends are counted from the moment they are handed to the poster, while Teams counts them
  * when they arrive, a little later; a send answered within this margin arrived within it, so with the margin
- * added its count cannot end before Teams' does (a slower one counts from its answer less the margin, see `answer`). Every millisecond of it costs one per window of
- * a burst (a 500-channel fan-out crosses 9). 10 ms, as before this counted from the send: a send counted from its
- * answer then never waits longer than it did, and one answered within 10 ms (warm sends took 5-12 ms to reach the
- * connector in the fan-out benchmark) waits its round trip less. 25 ms cost a 500-channel fan-out up to 1.1 s against
+ * added its count cannot end before Teams' does (a slower one counts from its answer less the margin, see
+ * `Window.answer`). Every millisecond of it costs one per window of a burst (a 500-channel fan-out crosses 9).
+ * 10 ms, as before this counted from the send: a send counted from its answer then never waits longer than it did,
+ * and one answered within 10 ms (warm sends took 5-12 ms to reach the connector in the fan-out benchmark) waits its
+ * round trip less. 25 ms cost a 500-channel fan-out up to 1.1 s against
  * the answer-counting pacer in alternating runs. If it were too small, Teams (and the fake connector, which keeps
  * Teams' limits exactly) would answer 429.
  */
 export const JITTER_MARGIN_MS = 10;
-
-/**
- * A send answered later than the margin after it was sent counts from its answer less the margin: Teams cannot
- * have counted it later than it answered, and every window already adds the margin, so that expires exactly when
- * a window counted from the answer would. Counting such a send from its reservation is not safe: it may have
- * reached Teams late in its round trip (the first requests of a burst open connections: 40-540 ms to arrive in the
- * benchmark, against 5-12 ms in the next window). Trusting round trips up to 100 ms drew 4 429s in a 5 × 200
- * fan-out on a loaded machine, up to 50 ms 5 in another; none in 6 runs at the margin. Counting slow sends from the
- * answer with the margin on top, as before, cost each window of a loaded burst one margin more than it needs.
- * A send still in flight counts as if answered now (it never leaves the window while in flight).
- */
 
 /** How long a 429 without Retry-After holds its thread and tenant: Teams' shortest window. */
 export const THROTTLED_HOLD_MS = 1_000;
@@ -133,6 +123,15 @@ class Window {
   /**
    * The request ended: Teams saw it by now, so it counts from now less the margin when that is later than its send
    * (the window adds the margin back).
+   *
+   * A send answered later than the margin after it was sent counts from its answer less the margin: Teams cannot
+   * have counted it later than it answered, and every window already adds the margin, so that expires exactly when
+   * a window counted from the answer would. Counting such a send from its reservation is not safe: it may have
+   * reached Teams late in its round trip (the first requests of a burst open connections: 40-540 ms to arrive in the
+   * benchmark, against 5-12 ms in the next window). Trusting round trips up to 100 ms drew 4 429s in a 5 × 200
+   * fan-out on a loaded machine, up to 50 ms 5 in another; none in 6 runs at the margin. Counting slow sends from the
+   * answer with the margin on top, as before, cost each window of a loaded burst one margin more than it needs.
+   * A send still in flight counts as if answered now (it never leaves the window while in flight).
    */
   answer(slot: Slot, now: number): void {
     slot.answered = true;
