@@ -1,7 +1,7 @@
 'use strict';
 /**
  * Fan-out: many bound channels, one due reminder each, delivered by the real delivery worker (DeliveryWorker +
- * TeamsPoster over botbuilder's CloudAdapter) to the fake Bot Connector, which enforces Teams' limits (per thread
+ * TeamsPoster and its Bot Connector client, src/teams/bot-connector.ts) to the fake Bot Connector, which enforces Teams' limits (per thread
  * 7/1 s, 8/2 s, 60/30 s, 1800/h; per tenant 50/s) and answers 429 + Retry-After when they are exceeded.
  *
  * Scenarios: 500 channels in one tenant, and 5 tenants × 200 channels (tenants are limited separately).

@@ -30,6 +30,7 @@ export interface BotResponse {
  */
 export class BotAdapter {
   private cloud: TeamsCloudAdapter | undefined;
+  private auth: BotFrameworkAuthentication | undefined;
 
   /**
    * @param authentication builds botbuilder's authentication, when the CloudAdapter is first needed.
@@ -52,11 +53,44 @@ export class BotAdapter {
 
   private teamsCloudAdapter(): TeamsCloudAdapter {
     if (!this.cloud) {
-      const cloud = new (teamsCloudAdapterClass())(this.authentication());
+      const cloud = new (teamsCloudAdapterClass())(this.botFrameworkAuthentication());
       if (this.onTurnError) cloud.onTurnError = this.onTurnError;
       this.cloud = cloud;
     }
     return this.cloud;
+  }
+
+  /** One authentication for the CloudAdapter and the outbound tokens alike: they share its pool of clients. */
+  private botFrameworkAuthentication(): BotFrameworkAuthentication {
+    this.auth ??= this.authentication();
+    return this.auth;
+  }
+
+  /**
+   * The Authorization header for a call to the Bot Connector at `serviceUrl` as the bot `botAppId`, or undefined
+   * for '' (local mode: botbuilder sends none either, and is not loaded for it). The token is the one botbuilder
+   * would have sent: its credentials for that service URL and the channel's audience, whichever kind they are
+   * (password, certificate, managed identity, a private cloud's login URL), which cache and renew it.
+   */
+  async outboundAuthorization(botAppId: string, serviceUrl: string): Promise<string | undefined> {
+    if (botAppId === '') return undefined;
+    const { AuthenticationConstants, ClaimsIdentity } = botframeworkConnector();
+    // The identity CloudAdapter builds for a proactive turn (createClaimsIdentity), and no audience: the default scope.
+    const claims = new ClaimsIdentity([
+      { type: AuthenticationConstants.AudienceClaim, value: botAppId },
+      { type: AuthenticationConstants.AppIdClaim, value: botAppId },
+    ]);
+    const client = await this.botFrameworkAuthentication().createConnectorFactory(claims).create(serviceUrl, undefined);
+    let authorization: string | undefined;
+    const request = {
+      headers: {
+        set(name: string, value: string) {
+          if (name.toLowerCase() === 'authorization') authorization = value;
+        },
+      },
+    };
+    await client.credentials.signRequest(request as never);
+    return authorization;
   }
 
   /** Why the Authorization header is refused before botbuilder sees it, or undefined (see channelTokenProblem). */

@@ -1,6 +1,7 @@
 /**
  * One Bot Connector client per service URL, instead of botbuilder's one per turn. CloudAdapter asks for a new
- * ConnectorClient and a new UserTokenClient on every inbound activity and every proactive send; each builds an
+ * ConnectorClient and a new UserTokenClient on every inbound activity (and the outbound token of every delivery is
+ * taken from a client's credentials, adapter.ts); each builds an
  * HTTP pipeline (policies, serializers, credentials) and the card-action benchmark spent about a tenth of its CPU
  * time there. The clients are stateless between requests (the credentials cache their token), so one serves every
  * turn that would have built the same one: same bot app id, service URL and audience.

@@ -2,15 +2,14 @@
  * The Teams side of the `ReminderPoster` port: renders the card for the occurrence as it is now and posts it
  * as a new conversation in the bound channel, updates the posted message, or replies in its thread. Teams'
  * HTTP failures are translated into the domain's `DeliveryFailure` kinds. Nothing is sent to a service URL off
- * the allow-list, whoever stored it: botbuilder would send the bot's bearer token along.
+ * the allow-list, whoever stored it: the bot's bearer token goes along with every call. The calls themselves are
+ * bot-connector.ts's (Node's HTTP client, not botbuilder's pipeline: that file says why).
  */
-import type { ConversationReference, TurnContext } from 'botbuilder';
-import type { ConnectorClient } from 'botframework-connector';
 import { DeliveryFailure, type ChannelTarget, type Delivery, type DigestTask, type NudgeReason, type PersonalRecipient, type PersonalTarget, type Posted, type ReminderPoster } from '../reminders/delivery.port';
 import type { Clock } from '../reminders/clock';
 import { personOnTask } from '../reminders/personal';
 import type { BotAdapter } from './adapter';
-import { botbuilder } from './bot-framework';
+import { BotConnector, BotConnectorError, type ConnectorCall } from './bot-connector';
 import type { Locale } from './cards/card-views';
 import { renderDigestCard, renderEscalationCard, renderMessageCard, renderNudgeCard, renderReminderCard, type AdaptiveCardJson } from './cards/card-renderer';
 import type { CardViews } from './card-views.builder';
@@ -33,36 +32,33 @@ export interface TeamsPosterOptions {
   readonly timezone: string;
   /** The allow-list every send is checked against. */
   readonly serviceUrls: Pick<ServiceUrlPolicy, 'check'>;
+  /** The Bot Connector client (tests give one with a short deadline). */
+  readonly connector?: BotConnector;
 }
 
-function header(err: Record<string, unknown>, name: string): string | undefined {
-  const response = err.response as { headers?: { get?: (n: string) => string | undefined } | Record<string, string> } | undefined;
-  const headers = response?.headers;
-  if (!headers) return undefined;
-  if (typeof (headers as { get?: unknown }).get === 'function') return (headers as { get: (n: string) => string | undefined }).get(name) ?? undefined;
-  return (headers as Record<string, string>)[name];
+/** An Adaptive Card as a message's attachment (botbuilder's CardFactory.adaptiveCard). */
+function cardAttachment(card: AdaptiveCardJson) {
+  return { contentType: 'application/vnd.microsoft.card.adaptive', content: card };
 }
 
-/** Teams' answer (status, error code, Retry-After) → what the domain should do about it. */
+/** A message with one card, as botbuilder's MessageFactory.attachment builds it. */
+function cardMessage(card: AdaptiveCardJson) {
+  return { type: 'message', attachmentLayout: 'list', inputHint: 'acceptingInput', attachments: [cardAttachment(card)] };
+}
+
+/** Teams' answer (status, error code, Retry-After), or a failed connection, → what the domain should do about it. */
 export function toDeliveryFailure(error: unknown): DeliveryFailure {
   if (error instanceof DeliveryFailure) return error;
-  const err = (typeof error === 'object' && error !== null ? error : {}) as Record<string, unknown>;
-  const status = Number(err.statusCode ?? err.status ?? (err.response as { status?: number } | undefined)?.status) || undefined;
-  let code = typeof err.code === 'string' && !/^[A-Z_]+$/.test(err.code) ? err.code : undefined;
-  const bodyText = (err.response as { bodyAsText?: string } | undefined)?.bodyAsText;
-  if (bodyText) {
-    try {
-      const body = JSON.parse(bodyText) as { error?: { code?: string } };
-      code = body.error?.code ?? code;
-    } catch {
-      // Not JSON: keep what we have.
-    }
-  }
   const message = error instanceof Error ? error.message : String(error);
-  if (status === undefined) return new DeliveryFailure('transient', message, undefined, typeof err.code === 'string' ? err.code : undefined);
+  if (!(error instanceof BotConnectorError)) {
+    // No answer: refused, reset or timed out. Whether Teams took the call is unknown; the worker retries it.
+    const code = (error as { code?: unknown } | null)?.code;
+    return new DeliveryFailure('transient', message, undefined, typeof code === 'string' ? code : undefined);
+  }
+  const { statusCode: status, code } = error;
   if (status === 429) {
-    const retryAfter = Number(header(err, 'retry-after'));
-    return new DeliveryFailure('throttled', message, status, code, Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter * 1000 : undefined);
+    const retryAfter = error.retryAfterSeconds;
+    return new DeliveryFailure('throttled', message, status, code, retryAfter === undefined ? undefined : retryAfter * 1000);
   }
   if (status === 412 || status === 502 || status === 503 || status === 504 || status === 500) return new DeliveryFailure('transient', message, status, code);
   if (status === 403) return new DeliveryFailure('forbidden', message, status, code);
@@ -72,7 +68,11 @@ export function toDeliveryFailure(error: unknown): DeliveryFailure {
 }
 
 export class TeamsPoster implements ReminderPoster {
-  constructor(private readonly opts: TeamsPosterOptions) {}
+  private readonly connector: BotConnector;
+
+  constructor(private readonly opts: TeamsPosterOptions) {
+    this.connector = opts.connector ?? new BotConnector();
+  }
 
   /** Teams limits a bot per thread: a channel (new posts and replies in its threads alike) or a chat. */
   threadOf(d: Delivery): string {
@@ -89,12 +89,12 @@ export class TeamsPoster implements ReminderPoster {
       case 'reminder.post':
         // The card shows the state it will have once posted ("Open"), not the outbox's "Not posted".
         return this.postToChannel(d.target, renderReminderCard(views.reminder({ ...d.occurrence, postedAt: d.occurrence.postedAt ?? now }, now, locale, { shrink: d.shrink })));
-      case 'reminder.update':
-        await this.inConversation(d.occurrence.postedServiceUrl!, d.occurrence.tenantId, d.occurrence.postedConversationId!, async (ctx) => {
-          const card = renderReminderCard(views.reminder(d.occurrence, now, locale, { shrink: d.shrink }));
-          await ctx.updateActivity({ type: 'message', id: d.occurrence.postedActivityId!, attachments: [botbuilder().CardFactory.adaptiveCard(card)] });
-        });
+      case 'reminder.update': {
+        const o = d.occurrence;
+        const card = renderReminderCard(views.reminder(o, now, locale, { shrink: d.shrink }));
+        await this.update(o.postedServiceUrl!, o.tenantId, o.postedConversationId!, o.postedActivityId!, card);
         return undefined;
+      }
       case 'reminder.nudge': {
         const o = d.occurrence;
         const time = views.time(o.dueAt, o.activityId, locale);
@@ -108,10 +108,8 @@ export class TeamsPoster implements ReminderPoster {
           // An escalation step to a person mentions that person; other nudges the person on the task, else the tag.
           mention: views.mention(d.person ? { aadObjectId: d.person.id, name: d.person.name } : personOnTask(o), o.teamId, locale),
         });
-        await this.inConversation(o.postedServiceUrl!, o.tenantId, o.postedConversationId!, async (ctx) => {
-          const { CardFactory, MessageFactory } = botbuilder();
-          await ctx.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(card)));
-        });
+        // In the card's thread: its conversation id is the thread's (`<channel>;messageid=<root>`).
+        await this.send(o.postedServiceUrl!, o.tenantId, o.postedConversationId!, card);
         return undefined;
       }
       case 'escalation.post':
@@ -119,10 +117,8 @@ export class TeamsPoster implements ReminderPoster {
       case 'escalation.update': {
         const { card } = d;
         // Replaces the posted card in its own thread, as a reminder card's update does.
-        await this.inConversation(d.target.serviceUrl, d.target.tenantId, card.postedConversationId!, async (ctx) => {
-          const json = renderEscalationCard(views.escalation(card, now, locale, messageLink));
-          await ctx.updateActivity({ type: 'message', id: card.postedActivityId!, attachments: [botbuilder().CardFactory.adaptiveCard(json)] });
-        });
+        const json = renderEscalationCard(views.escalation(card, now, locale, messageLink));
+        await this.update(d.target.serviceUrl, d.target.tenantId, card.postedConversationId!, card.postedActivityId!, json);
         return undefined;
       }
       case 'digest.post': {
@@ -195,32 +191,22 @@ export class TeamsPoster implements ReminderPoster {
     const { views, locale } = this.opts;
     const { occurrence } = d;
     const card = renderReminderCard(views.reminder({ ...occurrence, postedAt: occurrence.postedAt ?? now }, now, locale, { shrink: d.shrink, personal: true }));
-    const { CardFactory, MessageFactory } = botbuilder();
-    const attachment = CardFactory.adaptiveCard(card);
     if (d.kind === 'personal.update') {
       const { personal } = d;
-      await this.inConversation(personal.serviceUrl, personal.tenantId, personal.conversationId, async (ctx) => {
-        await ctx.updateActivity({ type: 'message', id: d.activityId, attachments: [attachment] });
-      }, personal.person);
+      await this.update(personal.serviceUrl, personal.tenantId, personal.conversationId, d.activityId, card, personal.person);
       return undefined;
     }
     const { personal } = d;
     const conversationId = personal.conversationId ?? (await this.createPersonalChat(personal));
-    let activityId: string | undefined;
-    await this.inConversation(personal.serviceUrl, personal.tenantId, conversationId, async (ctx) => {
-      activityId = (await ctx.sendActivity(MessageFactory.attachment(attachment)))?.id;
-    }, personal.person);
+    const activityId = (await this.send(personal.serviceUrl, personal.tenantId, conversationId, card, personal.person)).id;
     if (!activityId) throw new DeliveryFailure('permanent', 'Teams did not return the personal post\'s id');
     return { conversationId, activityId };
   }
 
   /** Asks Teams for the bot's 1:1 chat with a person, by Entra object id, in their tenant. */
   private async createPersonalChat(personal: PersonalTarget): Promise<string> {
-    let id: string | undefined;
-    // Any conversation id will do for the proactive turn: createConversation addresses the service, not a chat.
-    await this.inConversation(personal.serviceUrl, personal.tenantId, `personal:${personal.person.aadObjectId}`, async (ctx) => {
-      const client = ctx.turnState.get<ConnectorClient>(ctx.adapter.ConnectorClientKey);
-      const result = await client.conversations.createConversation({
+    const result = await this.call(personal.serviceUrl, (call) =>
+      this.connector.createConversation(call, {
         isGroup: false,
         bot: { id: personal.botId, name: 'SOC Reminders' },
         // The Entra object id both as the id and as `aadObjectId`: the Agents Playground finds the person by the
@@ -228,70 +214,75 @@ export class TeamsPoster implements ReminderPoster {
         members: [{ id: personal.person.aadObjectId, aadObjectId: personal.person.aadObjectId, name: personal.person.name }],
         tenantId: personal.tenantId,
         channelData: { tenant: { id: personal.tenantId } },
-      } as never);
-      id = result.id;
-    }, personal.person);
-    if (!id) throw new DeliveryFailure('permanent', 'Teams did not return the 1:1 chat\'s id');
-    return id;
+      }),
+    );
+    if (!result.id) throw new DeliveryFailure('permanent', 'Teams did not return the 1:1 chat\'s id');
+    return result.id;
   }
 
   /** A new post (a new conversation) in a channel; Teams answers with the thread id and the message id. */
   private async postToChannel(target: ChannelTarget, card: AdaptiveCardJson): Promise<Posted> {
-    let posted: Posted | undefined;
-    await this.inConversation(target.serviceUrl, target.tenantId, target.channelId, async (ctx) => {
-      const { CardFactory, MessageFactory } = botbuilder();
-      const client = ctx.turnState.get<ConnectorClient>(ctx.adapter.ConnectorClientKey);
-      const result = await client.conversations.createConversation({
+    const result = await this.call(target.serviceUrl, (call) =>
+      this.connector.createConversation(call, {
         isGroup: true,
         bot: { id: target.botId, name: 'SOC Reminders' },
-        channelData: { channel: { id: target.channelId }, tenant: { id: target.tenantId } },
-        tenantId: target.tenantId,
-        activity: MessageFactory.attachment(CardFactory.adaptiveCard(card)) as never,
         members: [],
-      });
-      const activityId = result.activityId ?? /;messageid=(\d+)/.exec(result.id ?? '')?.[1];
-      if (!result.id || !activityId) throw new DeliveryFailure('permanent', 'Teams did not return the new post\'s ids');
-      posted = { conversationId: result.id, activityId };
-    });
-    return posted!;
+        tenantId: target.tenantId,
+        activity: cardMessage(card),
+        channelData: { channel: { id: target.channelId }, tenant: { id: target.tenantId } },
+      }),
+    );
+    const activityId = result.activityId ?? /;messageid=(\d+)/.exec(result.id ?? '')?.[1];
+    if (!result.id || !activityId) throw new DeliveryFailure('permanent', 'Teams did not return the new post\'s ids');
+    return { conversationId: result.id, activityId };
+  }
+
+  /** A message with `card` in a conversation: a channel thread, or a person's 1:1 chat (then addressed to them). */
+  private send(serviceUrl: string, tenantId: string, conversationId: string, card: AdaptiveCardJson, personal?: PersonalRecipient) {
+    return this.call(serviceUrl, (call) => this.connector.sendToConversation(call, conversationId, { ...cardMessage(card), ...addressOf(serviceUrl, tenantId, conversationId, personal) }));
+  }
+
+  /** Replaces the posted message `activityId` with `card`. */
+  private async update(serviceUrl: string, tenantId: string, conversationId: string, activityId: string, card: AdaptiveCardJson, personal?: PersonalRecipient): Promise<void> {
+    const activity = { type: 'message', id: activityId, ...addressOf(serviceUrl, tenantId, conversationId, personal), attachments: [cardAttachment(card)] };
+    await this.call(serviceUrl, (call) => this.connector.updateActivity(call, conversationId, activityId, activity));
   }
 
   /**
-   * Runs `logic` in a proactive turn. The adapter hands errors inside the turn to onTurnError, not to the
-   * caller; delivery must know, so they are caught here and rethrown as DeliveryFailure. Every send goes through
-   * here, so this is where an untrusted service URL is refused: before botbuilder asks for a token or connects.
+   * Runs one Bot Connector call at `serviceUrl` with the bot's token, every failure rethrown as DeliveryFailure.
+   * Every send goes through here, so this is where an untrusted service URL is refused: before a token is asked
+   * for or a connection made.
    */
-  private async inConversation(
-    serviceUrl: string,
-    tenantId: string,
-    conversationId: string,
-    logic: (ctx: TurnContext) => Promise<void>,
-    /** A channel (the default), or a person's 1:1 chat: then the activity is addressed to them. */
-    personal?: PersonalRecipient,
-  ): Promise<void> {
-    const scope = personal ? 'personal' : 'channel';
+  private async call<T>(serviceUrl: string, send: (call: ConnectorCall) => Promise<T>): Promise<T> {
     const verdict = this.opts.serviceUrls.check(serviceUrl);
     if (!verdict.trusted) throw new DeliveryFailure('untrusted-service-url', `not sent: ${verdict.reason}`, undefined, 'UntrustedServiceUrl');
-    const reference: Partial<ConversationReference> = {
-      channelId: 'msteams',
-      serviceUrl,
-      conversation: { id: conversationId, isGroup: scope === 'channel', conversationType: scope, tenantId, name: '' },
-      ...(personal ? { user: { id: personal.aadObjectId, aadObjectId: personal.aadObjectId, name: personal.name } } : {}),
-    };
-    let failure: unknown;
+    let authorization: string | undefined;
     try {
-      await this.opts.adapter.continueConversationAsync(this.opts.appId, reference, async (ctx) => {
-        try {
-          await logic(ctx);
-        } catch (err) {
-          failure = err;
-        }
-      });
+      authorization = await this.opts.adapter.outboundAuthorization(this.opts.appId, serviceUrl);
     } catch (err) {
-      failure = err;
+      // No token (Entra unreachable, a credential refused): nothing was sent; the worker retries later.
+      throw new DeliveryFailure('transient', `no Bot Framework token: ${err instanceof Error ? err.message : String(err)}`, undefined, 'TokenUnavailable');
     }
-    if (failure !== undefined) throw toDeliveryFailure(failure);
+    try {
+      return await send({ serviceUrl, authorization });
+    } catch (err) {
+      throw toDeliveryFailure(err);
+    }
   }
+}
+
+/**
+ * Where a sent or updated activity says it belongs, as botbuilder filled it in from the conversation reference: the
+ * channel, the service URL and the conversation; in a 1:1 chat also the person it is addressed to.
+ */
+function addressOf(serviceUrl: string, tenantId: string, conversationId: string, personal?: PersonalRecipient) {
+  const scope = personal ? 'personal' : 'channel';
+  return {
+    serviceUrl,
+    channelId: 'msteams',
+    conversation: { isGroup: scope === 'channel', conversationType: scope, id: conversationId, name: '', tenantId },
+    ...(personal ? { recipient: { id: personal.aadObjectId, name: personal.name, aadObjectId: personal.aadObjectId } } : {}),
+  };
 }
 
 /** The nudge's sentence for why it is sent; `personName` is the escalation step's person. */

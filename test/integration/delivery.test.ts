@@ -58,10 +58,13 @@ describe('Teams errors', () => {
   };
 
   it('waits Retry-After on 429, then posts', async () => {
-    // botbuilder's HTTP client retries 429 three times by itself; the fourth reaches the worker.
+    // The first 429 reaches the worker: no HTTP client resends it behind the pacer's back (botbuilder's did, 3 times).
     h.connector.failNext({ status: 429, code: 'Throttled', retryAfterSeconds: 1, times: 4 });
     await run();
+    const sentBefore = h.connector.requests.length;
     await h.deliver();
+    expect(h.connector.requests.slice(sentBefore).map((r) => r.status)).toEqual([429]);
+    h.connector.clearFailures();
     const [item] = await listOutbox(h.store.db, { status: ['pending'] });
     expect(item.lastError).toMatch(/throttled 429/);
     expect(item.nextAttemptAt - h.clock.now()).toBe(1000);

@@ -172,13 +172,35 @@ describe('what the service loads', () => {
     const answer = (await res.json()) as { type: string; value: unknown };
     expect(answer.type).toBe('application/vnd.microsoft.card.adaptive');
     expect(cardText(answer.value)).toMatch(/Alex Morgan is on it since/);
-    // The channel's copy of the card is updated too, by the worker through botbuilder.
+    // The channel's copy of the card is updated too, by the worker.
     await connector.waitFor(() => connector.updates().some((u) => u.activityId === MESSAGE_ID), 10_000);
 
     const afterAction = packagesOf(await loaded('local', svc));
     // The templating engine stays out: every template is compiled (card-template.ts), the engine is only their reference.
     expect(afterAction).toEqual(expect.arrayContaining(['botbuilder', 'botframework-connector']));
     expect(afterAction).not.toContain('@microsoft/app-manifest');
+  });
+
+  it('sends the outbox in local mode without loading botbuilder: a card update goes out through the Bot Connector client alone', async () => {
+    const occurrenceId = await seedPostedCard('posting');
+    // An update of that card waiting in the outbox, as a card action or a timer leaves one.
+    const store = await openStore(parseDatabaseUrl(join(dir, 'posting.db')));
+    try {
+      const now = Date.now();
+      await store.db
+        .insertInto('outbox')
+        .values({ tenant_id: TENANT, conversation_key: `occ:${occurrenceId}`, kind: 'reminder.update', occurrence_id: occurrenceId, payload: '{}', status: 'pending', attempts: 0, next_attempt_at: now, created_at: now, updated_at: now } as never)
+        .execute();
+    } finally {
+      await store.close();
+    }
+    const before = connector.updates().length;
+    const svc = await start('posting');
+    const updated = () => connector.updates().slice(before).filter((u) => u.activityId === MESSAGE_ID);
+    await connector.waitFor(() => updated().length > 0, 10_000);
+    expect(cardText(connector.attachmentsOf(updated()[0]!))).toMatch(/Generate the Secure Score report/);
+    const afterPost = packagesOf(await loaded('posting', svc));
+    expect(afterPost.filter((p) => ['botbuilder', 'botbuilder-core', 'botframework-connector', '@azure/msal-node', '@azure/core-client'].includes(p))).toEqual([]);
   });
 
   it('in authenticated mode builds the Bot Framework side at start (a credential it refuses stops start-up), still without the templating engine', async () => {

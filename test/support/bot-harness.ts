@@ -12,6 +12,7 @@ import { loadCatalog, parseCatalog } from '../../src/catalog/catalog.loader';
 import { parseConfig } from '../../src/config';
 import { createLogger, type Logger } from '../../src/logger';
 import { openStore, parseDatabaseUrl, type Store } from '../../src/storage/database';
+import { listOutbox } from '../../src/storage/outbox.repository';
 import { FakeBotConnector, type FakeMember, type RecordedPost } from './fake-bot-connector';
 
 export const TENANT = '11111111-2222-3333-4444-555555555555';
@@ -174,8 +175,23 @@ export class BotHarness {
   }
 
   /** Lets the delivery worker send everything that is due now. */
+  /**
+   * Sends what is due. The fake connector keeps Teams' windows in real time, while the worker plans its retries on
+   * the test's clock, and a test's actions come far faster than people's: when a burst of them broke a window, the
+   * connector answered 429 as Teams would, and the worker put the send off by its Retry-After. That much time then
+   * passes, on both clocks, as it would for the running service, and what waited is sent. Failures a test injects
+   * (failNext) are not throttling: they stay for the test to see.
+   */
   async deliver(): Promise<void> {
-    await this.app.worker.drain();
+    for (let round = 0; ; round++) {
+      const throttled = this.connector.throttledCount;
+      await this.app.worker.drain();
+      if (this.connector.throttledCount === throttled || round === 3) return;
+      const waits = (await listOutbox(this.store.db, { status: ['pending'] })).map((item) => item.nextAttemptAt - this.clock.now());
+      const wait = Math.max(0, ...waits.filter((ms) => ms <= 2_000));
+      await new Promise((resolve) => setTimeout(resolve, wait));
+      this.clock.advance(wait);
+    }
   }
 
   /** Text of a reply: its text or the text blocks of its card, flattened. */

@@ -1,0 +1,164 @@
+/**
+ * The three Bot Connector REST calls the delivery worker makes (API v3: create a conversation, send to one, update an
+ * activity), posted with Node's own HTTP client instead of botbuilder's. The bodies are the ones botbuilder sent for
+ * the same calls; the bearer token still comes from botbuilder's credentials (BotAdapter.outboundAuthorization), so
+ * every way of configuring them works as before.
+ *
+ * Why not botbuilder: each send ran a proactive turn (a continuation activity, a turn context, the connector and
+ * user-token clients) and @azure/core-client's pipeline (eight policies and a serializer walking the Activity
+ * schema), about a millisecond of CPU a post; the fan-out benchmark is bounded by that CPU (bench/RESULTS.md). And
+ * local mode, which has no token to get, no longer loads botbuilder (25 MB) to post at all.
+ *
+ * What is deliberately different:
+ *  - No hidden retries. core-rest-pipeline's default retry policy resent a post after a 429's Retry-After, and
+ *    after a 5xx or a reset connection, up to three times inside one send: unseen by the pacer, which counts sends
+ *    against Teams' windows, and a duplicate post whenever Teams had taken the first. Every answer now reaches the
+ *    delivery worker, which decides (DeliveryFailure: throttled, transient, gone, …).
+ *  - A deadline. A send that has no answer after SEND_TIMEOUT_MS is abandoned as transient. botbuilder waited for
+ *    ever, and a claim is a lease of a minute: past it another replica would take the item over while this one
+ *    still waited, and both would post.
+ *
+ * No botbuilder here, and nothing about the domain: teams-poster.ts turns what this answers into DeliveryFailure.
+ */
+import * as http from 'node:http';
+import * as https from 'node:https';
+
+/** Longest wait for Teams' answer to one call; well inside the delivery claim's 60 s lease. */
+export const SEND_TIMEOUT_MS = 30_000;
+
+/** The most of an answer's body read: Teams' answers are ids and short errors. */
+const MAX_ANSWER_BYTES = 1 << 20;
+
+/** An HTTP answer other than 2xx from the Bot Connector. */
+export class BotConnectorError extends Error {
+  constructor(
+    message: string,
+    readonly statusCode: number,
+    /** The `error.code` of Teams' JSON body, when it has one. */
+    readonly code: string | undefined,
+    /** Retry-After in seconds, when given as seconds. */
+    readonly retryAfterSeconds: number | undefined,
+  ) {
+    super(message);
+    this.name = 'BotConnectorError';
+  }
+}
+
+/** What the calls take: the service URL (allow-listed by the caller) and the Authorization header, if any. */
+export interface ConnectorCall {
+  readonly serviceUrl: string;
+  readonly authorization: string | undefined;
+}
+
+export interface ConversationResource {
+  readonly id?: string;
+  readonly activityId?: string;
+  readonly serviceUrl?: string;
+}
+
+export interface ResourceResponse {
+  readonly id?: string;
+}
+
+/**
+ * Keep-alive connections, one pool per scheme, shared by every send (botbuilder's pipeline kept them alive too).
+ * Node unreferences an idle pooled socket, so these never keep a stopping process alive.
+ */
+const agents = {
+  'http:': new http.Agent({ keepAlive: true }),
+  'https:': new https.Agent({ keepAlive: true }),
+};
+
+export class BotConnector {
+  constructor(private readonly timeoutMs = SEND_TIMEOUT_MS) {}
+
+  /** POST /v3/conversations: a new channel post (a new thread), or a person's 1:1 chat. */
+  createConversation(call: ConnectorCall, parameters: object): Promise<ConversationResource> {
+    return this.request<ConversationResource>(call, 'POST', 'v3/conversations', parameters);
+  }
+
+  /** POST /v3/conversations/{id}/activities: a message in a conversation (a reply when the id names a thread). */
+  sendToConversation(call: ConnectorCall, conversationId: string, activity: object): Promise<ResourceResponse> {
+    return this.request<ResourceResponse>(call, 'POST', `v3/conversations/${encodeURIComponent(conversationId)}/activities`, activity);
+  }
+
+  /** PUT /v3/conversations/{id}/activities/{activityId}: replaces a posted message (a card's update). */
+  async updateActivity(call: ConnectorCall, conversationId: string, activityId: string, activity: object): Promise<void> {
+    await this.request<ResourceResponse>(call, 'PUT', `v3/conversations/${encodeURIComponent(conversationId)}/activities/${encodeURIComponent(activityId)}`, activity);
+  }
+
+  private request<T>(call: ConnectorCall, method: 'POST' | 'PUT', path: string, body: object): Promise<T> {
+    // The service URL is the API's root, regional path included (https://smba.trafficmanager.net/amer/).
+    const url = new URL(path, call.serviceUrl.endsWith('/') ? call.serviceUrl : `${call.serviceUrl}/`);
+    const agent = agents[url.protocol as keyof typeof agents];
+    if (!agent) return Promise.reject(new Error(`not an http(s) service URL: ${url.protocol}`));
+    const payload = Buffer.from(JSON.stringify(body), 'utf8');
+    const headers: http.OutgoingHttpHeaders = {
+      'Content-Type': 'application/json; charset=utf-8',
+      'Content-Length': payload.length,
+      Accept: 'application/json',
+      'User-Agent': 'soc-reminders Microsoft-BotFramework/3.1',
+    };
+    if (call.authorization) headers.Authorization = call.authorization;
+    const transport = url.protocol === 'https:' ? https : http;
+    return new Promise<T>((resolve, reject) => {
+      const req = transport.request(url, { method, headers, agent }, (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size <= MAX_ANSWER_BYTES) chunks.push(chunk);
+        });
+        res.on('error', reject);
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          const status = res.statusCode ?? 0;
+          if (status >= 200 && status < 300) {
+            resolve(parseAnswer(text) as T);
+            return;
+          }
+          reject(answerError(method, url, status, text, res.headers['retry-after']));
+        });
+      });
+      // One deadline for the whole call, connecting and a trickling answer included.
+      const deadline = setTimeout(() => req.destroy(timeoutError(this.timeoutMs)), this.timeoutMs);
+      req.on('close', () => clearTimeout(deadline));
+      req.on('error', (err) => {
+        clearTimeout(deadline);
+        reject(err);
+      });
+      req.end(payload);
+    });
+  }
+}
+
+function parseAnswer(text: string): unknown {
+  if (text.trim() === '') return {};
+  try {
+    const value = JSON.parse(text) as unknown;
+    return typeof value === 'object' && value !== null ? value : {};
+  } catch {
+    // A 2xx without JSON: the call succeeded, but it names nothing; the caller checks for the ids it needs.
+    return {};
+  }
+}
+
+function answerError(method: string, url: URL, status: number, text: string, retryAfter: string | string[] | undefined): BotConnectorError {
+  let code: string | undefined;
+  let detail: string | undefined;
+  try {
+    const body = JSON.parse(text) as { error?: { code?: unknown; message?: unknown } };
+    if (typeof body.error?.code === 'string') code = body.error.code;
+    if (typeof body.error?.message === 'string') detail = body.error.message;
+  } catch {
+    // Not JSON: the status says enough.
+  }
+  const seconds = Number(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter);
+  // The path, not the query: a service URL carries no secret, but nothing from the answer beyond its error is kept.
+  const message = `${method} ${url.pathname} answered ${status}${code ? ` ${code}` : ''}${detail ? `: ${detail.slice(0, 300)}` : ''}`;
+  return new BotConnectorError(message, status, code, retryAfter !== undefined && Number.isFinite(seconds) && seconds >= 0 ? seconds : undefined);
+}
+
+function timeoutError(ms: number): Error {
+  return Object.assign(new Error(`no answer from the Bot Connector within ${ms} ms`), { code: 'ETIMEDOUT' });
+}
