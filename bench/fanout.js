@@ -101,9 +101,8 @@ async function fanOut({ tenants, channels, timeoutMs }) {
     }
     // First run: records the checkpoint (08:59); nothing is due yet.
     await app.scheduler.runDue();
-    // The service with credentials builds botbuilder's adapter at start (createAdapter); local mode, used here,
-    // waits for the first send, which would charge loading botbuilder to the first run's fan-out.
-    app.adapter.cloudAdapter();
+    // Local mode, as here, posts without botbuilder (src/teams/bot-connector.ts); with credentials it is loaded at
+    // start for the token. Either way nothing is loaded at the first send.
     const rttMs = await roundTripMs(connector.url);
     await connector.reset();
 
