@@ -14,16 +14,16 @@
  *    after a 5xx or a reset connection, up to three times inside one send: unseen by the pacer, which counts sends
  *    against Teams' windows, and a duplicate post whenever Teams had taken the first. Every answer now reaches the
  *    delivery worker, which decides (DeliveryFailure: throttled, transient, gone, …).
- *  - A deadline. A send that has no answer after SEND_TIMEOUT_MS is abandoned as transient. botbuilder waited for
- *    ever, and a claim is a lease of a minute: past it another replica would take the item over while this one
- *    still waited, and both would post.
+ *  - A deadline. A send that has no answer after SEND_TIMEOUT_MS (or half of DELIVERY_LEASE, when shorter) is
+ *    abandoned as transient. botbuilder waited for ever, and a claim is a lease: past it another replica would
+ *    take the item over while this one still waited, and both would post.
  *
  * No botbuilder here, and nothing about the domain: teams-poster.ts turns what this answers into DeliveryFailure.
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
 
-/** Longest wait for Teams' answer to one call; well inside the delivery claim's 60 s lease. */
+/** Longest wait for Teams' answer to one call; half the delivery claim's default 60 s lease (app.ts halves a shorter one). */
 export const SEND_TIMEOUT_MS = 30_000;
 
 /** The most of an answer's body read: Teams' answers are ids and short errors. */
@@ -60,17 +60,33 @@ export interface ResourceResponse {
   readonly id?: string;
 }
 
-/**
- * Keep-alive connections, one pool per scheme, shared by every send (botbuilder's pipeline kept them alive too).
- * Node unreferences an idle pooled socket, so these never keep a stopping process alive.
- */
-const agents = {
-  'http:': new http.Agent({ keepAlive: true }),
-  'https:': new https.Agent({ keepAlive: true }),
-};
+export interface BotConnectorOptions {
+  /** Longest wait for one call's answer (default SEND_TIMEOUT_MS). */
+  readonly timeoutMs?: number;
+  /**
+   * Where HTTPS_PROXY, HTTP_PROXY and NO_PROXY are read (default process.env): botbuilder's pipeline sent through
+   * such a proxy, and so does this client, by Node's own proxy support (Node 22.21 and 24.5 on; see README).
+   */
+  readonly env?: NodeJS.ProcessEnv;
+}
 
 export class BotConnector {
-  constructor(private readonly timeoutMs = SEND_TIMEOUT_MS) {}
+  private readonly timeoutMs: number;
+  /**
+   * Keep-alive connections, one pool per scheme, shared by every send (botbuilder's pipeline kept them alive too).
+   * Node unreferences an idle pooled socket, so these never keep a stopping process alive.
+   */
+  private readonly agents: Readonly<Record<'http:' | 'https:', http.Agent>>;
+
+  constructor(options: BotConnectorOptions = {}) {
+    this.timeoutMs = options.timeoutMs ?? SEND_TIMEOUT_MS;
+    const proxyEnv = options.env ?? process.env;
+    // `proxyEnv` is Node's (22.21, 24.5): without a proxy variable in it, connections go direct.
+    this.agents = {
+      'http:': new http.Agent({ keepAlive: true, proxyEnv } as http.AgentOptions),
+      'https:': new https.Agent({ keepAlive: true, proxyEnv } as https.AgentOptions),
+    };
+  }
 
   /** POST /v3/conversations: a new channel post (a new thread), or a person's 1:1 chat. */
   createConversation(call: ConnectorCall, parameters: object): Promise<ConversationResource> {
@@ -90,7 +106,7 @@ export class BotConnector {
   private request<T>(call: ConnectorCall, method: 'POST' | 'PUT', path: string, body: object): Promise<T> {
     // The service URL is the API's root, regional path included (https://smba.trafficmanager.net/amer/).
     const url = new URL(path, call.serviceUrl.endsWith('/') ? call.serviceUrl : `${call.serviceUrl}/`);
-    const agent = agents[url.protocol as keyof typeof agents];
+    const agent = this.agents[url.protocol as keyof typeof this.agents];
     if (!agent) return Promise.reject(new Error(`not an http(s) service URL: ${url.protocol}`));
     const payload = Buffer.from(JSON.stringify(body), 'utf8');
     const headers: http.OutgoingHttpHeaders = {

@@ -85,9 +85,38 @@ describe('BotConnector', () => {
   it('gives up on a call with no answer by its deadline, as a transient failure', async () => {
     answer = () => undefined; // Teams took the request and never answered.
     const started = Date.now();
-    const error = await new BotConnector(300).createConversation({ serviceUrl: base, authorization: undefined }, {}).catch((e: unknown) => e);
+    const error = await new BotConnector({ timeoutMs: 300 }).createConversation({ serviceUrl: base, authorization: undefined }, {}).catch((e: unknown) => e);
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(toDeliveryFailure(error)).toMatchObject({ kind: 'transient', code: 'ETIMEDOUT' });
+  });
+
+  it('goes through the proxy HTTP_PROXY names, and direct for a host NO_PROXY lists', async () => {
+    // A forward proxy as a corporate network has one: it relays absolute-URL requests and records them.
+    const relayed: string[] = [];
+    const proxy = http.createServer((req, res) => {
+      relayed.push(`${req.method} ${req.url}`);
+      const target = new URL(req.url!);
+      const onward = http.request({ host: target.hostname, port: target.port, path: target.pathname, method: req.method, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode!, answer.headers);
+        answer.pipe(res);
+      });
+      req.pipe(onward);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+      const viaProxy = new BotConnector({ env: { HTTP_PROXY: proxyUrl } });
+      expect(await viaProxy.createConversation({ serviceUrl: `${base}/amer/`, authorization: 'Bearer t0ken' }, {})).toMatchObject({ activityId: '1700000000001' });
+      expect(relayed).toEqual([`POST ${base}/amer/v3/conversations`]);
+      expect(seen.at(-1)).toMatchObject({ url: '/amer/v3/conversations', authorization: 'Bearer t0ken' });
+      const bypassed = new BotConnector({ env: { HTTP_PROXY: proxyUrl, NO_PROXY: '127.0.0.1' } });
+      await bypassed.createConversation({ serviceUrl: base, authorization: undefined }, {});
+      expect(relayed).toHaveLength(1);
+      expect(seen).toHaveLength(2);
+    } finally {
+      proxy.closeAllConnections();
+      await new Promise((resolve) => proxy.close(resolve));
+    }
   });
 
   it('takes a 2xx without a body as success naming nothing, and a refused connection as transient', async () => {
