@@ -4,7 +4,7 @@
  * the way a SOC's maintenance catalog varies (weekday and daily times, weekly, first Monday of the month, hourly in
  * working hours, every four hours; eight time zones).
  *
- *   - start-up: the service process (`node dist/src/index.js`) with that catalog, from spawn to /livez 200, to the
+ *   - start-up: the service process (as `npm start` runs it) with that catalog, from spawn to /livez 200, to the
  *     first card action answered and to /readyz 200, on a fresh database; and again after "7 days down" (its
  *     checkpoint moved back 7 days; the catch-up runs in the background, /readyz waits for it). Target < 1 s to
  *     /livez and to the card action. The resident memory of the process after each.

@@ -6,9 +6,10 @@
  * process with 500 bound channels from 127 to 115 MB and a 500-post fan-out's peak from 196 to 158 MB (both without
  * the WAL checkpointer thread), for more frequent minor collections.
  *
- * V8 reads the limit once, when the heap is made, so it cannot be set from inside a running process: the process
- * re-executes itself with the flag (`process.execve`: same pid, same stdio and environment, no second process),
- * which costs one more Node bootstrap. Whoever starts the service with a young-generation size of their own (a
+ * V8 reads the limit once, when the heap is made, so it cannot be set from inside a running process. The start
+ * commands (package.json's `start`, the Dockerfile's CMD, infra/main.bicep) give the flag; a process started without
+ * it re-executes itself with the flag (`process.execve`: same pid, same stdio and environment, no second process),
+ * which costs one more Node bootstrap (80–130 ms of start-up). Whoever starts the service with a young-generation size of their own (a
  * `--max-semi-space-size` on the command line or in NODE_OPTIONS) keeps it, and nothing is re-executed; nor is it
  * when re-executing would break how the process was started (below: an IPC parent or cluster, a preload, an
  * inspector). Where `process.execve` does not exist (Windows, Node before 23.11) the process runs as started.

@@ -1,10 +1,11 @@
 'use strict';
 /**
- * Servers under test as their own processes: the service exactly as deployed (`node dist/src/index.js`) and
+ * Servers under test as their own processes: the service exactly as deployed (its `npm start` command) and
  * the bare baseline bot. Each one gets a core of its own while the load generator runs in the benchmark's
  * process. Stopped by their own pid, always.
  */
 const { spawn } = require('node:child_process');
+const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
 const c = require('./common');
 
@@ -33,8 +34,20 @@ function track(child, name) {
 }
 
 /**
- * Starts `node dist/src/index.js` (of `appRoot`, default the app under test) with `env` (PORT is chosen here)
- * and waits until `answersPath` (default /healthz) answers 200.
+ * Node's options in the `npm start` of the app at `appRoot` (`node --max-semi-space-size=8 dist/src/index.js`: the
+ * young generation's size), so that the service is measured as it is deployed (the Dockerfile and infra/main.bicep run
+ * the same command). An older build's `node dist/src/index.js` gives none.
+ */
+function deployedNodeArgs(appRoot) {
+  const start = JSON.parse(readFileSync(join(appRoot, 'package.json'), 'utf8')).scripts?.start ?? '';
+  const m = /^node((?:\s+--[\w-]+(?:=\S+)?)*)\s+dist\/src\/index\.js$/.exec(start.trim());
+  if (!m) throw new Error(`${appRoot}/package.json: npm start is not "node [--options] dist/src/index.js": ${start}`);
+  return m[1].split(/\s+/).filter((a) => a !== '');
+}
+
+/**
+ * Starts `node dist/src/index.js` of `appRoot` (default the app under test) as its `npm start` does, with `env`
+ * (PORT is chosen here) and `nodeArgs` added, and waits until `answersPath` (default /healthz) answers 200.
  * Returns the process handle plus `url`, `startupMs` (spawn → that first 200), `whenReady()` (spawn → /readyz 200)
  * and `timeUntil(check, what)` (spawn → the first time `check(url)` resolves true, polled every 10 ms from now on);
  * `cpuMsAt` holds the process's CPU time (ms, all threads) when each `what` came true: on a shared machine it says
@@ -43,7 +56,7 @@ function track(child, name) {
 async function startService(env, { timeoutMs = 60_000, nodeArgs = [], appRoot = c.APP_ROOT, answersPath = '/healthz' } = {}) {
   const port = await c.freePort();
   const started = Date.now();
-  const child = spawn(process.execPath, [...nodeArgs, join(appRoot, 'dist', 'src', 'index.js')], {
+  const child = spawn(process.execPath, [...deployedNodeArgs(appRoot), ...nodeArgs, join(appRoot, 'dist', 'src', 'index.js')], {
     cwd: appRoot,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'warn', SOC_TIMEZONE: 'UTC', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { TEAMS_CLIENT_IDS } from '../../src/cli/doctor';
+import { SEMI_SPACE_MB } from '../../src/young-generation';
 import { ROOT } from '../support/process';
 
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
@@ -35,6 +36,12 @@ describe('compose.yaml', () => {
   });
 });
 
+describe('package.json', () => {
+  it('starts the service with the young generation\'s size given, so that it does not re-execute itself to set it', () => {
+    expect(JSON.parse(read('package.json')).scripts.start).toBe(`node --max-semi-space-size=${SEMI_SPACE_MB} dist/src/index.js`);
+  });
+});
+
 describe('Dockerfile', () => {
   const dockerfile = read('Dockerfile');
   const runtime = dockerfile.slice(dockerfile.indexOf('AS runtime'));
@@ -45,8 +52,10 @@ describe('Dockerfile', () => {
     expect(runtime).toMatch(/^USER node$/m);
     expect(runtime).toMatch(/^VOLUME \/data$/m);
     expect(runtime).toMatch(/HOST=0\.0\.0\.0/);
-    // npm does not pass SIGTERM on (see production-install.test.ts): node itself is the command.
-    expect(runtime).toMatch(/^CMD \["node", "dist\/src\/index\.js"\]$/m);
+    // npm does not pass SIGTERM on (see production-install.test.ts): node itself is the command, with the young
+    // generation's size given so that the process does not re-execute itself to set it.
+    expect(runtime).toMatch(/^CMD \["node", "--max-semi-space-size=(\d+)", "dist\/src\/index\.js"\]$/m);
+    expect(/--max-semi-space-size=(\d+)/.exec(runtime)![1]).toBe(String(SEMI_SPACE_MB));
   });
 
   it('reports healthy only when the service is ready', () => {
@@ -62,7 +71,7 @@ describe('Azure (infra/main.bicep)', () => {
   it('keeps reminders running: Always On, readiness health check, node as the start command', () => {
     expect(bicep).toMatch(/alwaysOn: true/);
     expect(bicep).toMatch(/healthCheckPath: '\/readyz'/);
-    expect(bicep).toMatch(/appCommandLine: 'node dist\/src\/index\.js'/);
+    expect(bicep).toContain(`appCommandLine: 'node --max-semi-space-size=${SEMI_SPACE_MB} dist/src/index.js'`);
     expect(bicep).toMatch(/linuxFxVersion: nodeStack/);
     expect(bicep).toMatch(/\{ name: 'DELIVERY_REPLICAS', value: string\(instanceCount\) \}/);
   });
@@ -120,7 +129,7 @@ describe('Microsoft 365 Agents Toolkit', () => {
   it('maps the toolkit\'s variables to the settings the service reads', () => {
     const envs = yaml('m365agents.local.yml').deploy.find((s: any) => s.uses === 'file/createOrUpdateEnvironmentFile').with.envs;
     expect(envs).toMatchObject({ MicrosoftAppId: '${{BOT_ID}}', MicrosoftAppPassword: '${{SECRET_BOT_PASSWORD}}', MicrosoftAppTenantId: '${{AAD_APP_TENANT_ID}}', PUBLIC_HOSTNAME: '${{BOT_DOMAIN}}', TEAMS_APP_ID: '${{TEAMS_APP_ID}}' });
-    expect(JSON.parse(read('package.json')).scripts['start:local']).toBe('node --env-file=.localConfigs dist/src/index.js');
+    expect(JSON.parse(read('package.json')).scripts['start:local']).toBe(`node --max-semi-space-size=${SEMI_SPACE_MB} --env-file=.localConfigs dist/src/index.js`);
   });
 
   it('registers in Entra ID exactly the SSO resource the manifest asks Teams for, with Teams\' clients pre-authorized', () => {
