@@ -31,7 +31,6 @@ import { TeamsAccessControl } from './teams/roles/access';
 import { GraphClient, isTokenlessGraph, msalGraphTokens, type TeamOwnerDirectory } from './teams/roles/graph-client';
 import { CardViews } from './teams/card-views.builder';
 import { ServiceUrlPolicy } from './teams/service-url';
-import { BotConnector, SEND_TIMEOUT_MS } from './teams/bot-connector';
 import { TeamsPoster } from './teams/teams-poster';
 
 export interface AppOptions {
@@ -88,7 +87,6 @@ export function createApp(options: AppOptions): App {
   const reach = new PersonalReachService({ db: store.db, catalog });
   const views = new CardViews(catalog, () => clock.now());
   const adapter = createAdapter(config, logger, serviceUrls);
-  // A call to Teams gives up well inside the claim's lease: past the lease another replica would take the item over.
   const poster =
     options.poster ??
     new TeamsPoster({
@@ -99,7 +97,6 @@ export function createApp(options: AppOptions): App {
       locale: config.locale,
       timezone: catalog.timezone,
       serviceUrls,
-      connector: new BotConnector({ timeoutMs: Math.min(SEND_TIMEOUT_MS, Math.floor(config.deliveryLeaseMs / 2)) }),
     });
   worker = new DeliveryWorker({
     db: store.db,

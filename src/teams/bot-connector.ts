@@ -14,17 +14,21 @@
  *    after a 5xx or a reset connection, up to three times inside one send: unseen by the pacer, which counts sends
  *    against Teams' windows, and a duplicate post whenever Teams had taken the first. Every answer now reaches the
  *    delivery worker, which decides (DeliveryFailure: throttled, transient, gone, …).
- *  - A deadline. A send that has no answer after SEND_TIMEOUT_MS (or half of DELIVERY_LEASE, when shorter) is
- *    abandoned as transient. botbuilder waited for ever, and a claim is a lease: past it another replica would
- *    take the item over while this one still waited, and both would post.
+ *  - A deadline. A send that has no answer after SEND_TIMEOUT_MS is abandoned as transient. botbuilder waited for
+ *    ever, and a claim is a lease (DELIVERY_LEASE, 60 s): past it another replica would take the item over while
+ *    this one still waited, and both would post. It is not cut to fit a shorter lease: a deadline shorter than
+ *    Teams is slow would resend, and duplicate, every slow post (README says so under DELIVERY_LEASE).
  *
  * No botbuilder here, and nothing about the domain: teams-poster.ts turns what this answers into DeliveryFailure.
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
 
-/** Longest wait for Teams' answer to one call; half the delivery claim's default 60 s lease (app.ts halves a shorter one). */
+/** Longest wait for a token and Teams' answer to one call; half the delivery claim's default 60 s lease. */
 export const SEND_TIMEOUT_MS = 30_000;
+
+/** A pooled connection idle this long is closed, before a load balancer's idle limit (Azure's: 4 min) drops it. */
+const IDLE_SOCKET_MS = 60_000;
 
 /** The most of an answer's body read: Teams' answers are ids and short errors. */
 const MAX_ANSWER_BYTES = 1 << 20;
@@ -71,7 +75,8 @@ export interface BotConnectorOptions {
 }
 
 export class BotConnector {
-  private readonly timeoutMs: number;
+  /** Longest wait for one call (and, in teams-poster.ts, for its token). */
+  readonly timeoutMs: number;
   /**
    * Keep-alive connections, one pool per scheme, shared by every send (botbuilder's pipeline kept them alive too).
    * Node unreferences an idle pooled socket, so these never keep a stopping process alive.
@@ -83,8 +88,8 @@ export class BotConnector {
     const proxyEnv = options.env ?? process.env;
     // `proxyEnv` is Node's (22.21, 24.5): without a proxy variable in it, connections go direct.
     this.agents = {
-      'http:': new http.Agent({ keepAlive: true, proxyEnv } as http.AgentOptions),
-      'https:': new https.Agent({ keepAlive: true, proxyEnv } as https.AgentOptions),
+      'http:': new http.Agent({ keepAlive: true, timeout: IDLE_SOCKET_MS, proxyEnv } as http.AgentOptions),
+      'https:': new https.Agent({ keepAlive: true, timeout: IDLE_SOCKET_MS, proxyEnv } as https.AgentOptions),
     };
   }
 
@@ -94,21 +99,33 @@ export class BotConnector {
   }
 
   /** POST /v3/conversations/{id}/activities: a message in a conversation (a reply when the id names a thread). */
-  sendToConversation(call: ConnectorCall, conversationId: string, activity: object): Promise<ResourceResponse> {
-    return this.request<ResourceResponse>(call, 'POST', `v3/conversations/${encodeURIComponent(conversationId)}/activities`, activity);
+  async sendToConversation(call: ConnectorCall, conversationId: string, activity: object): Promise<ResourceResponse> {
+    return this.request<ResourceResponse>(call, 'POST', `v3/conversations/${segment(conversationId)}/activities`, activity);
   }
 
   /** PUT /v3/conversations/{id}/activities/{activityId}: replaces a posted message (a card's update). */
   async updateActivity(call: ConnectorCall, conversationId: string, activityId: string, activity: object): Promise<void> {
-    await this.request<ResourceResponse>(call, 'PUT', `v3/conversations/${encodeURIComponent(conversationId)}/activities/${encodeURIComponent(activityId)}`, activity);
+    await this.request<ResourceResponse>(call, 'PUT', `v3/conversations/${segment(conversationId)}/activities/${segment(activityId)}`, activity);
   }
 
-  private request<T>(call: ConnectorCall, method: 'POST' | 'PUT', path: string, body: object): Promise<T> {
-    // The service URL is the API's root, regional path included (https://smba.trafficmanager.net/amer/).
-    const url = new URL(path, call.serviceUrl.endsWith('/') ? call.serviceUrl : `${call.serviceUrl}/`);
+  private async request<T>(call: ConnectorCall, method: 'POST' | 'PUT', path: string, body: object): Promise<T> {
+    const url = apiUrl(call.serviceUrl, path);
+    const payload = Buffer.from(JSON.stringify(body), 'utf8');
+    try {
+      return await this.once<T>(call, method, url, payload);
+    } catch (err) {
+      // A pooled connection the server had closed while idle: it read nothing of the request, so it is sent once
+      // more on a new connection (Node's documented pattern; botbuilder's pipeline retried such resets too).
+      if ((err as { reusedSocket?: boolean; code?: string }).reusedSocket && (err as { code?: string }).code === 'ECONNRESET') {
+        return this.once<T>(call, method, url, payload);
+      }
+      throw err;
+    }
+  }
+
+  private once<T>(call: ConnectorCall, method: 'POST' | 'PUT', url: URL, payload: Buffer): Promise<T> {
     const agent = this.agents[url.protocol as keyof typeof this.agents];
     if (!agent) return Promise.reject(new Error(`not an http(s) service URL: ${url.protocol}`));
-    const payload = Buffer.from(JSON.stringify(body), 'utf8');
     const headers: http.OutgoingHttpHeaders = {
       'Content-Type': 'application/json; charset=utf-8',
       'Content-Length': payload.length,
@@ -124,6 +141,8 @@ export class BotConnector {
         res.on('data', (chunk: Buffer) => {
           size += chunk.length;
           if (size <= MAX_ANSWER_BYTES) chunks.push(chunk);
+          // No answer of Teams' is this long: not taken for a success with its ids cut off.
+          else req.destroy(Object.assign(new Error(`the Bot Connector's answer is over ${MAX_ANSWER_BYTES} bytes`), { code: 'EANSWERTOOLARGE' }));
         });
         res.on('error', reject);
         res.on('end', () => {
@@ -141,11 +160,26 @@ export class BotConnector {
       req.on('close', () => clearTimeout(deadline));
       req.on('error', (err) => {
         clearTimeout(deadline);
-        reject(err);
+        reject(Object.assign(err, { reusedSocket: req.reusedSocket }));
       });
       req.end(payload);
     });
   }
+}
+
+/** An id as one path segment: encoded, and never `.` or `..`, which a URL would resolve to another path. */
+function segment(id: string): string {
+  if (id === '' || id === '.' || id === '..') throw new Error(`not a usable Bot Connector id: "${id}"`);
+  return encodeURIComponent(id);
+}
+
+/** The API's root is the service URL, regional path included (https://smba.trafficmanager.net/amer/); no query or fragment. */
+function apiUrl(serviceUrl: string, path: string): URL {
+  const url = new URL(serviceUrl);
+  url.search = '';
+  url.hash = '';
+  url.pathname = `${url.pathname.replace(/\/*$/, '')}/${path}`;
+  return url;
 }
 
 function parseAnswer(text: string): unknown {

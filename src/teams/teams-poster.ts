@@ -60,7 +60,7 @@ export function toDeliveryFailure(error: unknown): DeliveryFailure {
     const retryAfter = error.retryAfterSeconds;
     return new DeliveryFailure('throttled', message, status, code, retryAfter === undefined ? undefined : retryAfter * 1000);
   }
-  if (status === 412 || status === 502 || status === 503 || status === 504 || status === 500) return new DeliveryFailure('transient', message, status, code);
+  if (status === 408 || status === 412 || status === 502 || status === 503 || status === 504 || status === 500) return new DeliveryFailure('transient', message, status, code);
   if (status === 403) return new DeliveryFailure('forbidden', message, status, code);
   if (status === 404) return new DeliveryFailure('gone', message, status, code);
   if (status === 413) return new DeliveryFailure('too-large', message, status, code);
@@ -258,7 +258,8 @@ export class TeamsPoster implements ReminderPoster {
     if (!verdict.trusted) throw new DeliveryFailure('untrusted-service-url', `not sent: ${verdict.reason}`, undefined, 'UntrustedServiceUrl');
     let authorization: string | undefined;
     try {
-      authorization = await this.opts.adapter.outboundAuthorization(this.opts.appId, serviceUrl);
+      // Under the call's deadline too: MSAL puts none on its token request, and a hung one would outlive the claim.
+      authorization = await withDeadline(this.opts.adapter.outboundAuthorization(this.opts.appId, serviceUrl), this.connector.timeoutMs);
     } catch (err) {
       // No token (Entra unreachable, a credential refused): nothing was sent; the worker retries later.
       throw new DeliveryFailure('transient', `no Bot Framework token: ${err instanceof Error ? err.message : String(err)}`, undefined, 'TokenUnavailable');
@@ -269,6 +270,15 @@ export class TeamsPoster implements ReminderPoster {
       throw toDeliveryFailure(err);
     }
   }
+}
+
+/** `promise`, or a rejection once `ms` have passed without it settling. */
+function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
 /**

@@ -186,7 +186,8 @@ export class BotHarness {
     for (let round = 0; ; round++) {
       const throttled = this.connector.throttledCount;
       await this.app.worker.drain();
-      if (this.connector.throttledCount === throttled || round === 3) return;
+      if (this.connector.throttledCount === throttled) return;
+      if (round === 3) throw new Error('deliver: Teams kept answering 429 after three Retry-After waits: the pacer is not pacing');
       const waits = (await listOutbox(this.store.db, { status: ['pending'] })).map((item) => item.nextAttemptAt - this.clock.now());
       const wait = Math.max(0, ...waits.filter((ms) => ms <= 2_000));
       await new Promise((resolve) => setTimeout(resolve, wait));

@@ -58,6 +58,23 @@ describe('BotConnector', () => {
     expect(seen[0]!.body).toEqual({ isGroup: true, activity: { type: 'message' } });
   });
 
+  it('keeps every call under the service URL\'s path: no query or fragment of it, and no `.` or `..` id that would climb out', async () => {
+    const connector = new BotConnector();
+    await connector.sendToConversation({ serviceUrl: `${base}/amer?x=1#f/`, authorization: undefined }, 'a:1', {});
+    expect(seen.map((s) => s.url)).toEqual(['/amer/v3/conversations/a%3A1/activities']);
+    for (const id of ['..', '.', '']) {
+      await expect(connector.updateActivity({ serviceUrl: `${base}/amer/`, authorization: 'Bearer t0ken' }, 'a:1', id, {})).rejects.toThrow(/not a usable Bot Connector id/);
+      await expect(connector.sendToConversation({ serviceUrl: `${base}/amer/`, authorization: 'Bearer t0ken' }, id, {})).rejects.toThrow(/not a usable Bot Connector id/);
+    }
+    expect(seen).toHaveLength(1);
+  });
+
+  it('refuses an answer too long to be Teams\' rather than take its cut-off ids for a success', async () => {
+    answer = (_req, res) => res.writeHead(201, { 'Content-Type': 'application/json' }).end(`{"id":"${'x'.repeat(2 << 20)}"}`);
+    const error = await new BotConnector().createConversation({ serviceUrl: base, authorization: undefined }, {}).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'EANSWERTOOLARGE' });
+  });
+
   it('hands a 429 to the caller at once, with its Retry-After and code, and sends nothing again', async () => {
     answer = (_req, res) => res.writeHead(429, { 'Retry-After': '2', 'Content-Type': 'application/json' }).end(JSON.stringify({ error: { code: 'Throttled', message: 'Too many requests' } }));
     const error = await new BotConnector().createConversation({ serviceUrl: base, authorization: 'Bearer secret-token' }, {}).catch((e: unknown) => e);
@@ -70,6 +87,8 @@ describe('BotConnector', () => {
 
   it.each([
     [500, 'transient'],
+    [408, 'transient'],
+    [502, 'transient'],
     [503, 'transient'],
     [403, 'forbidden'],
     [404, 'gone'],
