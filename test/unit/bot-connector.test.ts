@@ -15,6 +15,16 @@ interface Seen {
   readonly body: unknown;
 }
 
+/**
+ * Writes the status line and headers and gives the response back to end. Not `res.writeHead(...).end(...)`:
+ * restify, once any test file in this Jest process has loaded it, replaces ServerResponse.prototype.writeHead
+ * process-wide with one that returns nothing, and the chained `.end` would throw and leave the call unanswered.
+ */
+function reply(res: http.ServerResponse, status: number, headers: http.OutgoingHttpHeaders = {}): http.ServerResponse {
+  res.writeHead(status, headers);
+  return res;
+}
+
 describe('BotConnector', () => {
   let server: http.Server;
   let base: string;
@@ -40,7 +50,7 @@ describe('BotConnector', () => {
   });
   beforeEach(() => {
     seen.length = 0;
-    answer = (_req, res) => res.writeHead(201, { 'Content-Type': 'application/json' }).end(JSON.stringify({ id: '19:new@thread.tacv2;messageid=1700000000001', activityId: '1700000000001' }));
+    answer = (_req, res) => reply(res, 201, { 'Content-Type': 'application/json' }).end(JSON.stringify({ id: '19:new@thread.tacv2;messageid=1700000000001', activityId: '1700000000001' }));
   });
 
   it('calls the API under the service URL\'s regional path, with the ids encoded and the token given', async () => {
@@ -70,13 +80,13 @@ describe('BotConnector', () => {
   });
 
   it('refuses an answer too long to be Teams\' rather than take its cut-off ids for a success', async () => {
-    answer = (_req, res) => res.writeHead(201, { 'Content-Type': 'application/json' }).end(`{"id":"${'x'.repeat(2 << 20)}"}`);
+    answer = (_req, res) => reply(res, 201, { 'Content-Type': 'application/json' }).end(`{"id":"${'x'.repeat(2 << 20)}"}`);
     const error = await new BotConnector().createConversation({ serviceUrl: base, authorization: undefined }, {}).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'EANSWERTOOLARGE' });
   });
 
   it('hands a 429 to the caller at once, with its Retry-After and code, and sends nothing again', async () => {
-    answer = (_req, res) => res.writeHead(429, { 'Retry-After': '2', 'Content-Type': 'application/json' }).end(JSON.stringify({ error: { code: 'Throttled', message: 'Too many requests' } }));
+    answer = (_req, res) => reply(res, 429, { 'Retry-After': '2', 'Content-Type': 'application/json' }).end(JSON.stringify({ error: { code: 'Throttled', message: 'Too many requests' } }));
     const error = await new BotConnector().createConversation({ serviceUrl: base, authorization: 'Bearer secret-token' }, {}).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(BotConnectorError);
     expect(error).toMatchObject({ statusCode: 429, code: 'Throttled', retryAfterSeconds: 2 });
@@ -95,7 +105,7 @@ describe('BotConnector', () => {
     [413, 'too-large'],
     [400, 'permanent'],
   ])('answers %i once, unretried, as %s', async (status, kind) => {
-    answer = (_req, res) => res.writeHead(status).end('not json');
+    answer = (_req, res) => reply(res, status).end('not json');
     const error = await new BotConnector().sendToConversation({ serviceUrl: base, authorization: undefined }, 'a:1', {}).catch((e: unknown) => e);
     expect(toDeliveryFailure(error)).toMatchObject({ kind, status });
     expect(seen).toHaveLength(1);
@@ -119,6 +129,8 @@ describe('BotConnector', () => {
         res.writeHead(answer.statusCode!, answer.headers);
         answer.pipe(res);
       });
+      // Teams' side going away mid-call is the proxy's answer to give, not an error left to end the test process.
+      onward.on('error', () => res.destroy());
       req.pipe(onward);
     });
     await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
@@ -139,7 +151,7 @@ describe('BotConnector', () => {
   });
 
   it('takes a 2xx without a body as success naming nothing, and a refused connection as transient', async () => {
-    answer = (_req, res) => res.writeHead(200).end();
+    answer = (_req, res) => reply(res, 200).end();
     await expect(new BotConnector().updateActivity({ serviceUrl: base, authorization: undefined }, 'a:1', '1', {})).resolves.toBeUndefined();
     expect(await new BotConnector().createConversation({ serviceUrl: base, authorization: undefined }, {})).toEqual({});
     const closed = http.createServer();
