@@ -139,11 +139,19 @@ async function lateness({ activities, perSecond, seconds, dir }) {
   const rss = c.rssOf();
   await app.stop();
   await store.close();
+  // The minute may also hold fire times of the catalog's own schedules (a task-N due at this minute in one of its
+  // time zones): they are on-time creations too, so they are in the samples, but not in the per-second count.
+  const Database = require('better-sqlite3');
+  const counted = new Database(join(dir, 'lateness.db'), { readonly: true });
+  const rows = counted.prepare("select sum(activity_id like 'tick-%') as ticks, count(*) as total from occurrences").get();
+  counted.close();
   const metricText = await app.metrics.registry.getSingleMetricAsString('soc_scheduler_lateness_seconds');
   return {
     seconds,
     startMs: c.round(startMs, 0),
     created: samples.length,
+    ticksCreated: Number(rows.ticks),
+    catalogCreated: Number(rows.total) - Number(rows.ticks),
     expected: perSecond * TEAMS.length * seconds,
     p50Ms: c.round(c.percentile(samples, 50), 1),
     p99Ms: c.round(c.percentile(samples, 99), 1),
@@ -249,7 +257,7 @@ async function main(opts) {
       c.log(`scheduler catch-up run ${r + 1}/${opts.runs}: ${cu.catchUpMs} ms for ${cu.caughtUp} caught up + ${cu.missed} missed (catalog parse ${cu.catalogParseMs} ms)`);
     }
     const late = await lateness({ activities, perSecond: 10, seconds, dir });
-    c.log(`scheduler lateness over ${seconds} s: p50 ${late.p50Ms} ms, p99 ${late.p99Ms} ms, max ${late.maxMs} ms, ${late.created}/${late.expected} created, RSS ${late.rssMB} MB`);
+    c.log(`scheduler lateness over ${seconds} s: p50 ${late.p50Ms} ms, p99 ${late.p99Ms} ms, max ${late.maxMs} ms, ${late.ticksCreated}/${late.expected} per-second tasks created and ${late.catalogCreated} of the catalog's own, RSS ${late.rssMB} MB`);
     const startup = c.medianOfRuns(startups);
     const cu = c.medianOfRuns(catchUps);
     const file = c.writeResult('scheduler', opts, {
@@ -271,7 +279,7 @@ async function main(opts) {
         [`start after ${days} days down: spawn → /livez 200 (catch-up in the background; the process's CPU by then)`, `${startup.livezAfterDowntimeMs} ms (${startup.livezAfterDowntimeCpuMs} ms CPU)`, `< 1 s ${c.verdict(startup.livezAfterDowntimeMs < 1000)}`],
         [`start after ${days} days down: spawn → a card action answered (200; an Acknowledge of a task not in the store: a read, no write, no Teams call)`, `${startup.botAfterDowntimeMs} ms`, `< 1 s ${c.verdict(startup.botAfterDowntimeMs < 1000)}`],
         [`ready after ${days} days down (spawn → /readyz 200: catch-up done)`, `${startup.readyAfterDowntimeMs} ms`, ''],
-        [`fire lateness, ${late.expected / seconds} per-second tasks for ${seconds} s`, `p50 ${late.p50Ms} ms, p99 ${late.p99Ms} ms, max ${late.maxMs} ms (${late.created}/${late.expected} created)`, `p99 < 1 s ${c.verdict(late.p99Ms < 1000)}`],
+        [`fire lateness, ${late.expected / seconds} per-second tasks for ${seconds} s`, `p50 ${late.p50Ms} ms, p99 ${late.p99Ms} ms, max ${late.maxMs} ms (${late.ticksCreated}/${late.expected} per-second tasks created${late.catalogCreated ? `, and ${late.catalogCreated} of the catalog's own schedules due in that minute` : ''})`, `p99 < 1 s ${c.verdict(late.p99Ms < 1000)}`],
         ['resident memory: after cold start / after catch-up / during the per-second minute', `${startup.coldRssMB} / ${startup.rssAfterCatchUpMB} / ${late.rssMB} MB`, ''],
       ],
     });
