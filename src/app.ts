@@ -31,6 +31,7 @@ import { TeamsAccessControl } from './teams/roles/access';
 import { GraphClient, isTokenlessGraph, msalGraphTokens, type TeamOwnerDirectory } from './teams/roles/graph-client';
 import { CardViews } from './teams/card-views.builder';
 import { ServiceUrlPolicy } from './teams/service-url';
+import { unsupportedProxyVariable } from './teams/bot-connector';
 import { TeamsPoster } from './teams/teams-poster';
 
 export interface AppOptions {
@@ -180,6 +181,10 @@ export function createApp(options: AppOptions): App {
             ? 'LOCAL MODE: SOC_ADMINS is not set, so EVERYONE is a SOC admin here (may bind, unbind, run and skip anything). Set SOC_ADMINS to try the permissions.'
             : `LOCAL MODE: SOC_ADMINS names ${config.socAdmins.length} SOC admin(s); team ownership is ${isTokenlessGraph(config.graphEndpoint) ? `read from the Graph stand-in at ${config.graphEndpoint}` : 'not known (no Microsoft Graph without an app identity), so only SOC admins may bind, unbind or skip'}.`,
         );
+      }
+      const proxy = unsupportedProxyVariable(process.env);
+      if (proxy && !options.poster) {
+        logger.warn(`${proxy} is set, but Node ${process.versions.node} has no proxy support for the posts to Teams (it came in Node 22.21 and 24.5): they go direct. Run a newer Node (.nvmrc names the tested line).`);
       }
       if (config.localMode && !isLoopbackHost(host)) {
         // Said at every start, not once: this is a deliberate choice that stays dangerous for as long as it is made.

@@ -74,6 +74,18 @@ export interface BotConnectorOptions {
   readonly env?: NodeJS.ProcessEnv;
 }
 
+/**
+ * The proxy variable set in `env` that this Node would ignore (its agents' `proxyEnv` came in 22.21 and 24.5), for
+ * start-up to say so: without it the posts would go direct and fail where only the proxy reaches Teams.
+ */
+export function unsupportedProxyVariable(env: NodeJS.ProcessEnv, nodeVersion = process.versions.node): string | undefined {
+  const set = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'].find((name) => (env[name] ?? '') !== '');
+  if (!set) return undefined;
+  const [major = 0, minor = 0] = nodeVersion.split('.').map(Number);
+  const supported = major > 24 || (major === 24 && minor >= 5) || (major === 22 && minor >= 21) || major === 23;
+  return supported ? undefined : set;
+}
+
 export class BotConnector {
   /** Longest wait for one call (and, in teams-poster.ts, for its token). */
   readonly timeoutMs: number;

@@ -5,7 +5,7 @@
  */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { BotConnector, BotConnectorError } from '../../src/teams/bot-connector';
+import { BotConnector, BotConnectorError, unsupportedProxyVariable } from '../../src/teams/bot-connector';
 import { toDeliveryFailure } from '../../src/teams/teams-poster';
 
 interface Seen {
@@ -160,5 +160,14 @@ describe('BotConnector', () => {
     await new Promise((resolve) => closed.close(resolve));
     const error = await new BotConnector().createConversation({ serviceUrl: `http://127.0.0.1:${port}/`, authorization: undefined }, {}).catch((e: unknown) => e);
     expect(toDeliveryFailure(error)).toMatchObject({ kind: 'transient', code: 'ECONNREFUSED' });
+  });
+
+  it('names a proxy variable a Node without proxy support would ignore, so start-up can warn', () => {
+    expect(unsupportedProxyVariable({ HTTPS_PROXY: 'http://proxy:3128' }, '22.12.0')).toBe('HTTPS_PROXY');
+    expect(unsupportedProxyVariable({ http_proxy: 'http://proxy:3128' }, '24.4.1')).toBe('http_proxy');
+    expect(unsupportedProxyVariable({ HTTPS_PROXY: 'http://proxy:3128' }, '22.21.0')).toBeUndefined();
+    expect(unsupportedProxyVariable({ HTTPS_PROXY: 'http://proxy:3128' }, '24.5.0')).toBeUndefined();
+    expect(unsupportedProxyVariable({ HTTPS_PROXY: 'http://proxy:3128' }, '26.0.0')).toBeUndefined();
+    expect(unsupportedProxyVariable({ NO_PROXY: '*', HTTPS_PROXY: '' }, '22.12.0')).toBeUndefined();
   });
 });
