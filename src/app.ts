@@ -98,6 +98,7 @@ export function createApp(options: AppOptions): App {
       locale: config.locale,
       timezone: catalog.timezone,
       serviceUrls,
+      proxy: config.outboundProxy,
     });
   worker = new DeliveryWorker({
     db: store.db,
@@ -182,7 +183,7 @@ export function createApp(options: AppOptions): App {
             : `LOCAL MODE: SOC_ADMINS names ${config.socAdmins.length} SOC admin(s); team ownership is ${isTokenlessGraph(config.graphEndpoint) ? `read from the Graph stand-in at ${config.graphEndpoint}` : 'not known (no Microsoft Graph without an app identity), so only SOC admins may bind, unbind or skip'}.`,
         );
       }
-      const proxy = unsupportedProxyVariable(process.env);
+      const proxy = unsupportedProxyVariable(config.outboundProxy);
       if (proxy && !options.poster) {
         logger.warn(`${proxy} is set, but Node ${process.versions.node} has no proxy support for the posts to Teams (it came in Node 22.21 and 24.5): they go direct. Run a newer Node (.nvmrc names the tested line).`);
       }

@@ -84,7 +84,15 @@ export interface Config {
   readonly socAdmins: readonly string[];
   /** GRAPH_ENDPOINT: Microsoft Graph's base URL for this cloud, no trailing slash. @default https://graph.microsoft.com */
   readonly graphEndpoint: string;
+  /**
+   * HTTPS_PROXY, HTTP_PROXY and NO_PROXY (or their lower-case names), as set: the forward proxy for the calls to the
+   * Bot Connector, given to Node's agents as their `proxyEnv`. A proxy URL is checked here, because Node ignores one
+   * it cannot parse and goes direct without a word.
+   */
+  readonly outboundProxy: Readonly<Record<string, string>>;
 }
+
+const PROXY_VARIABLES = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'NO_PROXY', 'no_proxy'] as const;
 
 export class ConfigError extends Error {
   constructor(readonly errors: readonly string[]) {
@@ -265,6 +273,22 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, o
   if (!/^https?:\/\/[^/\s]+$/i.test(graphEndpoint)) errors.push(`GRAPH_ENDPOINT: "${graphEndpoint.slice(0, 120)}" must be the Graph host's URL without a path (e.g. https://graph.microsoft.us)`);
   else if (appId !== undefined && !/^https:/i.test(graphEndpoint) && !isLoopbackHost(new URL(graphEndpoint).hostname)) errors.push('GRAPH_ENDPOINT: must use https (the bot sends its token there)');
 
+  const outboundProxy: Record<string, string> = {};
+  for (const name of PROXY_VARIABLES) {
+    const value = get(name);
+    if (value === undefined) continue;
+    outboundProxy[name] = value;
+    if (name.toLowerCase() === 'no_proxy') continue;
+    let protocol: string | undefined;
+    try {
+      protocol = new URL(value).protocol;
+    } catch {
+      protocol = undefined;
+    }
+    // The value is not repeated: a proxy URL may hold a user name and password.
+    if (protocol !== 'http:' && protocol !== 'https:') errors.push(`${name}: must be the proxy's http:// or https:// URL (e.g. http://proxy.example.com:3128)`);
+  }
+
   if (errors.length > 0) throw new ConfigError(errors);
   return Object.freeze({
     port,
@@ -299,6 +323,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, o
     botFrameworkAuth: botFrameworkAuth!,
     socAdmins: Object.freeze(socAdmins),
     graphEndpoint,
+    outboundProxy: Object.freeze(outboundProxy),
   });
 }
 

@@ -68,18 +68,18 @@ export interface BotConnectorOptions {
   /** Longest wait for one call's answer (default SEND_TIMEOUT_MS). */
   readonly timeoutMs?: number;
   /**
-   * Where HTTPS_PROXY, HTTP_PROXY and NO_PROXY are read (default process.env): botbuilder's pipeline sent through
-   * such a proxy, and so does this client, by Node's own proxy support (Node 22.21 and 24.5 on; see README).
+   * HTTPS_PROXY, HTTP_PROXY and NO_PROXY (Config.outboundProxy; default none: direct): botbuilder's pipeline sent
+   * through such a proxy, and so does this client, by Node's own proxy support (Node 22.21 and 24.5 on; see README).
    */
-  readonly env?: NodeJS.ProcessEnv;
+  readonly proxy?: Readonly<Record<string, string>>;
 }
 
 /**
- * The proxy variable set in `env` that this Node would ignore (its agents' `proxyEnv` came in 22.21 and 24.5), for
+ * The proxy variable set in `proxy` that this Node would ignore (its agents' `proxyEnv` came in 22.21 and 24.5), for
  * start-up to say so: without it the posts would go direct and fail where only the proxy reaches Teams.
  */
-export function unsupportedProxyVariable(env: NodeJS.ProcessEnv, nodeVersion = process.versions.node): string | undefined {
-  const set = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'].find((name) => (env[name] ?? '') !== '');
+export function unsupportedProxyVariable(proxy: Readonly<Record<string, string>>, nodeVersion = process.versions.node): string | undefined {
+  const set = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'].find((name) => proxy[name] !== undefined);
   if (!set) return undefined;
   const [major = 0, minor = 0] = nodeVersion.split('.').map(Number);
   const supported = major > 24 || (major === 24 && minor >= 5) || (major === 22 && minor >= 21) || major === 23;
@@ -97,7 +97,7 @@ export class BotConnector {
 
   constructor(options: BotConnectorOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? SEND_TIMEOUT_MS;
-    const proxyEnv = options.env ?? process.env;
+    const proxyEnv = { ...options.proxy };
     // `proxyEnv` is Node's (22.21, 24.5): without a proxy variable in it, connections go direct.
     this.agents = {
       'http:': new http.Agent({ keepAlive: true, timeout: IDLE_SOCKET_MS, proxyEnv } as http.AgentOptions),

@@ -32,8 +32,10 @@ export interface TeamsPosterOptions {
   readonly timezone: string;
   /** The allow-list every send is checked against. */
   readonly serviceUrls: Pick<ServiceUrlPolicy, 'check'>;
-  /** The Bot Connector client (tests give one with a short deadline). */
+  /** The Bot Connector client (tests give one with a short deadline); else one through `proxy`. */
   readonly connector?: BotConnector;
+  /** Config.outboundProxy: the forward proxy, if any, the posts go through. */
+  readonly proxy?: Readonly<Record<string, string>>;
 }
 
 /** An Adaptive Card as a message's attachment (botbuilder's CardFactory.adaptiveCard). */
@@ -71,7 +73,7 @@ export class TeamsPoster implements ReminderPoster {
   private readonly connector: BotConnector;
 
   constructor(private readonly opts: TeamsPosterOptions) {
-    this.connector = opts.connector ?? new BotConnector();
+    this.connector = opts.connector ?? new BotConnector({ proxy: opts.proxy });
   }
 
   /** Teams limits a bot per thread: a channel (new posts and replies in its threads alike) or a chat. */

@@ -69,6 +69,22 @@ describe('parseConfig', () => {
     }
   });
 
+  it('keeps the proxy variables for the posts to Teams, and refuses a proxy URL Node would ignore without repeating it', () => {
+    expect(parseConfig({}).outboundProxy).toEqual({});
+    expect(parseConfig({ HTTPS_PROXY: 'http://proxy.contoso.com:3128', no_proxy: 'localhost,.internal', PATH: '/usr/bin' }).outboundProxy).toEqual({ HTTPS_PROXY: 'http://proxy.contoso.com:3128', no_proxy: 'localhost,.internal' });
+    const error = (() => {
+      try {
+        parseConfig({ HTTPS_PROXY: 'proxy.contoso.com:3128', http_proxy: 'socks5://user:Pr0xyPass@proxy:1080' });
+      } catch (err) {
+        return err as Error;
+      }
+      return undefined;
+    })();
+    expect(error?.message).toMatch(/HTTPS_PROXY: must be the proxy's http:\/\/ or https:\/\/ URL/);
+    expect(error?.message).toMatch(/http_proxy: must be/);
+    expect(error?.message).not.toContain('Pr0xyPass');
+  });
+
   it('reads custom Teams limits and the Korean locale from a Teams-style tag', () => {
     const c = parseConfig({ TEAMS_LIMIT_PER_TENANT: '25/1s', SOC_LOCALE: 'ko-KR', SOC_CATCHUP: '0' });
     expect(c.limits.perTenant).toEqual([{ count: 25, windowMs: 1000 }]);
